@@ -57,7 +57,6 @@ const config: HardhatUserConfig = {
   },
   mocha: {
     timeout: 600_000,
-    spec: ["test/**/*.test.ts"],
   },
 };
 

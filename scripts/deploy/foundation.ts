@@ -1,4 +1,4 @@
-import type { Address, Hash } from "viem";
+import { getAddress, type Address, type Hash } from "viem";
 import { loadArtifact } from "../../oracle/chain/artifacts";
 import type { Clients } from "../../oracle/chain/clients";
 import { ZkMeritError } from "../../oracle/errors";
@@ -18,7 +18,7 @@ export async function deployContract(c: Clients, contractName: string, args: rea
   if (r.status !== "success" || !r.contractAddress) {
     throw new ZkMeritError("DEPLOYMENTS", `deploying ${contractName} failed in transaction ${txHash}`, { contractName, txHash });
   }
-  return { address: r.contractAddress, txHash, blockNumber: Number(r.blockNumber), gasUsed: Number(r.gasUsed) };
+  return { address: getAddress(r.contractAddress), txHash, blockNumber: Number(r.blockNumber), gasUsed: Number(r.gasUsed) };
 }
 
 /** Sends a contract write and waits for a successful receipt; returns the gas used. */

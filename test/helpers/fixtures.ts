@@ -28,3 +28,14 @@ export async function foundationFixture() {
   const vault = await hre.ethers.getContractAt("StakeVault", f.stakeVault.address);
   return { admin, module, treasurer, alice, bob, carol, others, token, vault, deployed: f };
 }
+
+/** The proof round trip: verifier + RoundTripSettlement, plus a second settlement on the same verifier. */
+export async function roundTripFixture() {
+  const [owner, settler, stranger] = await hre.ethers.getSigners();
+  const { deployRoundTrip } = await import("../../scripts/deploy/roundtrip");
+  const a = await deployRoundTrip(clientsFor(owner), owner.address as `0x${string}`);
+  const b = await deployRoundTrip(clientsFor(owner), owner.address as `0x${string}`);
+  const settlement = await hre.ethers.getContractAt("RoundTripSettlement", a.settlement.address);
+  const other = await hre.ethers.getContractAt("RoundTripSettlement", b.settlement.address);
+  return { owner, settler, stranger, settlement, other, deployed: a };
+}

@@ -1,0 +1,13 @@
+import type { Address } from "viem";
+import { circuitArtifacts } from "../../oracle/artifacts/manifest";
+import type { Clients } from "../../oracle/chain/clients";
+import { ROUNDTRIP_CIRCUIT } from "../../oracle/roundtrip";
+import { deployContract, type Deployed } from "./foundation";
+
+/** Deploys the RoundTrip circuit's verifier and the RoundTripSettlement contract. */
+export async function deployRoundTrip(c: Clients, owner: Address): Promise<{ verifier: Deployed; settlement: Deployed }> {
+  const entry = circuitArtifacts(ROUNDTRIP_CIRCUIT);
+  const verifier = await deployContract(c, entry.verifierContract);
+  const settlement = await deployContract(c, "RoundTripSettlement", [verifier.address, owner]);
+  return { verifier, settlement };
+}

@@ -1,0 +1,6 @@
+import { terminateCurves } from "../../oracle/prover/curve";
+
+// Root hook: snarkjs keeps bn128 worker threads alive; end them so the test process can exit.
+after(async () => {
+  await terminateCurves();
+});

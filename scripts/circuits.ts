@@ -11,7 +11,13 @@ import { makeProgress } from "./circuits/progress";
 import { terminateCurves } from "../oracle/prover/curve";
 
 function list(v: string, prev: string[] = []): string[] {
-  return [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...prev,
+    ...v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 function zkeyPair(v: string, prev: Record<string, string> = {}): Record<string, string> {
@@ -57,7 +63,8 @@ async function main(): Promise<void> {
     if (!p.success) throw new Error(`--size: "${s}" is not one of test, demo, bench`);
     return p.data;
   });
-  if (o.seed !== undefined && !/^[0-9a-f]{16,}$/.test(o.seed)) throw new Error(`--seed must be at least 16 lowercase hex digits, got "${o.seed}"`);
+  if (o.seed !== undefined && !/^[0-9a-f]{16,}$/.test(o.seed))
+    throw new Error(`--seed must be at least 16 lowercase hex digits, got "${o.seed}"`);
   const t0 = Date.now();
   const m = await buildCircuits({
     only: o.only,

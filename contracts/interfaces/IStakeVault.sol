@@ -65,7 +65,11 @@ interface IStakeVault {
     /// @notice `module` slashed `account` for `offenceId`: `requested` asked, `slashed` taken
     /// (from the module's lock first, then unbonding, then free stake).
     event Slashed(
-        address indexed module, address indexed account, bytes32 indexed offenceId, uint256 requested, uint256 slashed
+        address indexed module,
+        address indexed account,
+        bytes32 indexed offenceId,
+        uint256 requested,
+        uint256 slashed
     );
     /// @notice `amount` of slashed stake was sent to `to`.
     event SlashedSwept(address indexed to, uint256 amount);

@@ -54,10 +54,11 @@ abstract contract Groth16Settlement is IGroth16Settlement {
     /// @param roundKey The round being settled, reported in the error.
     /// @param proof The proof, in verifier layout.
     /// @param publicInputs The public inputs the contract rebuilt, in circuit order.
-    function _verifyOrRevert(uint256 roundKey, Groth16Proof calldata proof, uint256[] memory publicInputs)
-        internal
-        view
-    {
+    function _verifyOrRevert(
+        uint256 roundKey,
+        Groth16Proof calldata proof,
+        uint256[] memory publicInputs
+    ) internal view {
         if (publicInputs.length != _numPublicInputs) {
             revert PublicInputCountMismatch(_numPublicInputs, publicInputs.length);
         }

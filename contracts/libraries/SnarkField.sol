@@ -7,8 +7,7 @@ pragma solidity ^0.8.28;
 /// and one contract, and hashing arbitrary bytes into the field.
 library SnarkField {
     /// @notice The BN254 scalar field modulus r. Every public input must be < r.
-    uint256 internal constant MODULUS =
-        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 internal constant MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
     /// @notice A signed value whose field encoding would wrap the field.
     error SignedValueOutOfField(int256 value);

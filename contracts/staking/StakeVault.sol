@@ -3,8 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {AccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IStakeVault} from "../interfaces/IStakeVault.sol";
 
@@ -33,9 +32,12 @@ contract StakeVault is IStakeVault, AccessControlDefaultAdminRules, ReentrancyGu
     /// @param unbondingDelay_ Seconds between `unstake` and `withdraw`.
     /// @param admin The initial default admin (also treasurer).
     /// @param adminTransferDelay Seconds a default-admin transfer must wait.
-    constructor(IERC20 token_, uint64 unbondingDelay_, address admin, uint48 adminTransferDelay)
-        AccessControlDefaultAdminRules(adminTransferDelay, admin)
-    {
+    constructor(
+        IERC20 token_,
+        uint64 unbondingDelay_,
+        address admin,
+        uint48 adminTransferDelay
+    ) AccessControlDefaultAdminRules(adminTransferDelay, admin) {
         if (address(token_) == address(0)) revert ZeroAddress("token");
         if (unbondingDelay_ > MAX_UNBONDING_DELAY) revert UnbondingDelayTooLong(unbondingDelay_, MAX_UNBONDING_DELAY);
         _token = token_;
@@ -142,11 +144,11 @@ contract StakeVault is IStakeVault, AccessControlDefaultAdminRules, ReentrancyGu
     }
 
     /// @inheritdoc IStakeVault
-    function slash(address account, uint256 amount, bytes32 offenceId)
-        external
-        onlyRole(MODULE_ROLE)
-        returns (uint256 slashed)
-    {
+    function slash(
+        address account,
+        uint256 amount,
+        bytes32 offenceId
+    ) external onlyRole(MODULE_ROLE) returns (uint256 slashed) {
         if (amount == 0) revert ZeroAmount();
         // A module's rule may fire twice for the same misbehaviour (a retried settlement, two
         // rounds reporting one offence): the id makes the second slash revert instead of doubling it.

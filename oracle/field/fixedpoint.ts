@@ -49,11 +49,10 @@ export function quantize(values: ArrayLike<number>, p: FixedPointParams = DEFAUL
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new ZkMeritError(
-        "QUANTIZE_NOT_FINITE",
-        `value at index ${i} is ${String(v)}; every value must be a finite number`,
-        { index: i, value: String(v) },
-      );
+      throw new ZkMeritError("QUANTIZE_NOT_FINITE", `value at index ${i} is ${String(v)}; every value must be a finite number`, {
+        index: i,
+        value: String(v),
+      });
     }
     // v * 2^f is exact in binary floating point (barring overflow, caught by the range check).
     const scaled = v * scale;

@@ -45,7 +45,10 @@ declare module "snarkjs" {
     verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
   };
   export const r1cs: {
-    info(r1cs: string, logger?: Logger): Promise<{ nConstraints: number; nPubInputs: number; nOutputs: number; nPrvInputs: number; nVars: number; nLabels: number }>;
+    info(
+      r1cs: string,
+      logger?: Logger,
+    ): Promise<{ nConstraints: number; nPubInputs: number; nOutputs: number; nPrvInputs: number; nVars: number; nLabels: number }>;
   };
   export const wtns: {
     calculate(input: Signals, wasm: string | Uint8Array, wtns: string | { type: "mem"; data?: Uint8Array }): Promise<void>;

@@ -108,22 +108,43 @@ export function sourceKey(name: string, spec: CircuitSpec): string {
 export function compileCircuit(mainFile: string, outDir: string): void {
   fs.mkdirSync(outDir, { recursive: true });
   // circom2 runs under WASI, which opens only files below the working directory: run from "/".
-  const args = [CIRCOM_CLI, mainFile, "-l", NODE_MODULES, "-l", CIRCUITS_DIR, "--O2", "--inspect", "--r1cs", "--wasm", "--sym", "-o", outDir];
-  const res = spawnSync(process.execPath, args.map((a) => (a === CIRCOM_CLI || a.startsWith("-") ? a : path.relative("/", a))), {
-    cwd: "/",
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  // eslint-disable-next-line no-control-regex
+  const args = [
+    CIRCOM_CLI,
+    mainFile,
+    "-l",
+    NODE_MODULES,
+    "-l",
+    CIRCUITS_DIR,
+    "--O2",
+    "--inspect",
+    "--r1cs",
+    "--wasm",
+    "--sym",
+    "-o",
+    outDir,
+  ];
+  const res = spawnSync(
+    process.execPath,
+    args.map((a) => (a === CIRCOM_CLI || a.startsWith("-") ? a : path.relative("/", a))),
+    {
+      cwd: "/",
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const out = `${res.stdout ?? ""}${res.stderr ?? ""}`.replace(/\x1b\[[0-9;]*m/g, "");
   if (res.status !== 0) {
     throw new ZkMeritError("CIRCUIT_BUILD", `circom failed on ${mainFile}:\n${out.trim()}`, { mainFile });
   }
   const warnings = out.split("\n").filter((l) => /^warning\[/.test(l.trim()));
   if (warnings.length) {
-    throw new ZkMeritError("CIRCUIT_BUILD", `circom --inspect reported ${warnings.length} warning(s) on ${mainFile} (fatal):\n${out.trim()}`, {
-      mainFile,
-    });
+    throw new ZkMeritError(
+      "CIRCUIT_BUILD",
+      `circom --inspect reported ${warnings.length} warning(s) on ${mainFile} (fatal):\n${out.trim()}`,
+      {
+        mainFile,
+      },
+    );
   }
 }
 
@@ -344,7 +365,8 @@ export async function checkCircuits(log: Progress): Promise<string[]> {
     const expected = await renderVerifier(name, e.artifacts.zkey.path, e.artifacts.zkey.sha256, e.setup.insecure || e.ptau.insecure);
     const target = path.join(REPO_ROOT, e.verifierFile);
     if (!fs.existsSync(target)) problems.push(`${name}: ${e.verifierFile} is missing`);
-    else if (fs.readFileSync(target, "utf8") !== expected) problems.push(`${name}: ${e.verifierFile} differs from the verifier generated from its zkey`);
+    else if (fs.readFileSync(target, "utf8") !== expected)
+      problems.push(`${name}: ${e.verifierFile} differs from the verifier generated from its zkey`);
     log(`${name}: checked`);
   }
   for (const name of Object.keys(all)) if (!manifest.circuits[name]) log(`${name}: not built (skipped)`);

@@ -26,11 +26,17 @@ describe("RoundTripSettlement (Groth16Settlement)", () => {
       await settlement.openRound();
       const claim = await claimFor(settlement, 1n);
       expect(claim.publicSignals).to.deep.equal(await settlement.publicInputs(1, claim.commitment, claim.sum));
-      await expect(settlement.connect(settler).settle(1, claim.commitment, claim.sum, asArgs(claim.proof)))
+      await expect((settlement.connect(settler) as typeof settlement).settle(1, claim.commitment, claim.sum, asArgs(claim.proof)))
         .to.emit(settlement, "RoundSettled")
         .withArgs(1, claim.commitment, claim.sum, settler.address);
       const r = await settlement.roundResult(1);
-      expect([r.opened, r.settled, r.commitment, r.sum, r.settledBy]).to.deep.equal([true, true, claim.commitment, claim.sum, settler.address]);
+      expect([r.opened, r.settled, r.commitment, r.sum, r.settledBy]).to.deep.equal([
+        true,
+        true,
+        claim.commitment,
+        claim.sum,
+        settler.address,
+      ]);
       expect(claim.sum).to.equal(BigInt(Math.round(VALUES.reduce((a, b) => a + b) * 65536)));
     });
 
@@ -151,7 +157,7 @@ describe("RoundTripSettlement (Groth16Settlement)", () => {
       await expect(settlement.openRound()).to.emit(settlement, "RoundOpened").withArgs(1);
       await expect(settlement.openRound()).to.emit(settlement, "RoundOpened").withArgs(2);
       expect(await settlement.lastRound()).to.equal(2);
-      await expect(settlement.connect(stranger).openRound())
+      await expect((settlement.connect(stranger) as typeof settlement).openRound())
         .to.be.revertedWithCustomError(settlement, "OwnableUnauthorizedAccount")
         .withArgs(stranger.address);
     });
@@ -161,9 +167,7 @@ describe("RoundTripSettlement (Groth16Settlement)", () => {
     it("rejects a verifier without code and a circuit without public inputs", async () => {
       const { owner, deployed } = await loadFixture(roundTripFixture);
       const F = await hre.ethers.getContractFactory("RoundTripSettlement");
-      await expect(F.deploy(owner.address, owner.address))
-        .to.be.revertedWithCustomError(F, "VerifierNotContract")
-        .withArgs(owner.address);
+      await expect(F.deploy(owner.address, owner.address)).to.be.revertedWithCustomError(F, "VerifierNotContract").withArgs(owner.address);
       const H = await hre.ethers.getContractFactory("Groth16SettlementHarness");
       await expect(H.deploy(deployed.verifier.address, 0)).to.be.revertedWithCustomError(H, "NoPublicInputs");
     });

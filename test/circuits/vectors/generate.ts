@@ -23,7 +23,13 @@ async function main() {
   ];
   const out = [];
   for (const c of cases) {
-    out.push({ name: c.name, bits: c.bits, x: s(c.x), packed: s(packVector(c.x, c.bits)), commitment: String(await commitVector(c.x, c.bits)) });
+    out.push({
+      name: c.name,
+      bits: c.bits,
+      x: s(c.x),
+      packed: s(packVector(c.x, c.bits)),
+      commitment: String(await commitVector(c.x, c.bits)),
+    });
   }
   fs.writeFileSync(path.join(__dirname, "fixedpoint.json"), JSON.stringify(out, null, 2) + "\n");
 }

@@ -25,7 +25,9 @@ describe("oracle/field/fixedpoint", () => {
       expect(quantize([r.min, r.max], p)).to.deep.equal([-128n, 127n]);
       const hi = thrown(() => quantize([0, r.max + 1 / 16], p));
       expect(isZkMeritError(hi, "QUANTIZE_OUT_OF_RANGE")).to.equal(true);
-      expect((hi as Error).message).to.contain("index 1").and.contain("7.9375");
+      expect((hi as Error).message)
+        .to.contain("index 1")
+        .and.contain("7.9375");
       const lo = thrown(() => quantize([r.min - 1 / 16], p));
       expect(isZkMeritError(lo, "QUANTIZE_OUT_OF_RANGE")).to.equal(true);
     });
@@ -38,17 +40,34 @@ describe("oracle/field/fixedpoint", () => {
       ] as const) {
         const e = thrown(() => quantize([1, 2, bad]));
         expect(isZkMeritError(e, "QUANTIZE_NOT_FINITE")).to.equal(true);
-        expect((e as Error).message).to.contain("index 2").and.contain(name);
+        expect((e as Error).message)
+          .to.contain("index 2")
+          .and.contain(name);
       }
     });
 
     it("rejects values that overflow double precision when scaled", () => {
-      expect(isZkMeritError(thrown(() => quantize([1e308])), "QUANTIZE_OUT_OF_RANGE")).to.equal(true);
+      expect(
+        isZkMeritError(
+          thrown(() => quantize([1e308])),
+          "QUANTIZE_OUT_OF_RANGE",
+        ),
+      ).to.equal(true);
     });
 
     it("rejects bad parameters", () => {
-      expect(isZkMeritError(thrown(() => quantize([1], { bits: 64, fracBits: 16 })), "FIXED_POINT_PARAMS")).to.equal(true);
-      expect(isZkMeritError(thrown(() => quantize([1], { bits: 32, fracBits: 32 })), "FIXED_POINT_PARAMS")).to.equal(true);
+      expect(
+        isZkMeritError(
+          thrown(() => quantize([1], { bits: 64, fracBits: 16 })),
+          "FIXED_POINT_PARAMS",
+        ),
+      ).to.equal(true);
+      expect(
+        isZkMeritError(
+          thrown(() => quantize([1], { bits: 32, fracBits: 32 })),
+          "FIXED_POINT_PARAMS",
+        ),
+      ).to.equal(true);
     });
 
     it("dequantize(quantize(v)) is within half a step of v", () => {

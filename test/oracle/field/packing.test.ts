@@ -20,7 +20,9 @@ describe("oracle/field/packing", () => {
   it("unpack(pack(x)) == x for random vectors and widths", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 2, max: 64 }).chain((bits) => fc.tuple(fc.constant(bits), fc.array(signed(bits), { minLength: 1, maxLength: 200 }))),
+        fc
+          .integer({ min: 2, max: 64 })
+          .chain((bits) => fc.tuple(fc.constant(bits), fc.array(signed(bits), { minLength: 1, maxLength: 200 }))),
         ([bits, xs]) => {
           expect(unpackVector(packVector(xs, bits), bits, xs.length)).to.deep.equal(xs);
           const k = packCount(bits);

@@ -1,0 +1,102 @@
+/**
+ * `npm run bench` - measures gas of every user-facing call, circuit sizes, setup and proving
+ * times, and the development trusted setup; writes scripts/bench/results.json and the README's
+ * results table (between the `bench:start` / `bench:end` markers).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { Command } from "commander";
+import { REPO_ROOT } from "../oracle/artifacts/manifest";
+import { terminateCurves } from "../oracle/prover";
+import { buildCircuits } from "./circuits/pipeline";
+import { makeProgress } from "./circuits/progress";
+import { inProcessNetwork } from "./demo/inprocess";
+import { foundationScenario, type GasSample } from "./demo/foundation";
+import { machineInfo } from "./bench/machine";
+import { proveBenches } from "./bench/inputs";
+import { renderResults, type BenchResults, type CircuitBench } from "./bench/report";
+
+const RESULTS = path.join(REPO_ROOT, "scripts", "bench", "results.json");
+const README = path.join(REPO_ROOT, "README.md");
+
+async function main(): Promise<void> {
+  const o = new Command()
+    .name("npm run bench --")
+    .option("--ptau <powers>", "powers of tau to time with the fast development setup (comma-separated; empty to skip)", "12,14,16")
+    .option("--compare <power>", "power at which to also time snarkjs's own pipeline (0 to skip)", "14")
+    .option("--proofs <n>", "proofs per circuit for the proving-time median", "5")
+    .option("--no-readme", "do not rewrite the README table")
+    .parse()
+    .opts<{ ptau: string; compare: string; proofs: string; readme: boolean }>();
+  const log = makeProgress("bench");
+  const started = Date.now();
+  const manifest = await buildCircuits({ ptauMethod: "snarkjs", log: makeProgress("circuits") });
+
+  log("gas: deploying and exercising every call on the embedded network");
+  const net = await inProcessNetwork();
+  const scenario = await foundationScenario(net.accounts, net.increaseTime);
+  const gas: GasSample[] = scenario.gas;
+
+  const circuits: CircuitBench[] = [];
+  for (const e of Object.values(manifest.circuits)) {
+    const bench = proveBenches[e.name];
+    const times: number[] = [];
+    if (bench) for (let i = 0; i < Number(o.proofs); i++) times.push(await bench(i));
+    times.sort((a, b) => a - b);
+    circuits.push({
+      name: e.name,
+      template: `${e.spec.template}(${e.spec.params.join(", ")})`,
+      constraints: e.constraints,
+      publicInputs: e.publicInputs,
+      ptauPower: e.ptau.power,
+      compileSeconds: e.timings.compileSeconds,
+      setupSeconds: e.timings.setupSeconds,
+      zkeyMB: fs.statSync(e.artifacts.zkey.path).size / 2 ** 20,
+      proveSecondsMedian: times.length ? times[Math.floor(times.length / 2)] : undefined,
+      proofs: times.length,
+    });
+    log(`${e.name}: ${e.constraints} constraints, median proof ${times.length ? times[Math.floor(times.length / 2)].toFixed(2) : "-"} s`);
+  }
+
+  const ptau: BenchResults["ptau"] = [];
+  const powers = o.ptau
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (powers.length) {
+    const { benchPtau } = await import("./bench/ptau");
+    for (const p of powers) {
+      log(`ptau 2^${p}: timing the fast development setup${Number(o.compare) === p ? " and snarkjs's pipeline" : ""}`);
+      ptau.push(await benchPtau(p, { snarkjs: Number(o.compare) === p, log }));
+    }
+  }
+
+  const results: BenchResults = {
+    machine: machineInfo(),
+    date: new Date().toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    gas,
+    circuits,
+    ptau,
+  };
+  fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
+  log(`wrote ${path.relative(REPO_ROOT, RESULTS)}`);
+  if (o.readme) {
+    const text = fs.readFileSync(README, "utf8");
+    const start = "<!-- bench:start -->";
+    const end = "<!-- bench:end -->";
+    const a = text.indexOf(start);
+    const b = text.indexOf(end);
+    if (a < 0 || b < a) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
+    fs.writeFileSync(README, text.slice(0, a + start.length) + "\n" + renderResults(results) + "\n" + text.slice(b));
+    log("updated the README results table");
+  }
+}
+
+main()
+  .catch((e: unknown) => {
+    process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => terminateCurves());

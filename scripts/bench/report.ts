@@ -1,0 +1,72 @@
+import type { GasSample } from "../demo/foundation";
+import type { machineInfo } from "./machine";
+
+export interface CircuitBench {
+  name: string;
+  template: string;
+  constraints: number;
+  publicInputs: number;
+  ptauPower: number;
+  compileSeconds?: number;
+  setupSeconds?: number;
+  zkeyMB: number;
+  proveSecondsMedian?: number;
+  proofs: number;
+}
+
+export interface PtauBench {
+  power: number;
+  fastSeconds: number;
+  fastPeakRssMB: number;
+  snarkjsSeconds?: number;
+  snarkjsPeakRssMB?: number;
+  ratio?: number;
+}
+
+export interface BenchResults {
+  machine: ReturnType<typeof machineInfo>;
+  date: string;
+  seconds: number;
+  gas: GasSample[];
+  circuits: CircuitBench[];
+  ptau: PtauBench[];
+}
+
+const fmt = (v: number | undefined, digits = 1) => (v === undefined ? "-" : v.toFixed(digits));
+
+/** The README results section (Markdown) for a bench run. */
+export function renderResults(r: BenchResults): string {
+  const m = r.machine;
+  const lines: string[] = [];
+  lines.push(
+    `Measured by \`npm run bench\` on ${r.date.slice(0, 10)}: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}.`,
+  );
+  lines.push("Gas on the embedded Hardhat network (solc 0.8.28, optimizer 200 runs, cancun).");
+  lines.push("");
+  lines.push("| contract | call | gas |");
+  lines.push("|---|---|---:|");
+  for (const g of r.gas) lines.push(`| ${g.contract} | ${g.call} | ${g.gas.toLocaleString("en-US")} |`);
+  lines.push("");
+  lines.push("| circuit | template | constraints | public inputs | ptau | compile s | setup s | zkey MB | proof s (median) |");
+  lines.push("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+  for (const c of r.circuits) {
+    lines.push(
+      `| ${c.name} | ${c.template} | ${c.constraints.toLocaleString("en-US")} | ${c.publicInputs} | 2^${c.ptauPower} | ${fmt(c.compileSeconds)} | ${fmt(
+        c.setupSeconds,
+      )} | ${fmt(c.zkeyMB)} | ${fmt(c.proveSecondsMedian, 2)} (n=${c.proofs}) |`,
+    );
+  }
+  if (r.ptau.length) {
+    lines.push("");
+    lines.push("| development Powers of Tau | fast path s | peak RSS MB | snarkjs pipeline s | peak RSS MB | speed-up |");
+    lines.push("|---|---:|---:|---:|---:|---:|");
+    for (const p of r.ptau) {
+      lines.push(
+        `| 2^${p.power} | ${fmt(p.fastSeconds)} | ${fmt(p.fastPeakRssMB, 0)} | ${fmt(p.snarkjsSeconds)} | ${fmt(p.snarkjsPeakRssMB, 0)} | ${
+          p.ratio === undefined ? "-" : `${p.ratio.toFixed(1)}x`
+        } |`,
+      );
+    }
+  }
+  return lines.join("\n");
+}

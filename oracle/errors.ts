@@ -16,7 +16,14 @@ export type ErrorCode =
   | "PROOF_INVALID"
   | "PTAU"
   | "CONFIG"
-  | "DEPLOYMENTS";
+  | "DEPLOYMENTS"
+  | "STORE_NOT_FOUND"
+  | "STORE_TOO_LARGE"
+  | "STORE_CORRUPT"
+  | "STORE_BAD_URI"
+  | "STORE_UNAVAILABLE"
+  | "PAYLOAD_INVALID"
+  | "COMMITMENT_MISMATCH";
 
 export class ZkMeritError extends Error {
   override readonly name = "ZkMeritError";

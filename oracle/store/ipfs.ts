@@ -32,7 +32,7 @@ export class IpfsContentStore implements ContentStore {
 
   async put(data: Uint8Array): Promise<string> {
     const form = new FormData();
-    form.append("file", new Blob([data]), "payload");
+    form.append("file", new Blob([new Uint8Array(data)]), "payload");
     const res = await this.call("/api/v0/add?cid-version=1&pin=true&quieter=true", form);
     const body = (await res.json()) as { Hash?: string };
     if (!body.Hash) throw new ZkMeritError("STORE_UNAVAILABLE", "IPFS add returned no CID", {});

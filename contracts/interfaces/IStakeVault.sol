@@ -47,6 +47,12 @@ interface IStakeVault {
     error UnbondingDelayTooLong(uint64 delay, uint64 max);
     /// @notice Nothing slashed is waiting to be swept.
     error NothingToSweep();
+    /// @notice Slashed stake cannot be swept to the vault itself (it would sit there uncounted).
+    error SweepToVault();
+    /// @notice `module` still holds MODULE_ROLE, so its locks are its own to release.
+    error ModuleStillActive(address module);
+    /// @notice `module` holds no lock on `account`'s stake.
+    error NoOrphanedLock(address module, address account);
 
     // ---------------------------------------------------------------- events
 
@@ -73,6 +79,8 @@ interface IStakeVault {
     );
     /// @notice `amount` of slashed stake was sent to `to`.
     event SlashedSwept(address indexed to, uint256 amount);
+    /// @notice The admin released `amount` that a module no longer holding MODULE_ROLE had locked for `account`.
+    event OrphanedLockReleased(address indexed module, address indexed account, uint256 amount);
     /// @notice The unbonding delay changed.
     event UnbondingDelayChanged(uint64 oldDelay, uint64 newDelay);
 
@@ -109,6 +117,10 @@ interface IStakeVault {
 
     /// @notice Sends all slashed-not-swept tokens to `to` (treasurer only).
     function sweepSlashed(address to) external returns (uint256 amount);
+
+    /// @notice Unlocks back to free stake what `module` locked for `account`, once `module` has lost
+    /// MODULE_ROLE (admin only): a retired or revoked module can no longer strand anyone's stake.
+    function releaseOrphanedLock(address module, address account) external returns (uint256 amount);
 
     /// @notice Sets the unbonding delay (admin only), at most `MAX_UNBONDING_DELAY`.
     function setUnbondingDelay(uint64 newDelay) external;

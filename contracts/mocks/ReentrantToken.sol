@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
 /// @title ReentrantToken
-/// @notice Test-only ERC-20 with a sender hook, like a token that calls back into the sender or
+/// @notice Test-only ERC-20 with a transfer hook, like a token that calls back into the sender or
 /// recipient before moving balances. When armed, the next transfer first calls `target` with
 /// `data` (as this token contract) and bubbles up a revert. Lets tests check that the vault's
 /// token-moving functions cannot be re-entered: without the guard on `stake`, a nested `stake`
@@ -31,11 +31,7 @@ contract ReentrantToken is ERC20 {
         _data = data;
     }
 
-    /// @notice Calls `target` with `data` as this contract (to act as a participant of the vault).
-    function execute(address target, bytes calldata data) external {
-        _call(target, data);
-    }
-
+    /// @dev Runs the armed call (once) before any transfer, then moves the balances.
     function _update(address from, address to, uint256 value) internal override {
         address target = _target;
         if (target != address(0) && from != address(0) && to != address(0)) {
@@ -48,7 +44,10 @@ contract ReentrantToken is ERC20 {
         super._update(from, to, value);
     }
 
+    /// @dev Calls `target` with `data` and re-throws its revert data unchanged.
     function _call(address target, bytes memory data) private {
+        // A mock of a hostile token: the arbitrary call is the point.
+        // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory ret) = target.call(data);
         if (!ok) {
             assembly ("memory-safe") {

@@ -172,6 +172,7 @@ contract StakeVault is IStakeVault, AccessControlDefaultAdminRules, ReentrancyGu
                 s.unbonding -= take;
                 _totals.unbonding -= take;
                 remaining -= take;
+                if (s.unbonding == 0) s.unbondingReleaseAt = 0;
             }
             take = remaining < s.free ? remaining : s.free;
             if (take != 0) {
@@ -190,11 +191,33 @@ contract StakeVault is IStakeVault, AccessControlDefaultAdminRules, ReentrancyGu
     /// @inheritdoc IStakeVault
     function sweepSlashed(address to) external onlyRole(TREASURER_ROLE) nonReentrant returns (uint256 amount) {
         if (to == address(0)) revert ZeroAddress("to");
+        // Tokens sent to the vault itself would belong to no bucket and break the balance invariant.
+        if (to == address(this)) revert SweepToVault();
         amount = _totals.slashedUnswept;
         if (amount == 0) revert NothingToSweep();
         _totals.slashedUnswept = 0;
         emit SlashedSwept(to, amount);
         _token.safeTransfer(to, amount);
+    }
+
+    /// @inheritdoc IStakeVault
+    function releaseOrphanedLock(
+        address module,
+        address account
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) returns (uint256 amount) {
+        if (hasRole(MODULE_ROLE, module)) revert ModuleStillActive(module);
+        amount = _lockedBy[module][account];
+        if (amount == 0) revert NoOrphanedLock(module, account);
+        StakeInfo storage s = _stakes[account];
+        // Cannot underflow: s.locked and _totals.locked include this lock.
+        unchecked {
+            _lockedBy[module][account] = 0;
+            s.locked -= amount;
+            _totals.locked -= amount;
+        }
+        s.free += amount;
+        _totals.free += amount;
+        emit OrphanedLockReleased(module, account, amount);
     }
 
     /// @inheritdoc IStakeVault

@@ -113,8 +113,7 @@ async function reentrantFixture() {
 describe("StakeVault", () => {
   describe("# constructor", () => {
     it("stores the token and the unbonding delay and makes the admin default admin and treasurer", async () => {
-      const { vault, token, admin, module, DEFAULT_ADMIN_ROLE, TREASURER_ROLE, MODULE_ROLE } =
-        await loadFixture(vaultFixture);
+      const { vault, token, admin, module, DEFAULT_ADMIN_ROLE, TREASURER_ROLE, MODULE_ROLE } = await loadFixture(vaultFixture);
       expect(await vault.token()).to.equal(await token.getAddress());
       expect(await vault.unbondingDelay()).to.equal(DELAY);
       expect(await vault.MAX_UNBONDING_DELAY()).to.equal(MAX_UNBONDING_DELAY);
@@ -245,10 +244,7 @@ describe("StakeVault", () => {
     it("cannot be re-entered from the token's transfer (the nested stake would be credited twice)", async () => {
       const { ree, reeVault, alice } = await loadFixture(reentrantFixture);
       await ree.arm(await reeVault.getAddress(), reeVault.interface.encodeFunctionData("stake", [100n]));
-      await expect(as(reeVault, alice).stake(100n)).to.be.revertedWithCustomError(
-        reeVault,
-        "ReentrancyGuardReentrantCall",
-      );
+      await expect(as(reeVault, alice).stake(100n)).to.be.revertedWithCustomError(reeVault, "ReentrancyGuardReentrantCall");
       expect(await totalsOf(reeVault)).to.deep.equal({ free: 0n, locked: 0n, unbonding: 0n, slashedUnswept: 0n });
     });
   });
@@ -259,7 +255,9 @@ describe("StakeVault", () => {
       await as(vault, alice).stake(100n);
       const at = await atNextBlock();
       const tx = as(vault, alice).unstake(30n);
-      await expect(tx).to.emit(vault, "UnbondingStarted").withArgs(alice.address, 30n, 30n, at + DELAY);
+      await expect(tx)
+        .to.emit(vault, "UnbondingStarted")
+        .withArgs(alice.address, 30n, 30n, at + DELAY);
       await expect(tx).to.changeTokenBalances(token, [alice, vault], [0n, 0n]);
       expect(await stakeOf(vault, alice)).to.deep.equal({
         free: 70n,
@@ -362,9 +360,7 @@ describe("StakeVault", () => {
       await expect(tx).to.changeTokenBalances(token, [alice, vault], [0n, 0n]);
       expect(await stakeOf(vault, alice)).to.deep.equal({ free: 100n, locked: 0n, unbonding: 0n, unbondingReleaseAt: 0n });
       await time.increase(UNBONDING_DELAY);
-      await expect(as(vault, alice).withdraw())
-        .to.be.revertedWithCustomError(vault, "NothingUnbonding")
-        .withArgs(alice.address);
+      await expect(as(vault, alice).withdraw()).to.be.revertedWithCustomError(vault, "NothingUnbonding").withArgs(alice.address);
     });
 
     it("reverts if the amount is zero", async () => {
@@ -397,9 +393,7 @@ describe("StakeVault", () => {
       const { vault, alice, bob } = await loadFixture(vaultFixture);
       await expect(as(vault, bob).withdraw()).to.be.revertedWithCustomError(vault, "NothingUnbonding").withArgs(bob.address);
       await as(vault, alice).stake(100n);
-      await expect(as(vault, alice).withdraw())
-        .to.be.revertedWithCustomError(vault, "NothingUnbonding")
-        .withArgs(alice.address);
+      await expect(as(vault, alice).withdraw()).to.be.revertedWithCustomError(vault, "NothingUnbonding").withArgs(alice.address);
     });
 
     it("reverts one second before the release time", async () => {
@@ -443,9 +437,7 @@ describe("StakeVault", () => {
       await as(vault, alice).unstake(40n);
       await time.increase(UNBONDING_DELAY);
       await as(vault, alice).withdraw();
-      await expect(as(vault, alice).withdraw())
-        .to.be.revertedWithCustomError(vault, "NothingUnbonding")
-        .withArgs(alice.address);
+      await expect(as(vault, alice).withdraw()).to.be.revertedWithCustomError(vault, "NothingUnbonding").withArgs(alice.address);
     });
 
     it("waits again for earlier unbonding stake after a later unstake", async () => {
@@ -478,10 +470,7 @@ describe("StakeVault", () => {
       await as(reeVault, alice).unstake(100n);
       await time.increase(UNBONDING_DELAY);
       await ree.arm(await reeVault.getAddress(), reeVault.interface.encodeFunctionData("withdraw"));
-      await expect(as(reeVault, alice).withdraw()).to.be.revertedWithCustomError(
-        reeVault,
-        "ReentrancyGuardReentrantCall",
-      );
+      await expect(as(reeVault, alice).withdraw()).to.be.revertedWithCustomError(reeVault, "ReentrancyGuardReentrantCall");
       expect((await stakeOf(reeVault, alice)).unbonding).to.equal(100n);
     });
 
@@ -491,10 +480,7 @@ describe("StakeVault", () => {
       await as(reeVault, alice).unstake(100n);
       await time.increase(UNBONDING_DELAY);
       await ree.arm(await reeVault.getAddress(), reeVault.interface.encodeFunctionData("stake", [5n]));
-      await expect(as(reeVault, alice).withdraw()).to.be.revertedWithCustomError(
-        reeVault,
-        "ReentrancyGuardReentrantCall",
-      );
+      await expect(as(reeVault, alice).withdraw()).to.be.revertedWithCustomError(reeVault, "ReentrancyGuardReentrantCall");
     });
   });
 
@@ -564,9 +550,7 @@ describe("StakeVault", () => {
       const { vault, module, alice } = await loadFixture(vaultFixture);
       await as(vault, alice).stake(100n);
       await as(vault, module).lock(alice.address, 60n);
-      await expect(as(vault, module).unlock(alice.address, 25n))
-        .to.emit(vault, "Unlocked")
-        .withArgs(module.address, alice.address, 25n);
+      await expect(as(vault, module).unlock(alice.address, 25n)).to.emit(vault, "Unlocked").withArgs(module.address, alice.address, 25n);
       expect(await stakeOf(vault, alice)).to.deep.equal({ free: 65n, locked: 35n, unbonding: 0n, unbondingReleaseAt: 0n });
       expect(await vault.lockedBy(module.address, alice.address)).to.equal(35n);
       expect(await totalsOf(vault)).to.deep.equal({ free: 65n, locked: 35n, unbonding: 0n, slashedUnswept: 0n });
@@ -648,6 +632,13 @@ describe("StakeVault", () => {
       expect(await stakeOf(vault, alice)).to.deep.equal({ ...before, locked: 0n, unbonding: 10n });
       expect(await vault.lockedBy(module.address, alice.address)).to.equal(0n);
       expect(await totalsOf(vault)).to.deep.equal({ free: 30n, locked: 0n, unbonding: 10n, slashedUnswept: 60n });
+    });
+
+    it("clears the release time when it empties the unbonding stake", async () => {
+      const { vault, module, alice } = await loadFixture(slashableFixture);
+      await as(vault, module).slash(alice.address, 70n, OFFENCE_A);
+      const s = await stakeOf(vault, alice);
+      expect([s.unbonding, s.unbondingReleaseAt]).to.deep.equal([0n, 0n]);
     });
 
     it("then takes free stake", async () => {
@@ -749,10 +740,7 @@ describe("StakeVault", () => {
 
     it("reverts if the amount is zero, without using up the offence id", async () => {
       const { vault, module, alice } = await loadFixture(slashableFixture);
-      await expect(as(vault, module).slash(alice.address, 0n, OFFENCE_A)).to.be.revertedWithCustomError(
-        vault,
-        "ZeroAmount",
-      );
+      await expect(as(vault, module).slash(alice.address, 0n, OFFENCE_A)).to.be.revertedWithCustomError(vault, "ZeroAmount");
       expect(await vault.isOffenceSlashed(module.address, OFFENCE_A)).to.equal(false);
     });
 
@@ -790,6 +778,11 @@ describe("StakeVault", () => {
       await expect(as(vault, admin).sweepSlashed(carol.address)).to.emit(vault, "SlashedSwept").withArgs(carol.address, 42n);
     });
 
+    it("reverts if the recipient is the vault itself", async () => {
+      const { vault, treasurer, vaultAddress } = await loadFixture(slashedFixture);
+      await expect(as(vault, treasurer).sweepSlashed(vaultAddress)).to.be.revertedWithCustomError(vault, "SweepToVault");
+    });
+
     it("reverts if nothing was slashed", async () => {
       const { vault, admin, carol } = await loadFixture(vaultFixture);
       await expect(as(vault, admin).sweepSlashed(carol.address)).to.be.revertedWithCustomError(vault, "NothingToSweep");
@@ -798,17 +791,12 @@ describe("StakeVault", () => {
     it("reverts when everything was already swept", async () => {
       const { vault, treasurer, carol } = await loadFixture(slashedFixture);
       await as(vault, treasurer).sweepSlashed(carol.address);
-      await expect(as(vault, treasurer).sweepSlashed(carol.address)).to.be.revertedWithCustomError(
-        vault,
-        "NothingToSweep",
-      );
+      await expect(as(vault, treasurer).sweepSlashed(carol.address)).to.be.revertedWithCustomError(vault, "NothingToSweep");
     });
 
     it("reverts if the recipient is the zero address", async () => {
       const { vault, treasurer } = await loadFixture(slashedFixture);
-      await expect(as(vault, treasurer).sweepSlashed(ZeroAddress))
-        .to.be.revertedWithCustomError(vault, "ZeroAddress")
-        .withArgs("to");
+      await expect(as(vault, treasurer).sweepSlashed(ZeroAddress)).to.be.revertedWithCustomError(vault, "ZeroAddress").withArgs("to");
     });
 
     it("reverts if the caller is not a treasurer", async () => {
@@ -822,16 +810,12 @@ describe("StakeVault", () => {
   describe("# setUnbondingDelay", () => {
     it("sets the delay and emits UnbondingDelayChanged with the old and new values", async () => {
       const { vault, admin } = await loadFixture(vaultFixture);
-      await expect(as(vault, admin).setUnbondingDelay(3600n))
-        .to.emit(vault, "UnbondingDelayChanged")
-        .withArgs(DELAY, 3600n);
+      await expect(as(vault, admin).setUnbondingDelay(3600n)).to.emit(vault, "UnbondingDelayChanged").withArgs(DELAY, 3600n);
       expect(await vault.unbondingDelay()).to.equal(3600n);
       await expect(as(vault, admin).setUnbondingDelay(MAX_UNBONDING_DELAY))
         .to.emit(vault, "UnbondingDelayChanged")
         .withArgs(3600n, MAX_UNBONDING_DELAY);
-      await expect(as(vault, admin).setUnbondingDelay(0n))
-        .to.emit(vault, "UnbondingDelayChanged")
-        .withArgs(MAX_UNBONDING_DELAY, 0n);
+      await expect(as(vault, admin).setUnbondingDelay(0n)).to.emit(vault, "UnbondingDelayChanged").withArgs(MAX_UNBONDING_DELAY, 0n);
       expect(await vault.unbondingDelay()).to.equal(0n);
     });
 
@@ -870,31 +854,48 @@ describe("StakeVault", () => {
       await expect(as(vault, admin).grantRole(MODULE_ROLE, stranger.address))
         .to.emit(vault, "RoleGranted")
         .withArgs(MODULE_ROLE, stranger.address, admin.address);
-      await expect(as(vault, stranger).lock(alice.address, 10n))
-        .to.emit(vault, "Locked")
-        .withArgs(stranger.address, alice.address, 10n);
+      await expect(as(vault, stranger).lock(alice.address, 10n)).to.emit(vault, "Locked").withArgs(stranger.address, alice.address, 10n);
     });
 
-    it("takes a module's powers away with revokeRole, but leaves its locks to be released", async () => {
+    it("takes a module's powers away with revokeRole; its locks stay in place", async () => {
       const { vault, admin, module, alice, MODULE_ROLE } = await loadFixture(vaultFixture);
       await as(vault, alice).stake(100n);
       await as(vault, module).lock(alice.address, 10n);
       await as(vault, admin).revokeRole(MODULE_ROLE, module.address);
       for (const call of [
-        as(vault, module).lock(alice.address, 1n),
-        as(vault, module).unlock(alice.address, 1n),
-        as(vault, module).slash(alice.address, 1n, OFFENCE_A),
+        () => as(vault, module).lock(alice.address, 1n),
+        () => as(vault, module).unlock(alice.address, 1n),
+        () => as(vault, module).slash(alice.address, 1n, OFFENCE_A),
       ]) {
-        await expect(call)
-          .to.be.revertedWithCustomError(vault, "AccessControlUnauthorizedAccount")
-          .withArgs(module.address, MODULE_ROLE);
+        await expect(call()).to.be.revertedWithCustomError(vault, "AccessControlUnauthorizedAccount").withArgs(module.address, MODULE_ROLE);
       }
       expect(await vault.lockedBy(module.address, alice.address)).to.equal(10n);
     });
 
+    it("lets the admin release a revoked module's lock, and only then", async () => {
+      const { vault, admin, module, alice, stranger, MODULE_ROLE, DEFAULT_ADMIN_ROLE } = await loadFixture(vaultFixture);
+      await as(vault, alice).stake(100n);
+      await as(vault, module).lock(alice.address, 10n);
+      await expect(as(vault, admin).releaseOrphanedLock(module.address, alice.address))
+        .to.be.revertedWithCustomError(vault, "ModuleStillActive")
+        .withArgs(module.address);
+      await as(vault, admin).revokeRole(MODULE_ROLE, module.address);
+      await expect(as(vault, stranger).releaseOrphanedLock(module.address, alice.address))
+        .to.be.revertedWithCustomError(vault, "AccessControlUnauthorizedAccount")
+        .withArgs(stranger.address, DEFAULT_ADMIN_ROLE);
+      await expect(as(vault, admin).releaseOrphanedLock(module.address, alice.address))
+        .to.emit(vault, "OrphanedLockReleased")
+        .withArgs(module.address, alice.address, 10n);
+      expect(await vault.lockedBy(module.address, alice.address)).to.equal(0n);
+      expect((await stakeOf(vault, alice)).free).to.equal(100n);
+      expect((await totalsOf(vault)).locked).to.equal(0n);
+      await expect(as(vault, admin).releaseOrphanedLock(module.address, alice.address))
+        .to.be.revertedWithCustomError(vault, "NoOrphanedLock")
+        .withArgs(module.address, alice.address);
+    });
+
     it("lets only the admin grant roles", async () => {
-      const { vault, module, stranger, MODULE_ROLE, TREASURER_ROLE, DEFAULT_ADMIN_ROLE } =
-        await loadFixture(vaultFixture);
+      const { vault, module, stranger, MODULE_ROLE, TREASURER_ROLE, DEFAULT_ADMIN_ROLE } = await loadFixture(vaultFixture);
       await expect(as(vault, module).grantRole(MODULE_ROLE, stranger.address))
         .to.be.revertedWithCustomError(vault, "AccessControlUnauthorizedAccount")
         .withArgs(module.address, DEFAULT_ADMIN_ROLE);

@@ -21,7 +21,9 @@ export class ProofJournal {
     const f = this.file(key);
     if (!fs.existsSync(f)) return undefined;
     try {
-      return JSON.parse(fs.readFileSync(f, "utf8"), (_, v) => (typeof v === "string" && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as T;
+      return JSON.parse(fs.readFileSync(f, "utf8"), (_, v) =>
+        typeof v === "string" && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v,
+      ) as T;
     } catch {
       // A torn write cannot happen (rename is atomic), but a hand-edited file can: ignore it.
       return undefined;
@@ -31,7 +33,10 @@ export class ProofJournal {
   write(key: string, value: unknown): void {
     const f = this.file(key);
     const tmp = `${f}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(value, (_, v) => (typeof v === "bigint" ? `${v}n` : v), 2));
+    fs.writeFileSync(
+      tmp,
+      JSON.stringify(value, (_, v) => (typeof v === "bigint" ? `${v}n` : v), 2),
+    );
     fs.renameSync(tmp, f);
   }
 

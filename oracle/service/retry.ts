@@ -5,7 +5,12 @@
  */
 export async function withRetry<T>(
   fn: () => Promise<T>,
-  o: { attempts: number; baseMs: number; isTransient?: (e: unknown) => boolean; onRetry?: (e: unknown, attempt: number, waitMs: number) => void },
+  o: {
+    attempts: number;
+    baseMs: number;
+    isTransient?: (e: unknown) => boolean;
+    onRetry?: (e: unknown, attempt: number, waitMs: number) => void;
+  },
 ): Promise<T> {
   let last: unknown;
   for (let attempt = 1; attempt <= o.attempts; attempt++) {

@@ -1,23 +1,198 @@
 /**
  * `npm run demo` - runs zkmerit end to end on the embedded Hardhat network and a local content
- * store, and prints what happened.
+ * store: the proof round trip and the stake vault, then a whole federated-training task with
+ * attackers, settled by the oracle service with real proofs, claimed, and audited.
  */
+import fs from "node:fs";
+import path from "node:path";
+import pino from "pino";
+import { REPO_ROOT, circuitArtifacts } from "../oracle/artifacts/manifest";
+import { writeDeployments } from "../oracle/chain/deployments";
+import { loadArtifact } from "../oracle/chain/artifacts";
+import { terminateCurves } from "../oracle/prover";
+import { openStore } from "../oracle/store";
+import { OracleService } from "../oracle/service/oracle";
+import { auditHtml, auditTask } from "../oracle/contribution/auditor";
+import { decodeRoundRecord } from "../oracle/contribution/records";
+import { accuracy, dequantizeVector, federationData, simulate, type AttackKind, type AttackerSpec } from "../oracle/contribution/model";
 import { buildCircuits } from "./circuits/pipeline";
 import { makeProgress } from "./circuits/progress";
 import { inProcessNetwork } from "./demo/inprocess";
 import { foundationScenario } from "./demo/foundation";
-import { terminateCurves } from "../oracle/prover";
+import { deploySystem } from "./commands/deploy";
+import {
+  claimReward,
+  createTask,
+  history,
+  joinTask,
+  reclaimEscrow,
+  releaseStake,
+  shapeOf,
+  trainAndSubmit,
+  write,
+  type Ctx,
+} from "./commands/market";
+
+const CIRCUIT = process.env.ZKMERIT_DEMO_CIRCUIT ?? "contribution_8x130";
+const ROUNDS = Number(process.env.ZKMERIT_DEMO_ROUNDS ?? 5);
+const TRAINERS = 8;
+const WINDOW = 600;
+const DATA_SEED = 7;
+const TOKEN = 10n ** 18n;
+/** Attackers by slot; the copy attacker copies slot 0's update of the same round. */
+const ATTACKS: Record<number, AttackKind> = { 5: "sign-flip", 6: "scaled", 7: "label-flip" };
+const COPY_ROUNDS_SLOT7 = new Set([1, 3]);
+
+const say = (s = "") => process.stdout.write(`${s}\n`);
+const fmt = (wei: bigint) => (Number(wei) / 1e18).toFixed(2);
 
 async function main(): Promise<void> {
-  const say = (s: string) => process.stdout.write(`${s}\n`);
-  say("zkmerit demo - embedded Hardhat network\n");
-  say("1. circuit artifacts (built once, then cached)");
-  await buildCircuits({ sizes: ["test", "demo"], ptauMethod: "snarkjs", log: makeProgress("circuits") });
+  const outDir = path.join(REPO_ROOT, ".zkmerit", "demo");
+  fs.mkdirSync(outDir, { recursive: true });
+  say("zkmerit demo - embedded Hardhat network, local content store\n");
+  say("1. circuit artifacts (built once, then cached in ~/.cache/zkmerit)");
+  await buildCircuits({ sizes: ["test", "demo"], ptauMethod: "fast", log: makeProgress("circuits") });
   const net = await inProcessNetwork();
-  say("\n2. stake vault and proof round trip");
-  const r = await foundationScenario(net.accounts, net.increaseTime, (l) => say(`   ${l}`));
-  say("\n   gas per call:");
-  for (const g of r.gas) say(`   ${g.contract.padEnd(22)} ${g.call.padEnd(26)} ${String(g.gas).padStart(9)}`);
+
+  say("\n2. stake vault and the proof round trip");
+  const f = await foundationScenario(net.accounts, net.increaseTime, (l) => say(`   ${l}`));
+  for (const g of f.gas) say(`   gas  ${g.contract.padEnd(20)} ${g.call.padEnd(26)} ${String(g.gas).padStart(9)}`);
+
+  say(`\n3. proof-of-contribution training: ${TRAINERS} trainers, ${ROUNDS} rounds, circuit ${CIRCUIT}`);
+  const [owner, oracleOp, ...rest] = net.accounts;
+  const trainers = rest.slice(0, TRAINERS);
+  const store = openStore(path.join(outDir, "store"));
+  const d = await deploySystem(
+    owner,
+    { network: "hardhat", circuit: CIRCUIT, unbondingDelaySeconds: 3600, adminTransferDelaySeconds: 86400 },
+    (l) => say(`   ${l}`),
+  );
+  writeDeployments(path.join(outDir, "deployments.json"), d);
+  const ctx = (c: (typeof net.accounts)[number]): Ctx => ({ c, d, store });
+  const shape = await shapeOf(ctx(owner));
+  for (const who of [owner, ...trainers])
+    await write(owner, d.contracts.Token as `0x${string}`, "TestToken", "mint", [who.account.address, 5000n * TOKEN]);
+
+  const budget = 1000n * TOKEN;
+  const task = await createTask(ctx(owner), {
+    rounds: ROUNDS,
+    budget,
+    minStake: 100n * TOKEN,
+    slashAmount: 20n * TOKEN,
+    maxTrainers: TRAINERS,
+    submissionWindow: WINDOW,
+    settlementWindow: WINDOW,
+    normBound: 12,
+    outlierFactor: 4,
+  });
+  say(`   task ${task.taskId} created: budget ${fmt(budget)} escrowed, stake 100, slash 20 per flagged round (gas ${task.gasUsed})`);
+  const joinGas: bigint[] = [];
+  for (const t of trainers) joinGas.push((await joinTask(ctx(t), task.taskId)).gasUsed);
+  say(
+    `   ${TRAINERS} trainers joined (join gas ${joinGas[0]}); attackers: ${Object.entries(ATTACKS)
+      .map(([s, k]) => `slot ${s} ${k}`)
+      .join(", ")}; slot 7 copies slot 0 in rounds ${[...COPY_ROUNDS_SLOT7].join(", ")}`,
+  );
+
+  const logFile = path.join(outDir, "oracle.log");
+  const oracle = new OracleService({
+    clients: oracleOp,
+    market: d.contracts.TrainingMarket as `0x${string}`,
+    circuit: CIRCUIT,
+    shape,
+    store,
+    journalDir: path.join(outDir, "journal"),
+    log: pino({ level: "info" }, pino.destination({ dest: logFile, sync: true })),
+    expire: true,
+    fromBlock: BigInt(d.startBlock),
+    retry: { attempts: 3, baseMs: 200 },
+  });
+  await oracle.checkVerifier(circuitArtifacts(CIRCUIT).verifierContract);
+  const { test } = federationData();
+  say(`   oracle service: logs in ${path.relative(REPO_ROOT, logFile)}\n`);
+  say(
+    "   round | accuracy | flagged (reason)              | rewards of the round (tokens, by slot)           | slashed | settle gas | proof s",
+  );
+  let submitGas = 0n;
+  let submits = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let i = 0; i < TRAINERS; i++) {
+      const attack = i === 7 && COPY_ROUNDS_SLOT7.has(r) ? "copy" : ATTACKS[i];
+      const s = await trainAndSubmit(ctx(trainers[i]), task.taskId, {
+        shard: { index: i, of: TRAINERS, seed: DATA_SEED },
+        seed: 1000 * r + i,
+        attack,
+        copySlot: 0,
+      });
+      submitGas += s.gasUsed;
+      submits++;
+    }
+    await net.increaseTime(WINDOW);
+    const tick = await oracle.tick();
+    if (tick.errors.length) throw new Error(`oracle: ${tick.errors.map((e) => e.message).join("; ")}`);
+    const settled = tick.settled[0];
+    const h = await history(ctx(owner), task.taskId);
+    const ev = h.rounds.get(r)!.settled!;
+    const rec = decodeRoundRecord(await store.get(ev.modelURI));
+    const acc = accuracy(dequantizeVector(rec.model), test);
+    const flagged = rec.submissions
+      .filter((x) => x.outlier.norm || x.outlier.dist || x.outlier.dup)
+      .map((x) => `${x.slot}(${[x.outlier.norm && "norm", x.outlier.dist && "dist", x.outlier.dup && "copy"].filter(Boolean).join("+")})`)
+      .join(" ");
+    const shares = rec.submissions.map((x) => (Number(x.share) / 1e18).toFixed(1).padStart(5)).join("");
+    const slashed = h.slashes.filter((s) => s.round === r).reduce((a, s) => a + s.amount, 0n);
+    say(
+      `   ${String(r).padStart(5)} | ${(acc * 100).toFixed(1).padStart(7)}% | ${flagged.padEnd(29)} | ${shares.padEnd(48)} | ${fmt(slashed).padStart(7)} | ${String(settled.gasUsed).padStart(10)} | ${settled.proveSeconds.toFixed(1).padStart(6)}`,
+    );
+  }
+  say(`\n   average submitUpdate gas ${submitGas / BigInt(submits)}`);
+
+  let claimedTotal = 0n;
+  const claimGas: bigint[] = [];
+  for (const t of trainers) {
+    const c = await claimReward(ctx(t), task.taskId);
+    claimedTotal += c.amount;
+    if (c.gasUsed) claimGas.push(c.gasUsed);
+    await releaseStake(ctx(t), task.taskId, t.account.address);
+  }
+  const rc = await reclaimEscrow(ctx(owner), task.taskId);
+  const marketBalance = (await owner.publicClient.readContract({
+    address: d.contracts.Token as `0x${string}`,
+    abi: loadArtifact("TestToken").abi,
+    functionName: "balanceOf",
+    args: [d.contracts.TrainingMarket],
+  })) as bigint;
+  say(
+    `   trainers claimed ${fmt(claimedTotal)} tokens (claim gas ${claimGas[0] ?? 0n}), stakes released; owner reclaimed ${fmt(rc.amount)}; market balance left ${fmt(marketBalance)}`,
+  );
+
+  say("\n4. audit: replay from chain events + content store, recompute, verify every proof");
+  const report = await auditTask({
+    client: owner.publicClient,
+    chainId: owner.chain.id,
+    market: d.contracts.TrainingMarket as `0x${string}`,
+    store,
+    entry: circuitArtifacts(CIRCUIT),
+    shape,
+    taskId: task.taskId,
+    fromBlock: BigInt(d.startBlock),
+  });
+  fs.writeFileSync(path.join(outDir, "audit.json"), JSON.stringify(report, null, 2));
+  fs.writeFileSync(path.join(outDir, "audit.html"), auditHtml(report));
+  say(
+    `   ${report.ok ? "OK" : "MISMATCHES"}: ${report.rounds.filter((r) => r.checks.proof).length}/${report.rounds.length} proofs verified, verifier ${report.verifier.matchesLocalKey ? "matches" : "does NOT match"} the key; report in .zkmerit/demo/audit.{json,html}`,
+  );
+  if (!report.ok) throw new Error(`audit found ${report.mismatches.length} mismatches`);
+
+  say("\n5. what the filter prevented (same data, same attackers, in-memory federation)");
+  const attackers: AttackerSpec[] = Object.entries(ATTACKS).map(([s, k]) => ({ index: Number(s), kind: k }));
+  const base = { trainers: TRAINERS, rounds: ROUNDS, seed: DATA_SEED };
+  const clean = simulate({ ...base, aggregator: "mean" });
+  const mean = simulate({ ...base, attackers, aggregator: "mean" });
+  const filt = simulate({ ...base, attackers, aggregator: "median-filter" });
+  say(
+    `   final accuracy: no attackers ${(clean.finalAccuracy * 100).toFixed(1)}%, attackers + plain averaging ${(mean.finalAccuracy * 100).toFixed(1)}%, attackers + the filter ${(filt.finalAccuracy * 100).toFixed(1)}%`,
+  );
   say("\ndone.");
 }
 

@@ -1,0 +1,296 @@
+/**
+ * `npm run zkmerit -- <command>`: every user-facing action, for deployers, task owners, trainers,
+ * oracle operators and auditors. `--help` on any command lists its options.
+ *
+ * Networks: `--network localhost` (a node at $ZKMERIT_LOCAL_RPC, default http://127.0.0.1:8545,
+ * e.g. `npx hardhat node`; pick an unlocked account with --account N or set $ZKMERIT_PRIVATE_KEY)
+ * or `--network testnet` ($ZKMERIT_RPC_URL and $ZKMERIT_PRIVATE_KEY). The embedded network lives
+ * only inside `npm run demo`.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import pino from "pino";
+import { parseUnits, type Address } from "viem";
+import { REPO_ROOT, circuitArtifacts } from "../oracle/artifacts/manifest";
+import { connect, type NetworkName } from "../oracle/chain/network";
+import { contractAddress, defaultDeploymentsPath, readDeployments, writeDeployments } from "../oracle/chain/deployments";
+import { isZkMeritError } from "../oracle/errors";
+import { terminateCurves } from "../oracle/prover";
+import { openStore } from "../oracle/store";
+import { OracleService } from "../oracle/service/oracle";
+import { auditHtml, auditTask } from "../oracle/contribution/auditor";
+import { ATTACK_KINDS, type AttackKind } from "../oracle/contribution/model";
+import { deploySystem } from "./commands/deploy";
+import {
+  claimReward,
+  createTask,
+  joinTask,
+  read,
+  reclaimEscrow,
+  releaseStake,
+  shapeOf,
+  trainAndSubmit,
+  write,
+  type Ctx,
+} from "./commands/market";
+
+interface Common {
+  network: NetworkName;
+  account?: number;
+  deployments?: string;
+  store: string;
+}
+
+const int =
+  (name: string, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  (v: string) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}]`);
+    return n;
+  };
+const tokens = (name: string) => (v: string) => {
+  try {
+    const x = parseUnits(v, 18);
+    if (x < 0n) throw new Error();
+    return x;
+  } catch {
+    throw new InvalidArgumentError(`${name} must be a non-negative token amount like 100 or 0.5`);
+  }
+};
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative number`);
+  return n;
+};
+const taskId = (v: string) => BigInt(int("--task", 1)(v));
+
+function common(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--network <name>", "localhost or testnet").choices(["localhost", "testnet"]).default("localhost"))
+    .option("--account <index>", "unlocked node account index (localhost, when $ZKMERIT_PRIVATE_KEY is unset)", int("--account"))
+    .option("--deployments <file>", "deployments file (default .zkmerit/deployments/<network>.json)")
+    .option(
+      "--store <spec>",
+      "content store: a folder, or ipfs+http://host:5001 for a Kubo node",
+      path.join(REPO_ROOT, ".zkmerit", "store"),
+    );
+}
+
+async function context(o: Common): Promise<Ctx & { file: string }> {
+  const c = await connect({ network: o.network, account: o.account });
+  const file = o.deployments ?? defaultDeploymentsPath(o.network);
+  const d = readDeployments(file);
+  if (d.chainId !== c.chain.id)
+    throw new Error(`${file} is for chain ${d.chainId}, but the node is chain ${c.chain.id}; redeploy or pass --deployments`);
+  return { c, d, store: openStore(o.store), file };
+}
+
+const out = (s: string) => process.stdout.write(s + "\n");
+
+const program = new Command().name("zkmerit").description("zkmerit: a proof-checked merit ledger for decentralized AI work");
+
+common(program.command("deploy").description("deploy the stake vault, hashers, verifier and training market; write the deployments file"))
+  .option("--circuit <name>", "contribution circuit the market verifies", "contribution_8x130")
+  .option("--token <address>", "stake and reward ERC-20 (default: deploy a TestToken)")
+  .option("--unbonding-delay <seconds>", "stake unbonding delay", int("--unbonding-delay", 0, 90 * 86400), 7 * 86400)
+  .action(async (o: Common & { circuit: string; token?: Address; unbondingDelay: number }) => {
+    const c = await connect({ network: o.network, account: o.account });
+    const file = o.deployments ?? defaultDeploymentsPath(o.network);
+    const d = await deploySystem(
+      c,
+      {
+        network: o.network,
+        circuit: o.circuit,
+        token: o.token,
+        unbondingDelaySeconds: o.unbondingDelay,
+        adminTransferDelaySeconds: 2 * 86400,
+      },
+      out,
+    );
+    writeDeployments(file, d);
+    out(`deployments written to ${file}`);
+  });
+
+common(program.command("faucet").description("mint test tokens to yourself (TestToken deployments only)"))
+  .requiredOption("--amount <tokens>", "how many tokens (at most 10000 per call)", tokens("--amount"))
+  .action(async (o: Common & { amount: bigint }) => {
+    const x = await context(o);
+    await write(x.c, contractAddress(x.d, "TestToken", x.file), "TestToken", "faucet", [o.amount]);
+    out(`minted ${o.amount} wei of test tokens to ${x.c.account.address}`);
+  });
+
+const task = program.command("task").description("task owner commands");
+common(task.command("create").description("escrow a budget and create a federated-training task"))
+  .requiredOption("--rounds <n>", "number of rounds", int("--rounds", 1, 65535))
+  .requiredOption("--budget <tokens>", "reward budget of the whole task", tokens("--budget"))
+  .option("--min-stake <tokens>", "stake each trainer locks", tokens("--min-stake"), parseUnits("100", 18))
+  .option("--slash <tokens>", "stake slashed per flagged round", tokens("--slash"), parseUnits("20", 18))
+  .option("--max-trainers <n>", "maximum trainers (<= the circuit's slots)", int("--max-trainers", 1, 64), 8)
+  .option("--submission-window <s>", "seconds each round takes submissions", int("--submission-window", 1), 600)
+  .option("--settlement-window <s>", "seconds after that to settle", int("--settlement-window", 1), 600)
+  .option("--norm-bound <x>", "bound on an update's L2 norm (real units)", num("--norm-bound"), 12)
+  .option(
+    "--outlier-factor <x>",
+    "flag updates whose squared distance to the median exceeds this times the median's",
+    num("--outlier-factor"),
+    4,
+  )
+  .action(
+    async (
+      o: Common & {
+        rounds: number;
+        budget: bigint;
+        minStake: bigint;
+        slash: bigint;
+        maxTrainers: number;
+        submissionWindow: number;
+        settlementWindow: number;
+        normBound: number;
+        outlierFactor: number;
+      },
+    ) => {
+      const x = await context(o);
+      const r = await createTask(x, {
+        rounds: o.rounds,
+        budget: o.budget,
+        minStake: o.minStake,
+        slashAmount: o.slash,
+        maxTrainers: o.maxTrainers,
+        submissionWindow: o.submissionWindow,
+        settlementWindow: o.settlementWindow,
+        normBound: o.normBound,
+        outlierFactor: o.outlierFactor,
+      });
+      out(`task ${r.taskId} created (initial model ${r.initModelURI}, gas ${r.gasUsed})`);
+    },
+  );
+common(task.command("status").description("a task's round, window and accounting"))
+  .requiredOption("--task <id>", "task id", taskId)
+  .action(async (o: Common & { task: bigint }) => {
+    const x = await context(o);
+    const m = contractAddress(x.d, "TrainingMarket", x.file);
+    const json = (v: unknown) => JSON.stringify(v, (_, y) => (typeof y === "bigint" ? y.toString() : y), 2);
+    out(
+      json({
+        task: await read(x.c, m, "TrainingMarket", "task", [o.task]),
+        round: await read(x.c, m, "TrainingMarket", "roundInfo", [o.task]),
+        accounting: await read(x.c, m, "TrainingMarket", "accounting", [o.task]),
+      }),
+    );
+  });
+common(task.command("reclaim").description("task owner: take back refundable escrow"))
+  .requiredOption("--task <id>", "task id", taskId)
+  .action(async (o: Common & { task: bigint }) => {
+    const r = await reclaimEscrow(await context(o), o.task);
+    out(r.amount === 0n ? "nothing refundable" : `reclaimed ${r.amount} wei (gas ${r.gasUsed})`);
+  });
+
+const trainer = program.command("trainer").description("trainer commands");
+common(trainer.command("join").description("stake what is missing and join a task"))
+  .requiredOption("--task <id>", "task id", taskId)
+  .action(async (o: Common & { task: bigint }) => {
+    const r = await joinTask(await context(o), o.task);
+    out(`joined in slot ${r.slot} (gas ${r.gasUsed}${r.stakeGas ? `, staked first: ${r.stakeGas}` : ""})`);
+  });
+common(trainer.command("train").description("train one round on your data shard and submit the update"))
+  .requiredOption("--task <id>", "task id", taskId)
+  .requiredOption("--shard <i>", "your shard of the training data", int("--shard", 0, 63))
+  .option("--shards <n>", "number of shards the data is split into", int("--shards", 1, 64), 8)
+  .option("--data-seed <n>", "seed of the data split", int("--data-seed"), 7)
+  .option("--seed <n>", "seed of local training", int("--seed"), 0)
+  .addOption(new Option("--attack <kind>", "behave adversarially (for experiments)").choices([...ATTACK_KINDS]))
+  .option("--copy-slot <slot>", "with --attack copy: whose update to copy", int("--copy-slot", 0, 63), 0)
+  .action(
+    async (
+      o: Common & { task: bigint; shard: number; shards: number; dataSeed: number; seed: number; attack?: AttackKind; copySlot: number },
+    ) => {
+      const r = await trainAndSubmit(await context(o), o.task, {
+        shard: { index: o.shard, of: o.shards, seed: o.dataSeed },
+        seed: o.seed,
+        attack: o.attack,
+        copySlot: o.copySlot,
+      });
+      out(`submitted round ${r.round} from slot ${r.slot}: ${r.uri} (gas ${r.gasUsed})`);
+    },
+  );
+common(trainer.command("claim").description("claim your cumulative reward"))
+  .requiredOption("--task <id>", "task id", taskId)
+  .action(async (o: Common & { task: bigint }) => {
+    const r = await claimReward(await context(o), o.task);
+    out(r.amount === 0n ? `nothing to claim (cumulative ${r.cumAmount})` : `claimed ${r.amount} wei (gas ${r.gasUsed})`);
+  });
+common(trainer.command("release").description("unlock your stake once the task ended"))
+  .requiredOption("--task <id>", "task id", taskId)
+  .action(async (o: Common & { task: bigint }) => {
+    const x = await context(o);
+    out(`released (gas ${await releaseStake(x, o.task, x.c.account.address)})`);
+  });
+
+common(program.command("oracle").description("run the oracle service: prove and settle due rounds, expire stale ones"))
+  .option("--interval <ms>", "poll interval", int("--interval", 100), 5000)
+  .option("--health-port <port>", "serve GET /health on this port (0: a free one)", int("--health-port", 0, 65535), 8787)
+  .option("--journal <dir>", "proof journal directory", path.join(REPO_ROOT, ".zkmerit", "oracle-journal"))
+  .option("--once", "run one pass and exit")
+  .option("--no-expire", "do not expire rounds nobody settled")
+  .action(async (o: Common & { interval: number; healthPort: number; journal: string; once?: boolean; expire: boolean }) => {
+    const x = await context(o);
+    const { circuit, slots, params } = await shapeOf(x);
+    const log = pino({ name: "zkmerit-oracle" });
+    const svc = new OracleService({
+      clients: x.c,
+      market: contractAddress(x.d, "TrainingMarket", x.file),
+      circuit,
+      shape: { slots, params },
+      store: x.store,
+      journalDir: o.journal,
+      log,
+      expire: o.expire,
+      fromBlock: BigInt(x.d.startBlock),
+      retry: { attempts: 5, baseMs: 500 },
+    });
+    await svc.checkVerifier(circuitArtifacts(circuit).verifierContract);
+    if (o.once) {
+      out(JSON.stringify(await svc.tick(), (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+      return;
+    }
+    const port = await svc.serveHealth(o.healthPort);
+    log.info({ port, circuit, market: x.d.contracts.TrainingMarket }, "oracle started");
+    const stop = () => void svc.stop();
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    await svc.run(o.interval);
+  });
+
+common(program.command("audit").description("replay a task, recompute every round, verify every proof; exit 1 on any mismatch"))
+  .requiredOption("--task <id>", "task id", taskId)
+  .option("--out <file>", "JSON report", "audit.json")
+  .option("--html <file>", "HTML report with charts")
+  .action(async (o: Common & { task: bigint; out: string; html?: string }) => {
+    const x = await context(o);
+    const { circuit, slots, params } = await shapeOf(x);
+    const r = await auditTask({
+      client: x.c.publicClient,
+      chainId: x.c.chain.id,
+      market: contractAddress(x.d, "TrainingMarket", x.file),
+      store: x.store,
+      entry: circuitArtifacts(circuit),
+      shape: { slots, params },
+      taskId: o.task,
+      fromBlock: BigInt(x.d.startBlock),
+    });
+    fs.writeFileSync(o.out, JSON.stringify(r, null, 2));
+    if (o.html) fs.writeFileSync(o.html, auditHtml(r));
+    for (const m of r.mismatches) out(`MISMATCH round ${m.round ?? "-"} ${m.field}: expected ${m.expected}, got ${m.actual}`);
+    out(`${r.ok ? "OK" : "FAILED"}: ${r.rounds.length} rounds audited; report ${o.out}${o.html ? ` and ${o.html}` : ""}`);
+    if (!r.ok) process.exitCode = 1;
+  });
+
+program
+  .parseAsync()
+  .catch((e: unknown) => {
+    process.stderr.write(`error: ${isZkMeritError(e) ? `[${e.code}] ` : ""}${(e as Error).message}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => terminateCurves());

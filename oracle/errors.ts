@@ -23,7 +23,8 @@ export type ErrorCode =
   | "STORE_BAD_URI"
   | "STORE_UNAVAILABLE"
   | "PAYLOAD_INVALID"
-  | "COMMITMENT_MISMATCH";
+  | "COMMITMENT_MISMATCH"
+  | "CONTRIBUTION_INPUT";
 
 export class ZkMeritError extends Error {
   override readonly name = "ZkMeritError";

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     .opts<{ ptau: string; compare: string; proofs: string; readme: boolean }>();
   const log = makeProgress("bench");
   const started = Date.now();
-  const manifest = await buildCircuits({ ptauMethod: "snarkjs", log: makeProgress("circuits") });
+  const manifest = await buildCircuits({ ptauMethod: "fast", log: makeProgress("circuits") });
 
   log("gas: deploying and exercising every call on the embedded network");
   const net = await inProcessNetwork();

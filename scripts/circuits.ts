@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     .option("--ptau <file>", "a prepared Powers of Tau from a ceremony (default: $ZKMERIT_CEREMONY_PTAU, else a development one)")
     .option("--zkey <name=file>", "a final zkey from a phase-2 ceremony for one circuit (repeatable)", zkeyPair)
     .option("--seed <hex>", "seed for new development keys (default: random; recorded in the manifest)")
-    .addOption(new Option("--ptau-method <method>", "how to make a development ptau").choices(["fast", "snarkjs"]).default("snarkjs"))
+    .addOption(new Option("--ptau-method <method>", "how to make a development ptau").choices(["fast", "snarkjs"]).default("fast"))
     .option("--force", "rebuild even if up to date")
     .option("--check", "verify artifacts and regenerate verifiers, failing on any difference; builds nothing")
     .parse();

@@ -8,9 +8,10 @@ import {SnarkField} from "./SnarkField.sol";
 /// @title Groth16Settlement
 /// @notice Base for contracts that settle rounds with a Groth16 proof. A concrete module rebuilds
 /// the public inputs from its own storage plus the posted results (never taking them from the
-/// caller), then calls `_verifyOrRevert`. The first public input is always the proof context
-/// (chain id and this contract's address), so a proof cannot be replayed on another chain or
-/// contract; the module binds the round id itself, and keys replay protection on round ids,
+/// caller), then calls `_verifyOrRevert`. The public inputs must bind the proof context
+/// (chain id and this contract's address, `proofContext()`), directly as an input or inside a
+/// hash the contract recomputes or stores, so a proof cannot be replayed on another chain or
+/// contract; the module binds the round id the same way, and keys replay protection on round ids,
 /// never on proof bytes (Groth16 proofs are malleable).
 abstract contract Groth16Settlement is IGroth16Settlement {
     address private immutable _verifier;

@@ -93,6 +93,19 @@ export class OracleService {
     return `${this.c.chain.id}-${this.o.market.toLowerCase()}-${taskId}-${round}-${acc.toString(16).slice(0, 16)}`;
   }
 
+  /** Drops journalled proofs of rounds the chain has moved past (settled by anyone, or expired). */
+  private pruneJournal(taskId: bigint, currentRound: number): void {
+    const prefix = `${this.c.chain.id}-${this.o.market.toLowerCase()}-${taskId}-`;
+    for (const k of this.journal.keys()) {
+      if (!k.startsWith(prefix)) continue;
+      const round = Number(k.slice(prefix.length).split("-")[0]);
+      if (round < currentRound) {
+        this.journal.remove(k);
+        this.o.log.info({ taskId: String(taskId), round }, "round already resolved on-chain; dropped its journalled proof");
+      }
+    }
+  }
+
   /** One pass over every task. */
   async tick(): Promise<TickReport> {
     const report: TickReport = { settled: [], expired: [], errors: [] };
@@ -104,6 +117,7 @@ export class OracleService {
         const t = await this.read<TaskInfo>("task", [taskId]);
         if (t.finished || t.cancelled) continue;
         const ri = await this.read<RoundInfo>("roundInfo", [taskId]);
+        this.pruneJournal(taskId, Number(ri.round));
         if (now < ri.submissionEnd) continue;
         if (ri.submissions > 0n && now < ri.settlementDeadline) {
           report.settled.push(await this.settle(taskId, ri));

@@ -185,17 +185,28 @@ export async function trainAndSubmit(
     ).values;
   }
   const update = trainRound(state.model, { shard: o.shard, seed: o.seed, attack: o.attack, copyOf });
+  return { ...(await submitVector(x, taskId, Number(ri.round), update, { slot: Number(me.slot) })), state };
+}
+
+/** Stores a quantized update in the content store and submits its commitment for `round`. */
+export async function submitVector(
+  x: Ctx,
+  taskId: bigint,
+  round: number,
+  update: readonly bigint[],
+  meta: { slot: number },
+): Promise<{ round: number; slot: number; commitment: bigint; uri: string; gasUsed: bigint }> {
   const uri = await x.store.put(
     encodeVectorPayload({
       kind: "update",
       params: DEFAULT_FIXED_POINT,
-      values: update,
-      meta: { taskId: String(taskId), round: Number(ri.round), slot: Number(me.slot) },
+      values: [...update],
+      meta: { taskId: String(taskId), round, slot: meta.slot },
     }),
   );
   const commitment = await commitVector(update, DEFAULT_FIXED_POINT.bits);
-  const r = await write(x.c, market(x), "TrainingMarket", "submitUpdate", [taskId, ri.round, commitment, uri]);
-  return { round: Number(ri.round), slot: Number(me.slot), commitment, uri, gasUsed: r.gasUsed, state };
+  const r = await write(x.c, market(x), "TrainingMarket", "submitUpdate", [taskId, BigInt(round), commitment, uri]);
+  return { round, slot: meta.slot, commitment, uri, gasUsed: r.gasUsed };
 }
 
 /** Trainer: claims its cumulative reward against the current state (Merkle path from the round record). */

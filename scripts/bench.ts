@@ -15,6 +15,8 @@ import { foundationScenario, type GasSample } from "./demo/foundation";
 import { machineInfo } from "./bench/machine";
 import { proveBenches } from "./bench/inputs";
 import { renderResults, type BenchResults, type CircuitBench } from "./bench/report";
+import { benchMarket } from "./bench/market";
+import { simulate, type AttackerSpec } from "../oracle/contribution/model";
 
 const RESULTS = path.join(REPO_ROOT, "scripts", "bench", "results.json");
 const README = path.join(REPO_ROOT, "README.md");
@@ -26,16 +28,55 @@ async function main(): Promise<void> {
     .option("--compare <power>", "power at which to also time snarkjs's own pipeline (0 to skip)", "14")
     .option("--proofs <n>", "proofs per circuit for the proving-time median", "5")
     .option("--no-readme", "do not rewrite the README table")
+    .option(
+      "--market <circuits>",
+      "contribution circuits to measure the market with (comma-separated)",
+      "contribution_4x8,contribution_8x130",
+    )
+    .option("--sizes <sizes>", "circuit sizes to build (comma-separated; bench instances take long)", "test,demo")
     .parse()
-    .opts<{ ptau: string; compare: string; proofs: string; readme: boolean }>();
+    .opts<{ ptau: string; compare: string; proofs: string; readme: boolean; market: string; sizes: string }>();
   const log = makeProgress("bench");
   const started = Date.now();
-  const manifest = await buildCircuits({ ptauMethod: "fast", log: makeProgress("circuits") });
+  const sizes = o.sizes.split(",").map((x) => x.trim()) as Array<"test" | "demo" | "bench">;
+  const manifest = await buildCircuits({ ptauMethod: "fast", sizes, log: makeProgress("circuits") });
 
   log("gas: deploying and exercising every call on the embedded network");
   const net = await inProcessNetwork();
   const scenario = await foundationScenario(net.accounts, net.increaseTime);
   const gas: GasSample[] = scenario.gas;
+  const settleByTrainers: BenchResults["settleByTrainers"] = [];
+  for (const circuit of o.market
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    if (!manifest.circuits[circuit]) {
+      log(`${circuit}: not built, skipped (build it with --sizes)`);
+      continue;
+    }
+    const net2 = await inProcessNetwork();
+    const m = await benchMarket(net2.accounts, net2.increaseTime, circuit, log);
+    gas.push(...m.gas);
+    settleByTrainers.push(...m.settleByTrainers);
+  }
+
+  log("accuracy: in-memory federation, 8 trainers, 3 attackers (sign flip x4, scaled x10, label flip), 8 rounds, seeds 1-5");
+  const attackers: AttackerSpec[] = [
+    { index: 5, kind: "sign-flip" },
+    { index: 6, kind: "scaled" },
+    { index: 7, kind: "label-flip" },
+  ];
+  const accuracy: BenchResults["accuracy"] = [];
+  for (const [label, cfg] of [
+    ["no attackers, plain averaging", { aggregator: "mean" as const }],
+    ["attackers, plain averaging", { aggregator: "mean" as const, attackers }],
+    ["attackers, zkmerit filter", { aggregator: "median-filter" as const, attackers }],
+  ] as const) {
+    const runs = [1, 2, 3, 4, 5].map((seed) => simulate({ trainers: 8, rounds: 8, seed, ...cfg }));
+    const perRound = runs[0].rounds.map((_, r) => runs.reduce((a, x) => a + x.rounds[r].accuracy, 0) / runs.length);
+    accuracy.push({ label, perRound });
+    log(`${label}: final ${(perRound[perRound.length - 1] * 100).toFixed(1)}%`);
+  }
 
   const circuits: CircuitBench[] = [];
   for (const e of Object.values(manifest.circuits)) {
@@ -77,8 +118,10 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     seconds: (Date.now() - started) / 1000,
     gas,
+    settleByTrainers,
     circuits,
     ptau,
+    accuracy,
   };
   fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
   log(`wrote ${path.relative(REPO_ROOT, RESULTS)}`);

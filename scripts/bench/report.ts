@@ -30,6 +30,8 @@ export interface BenchResults {
   gas: GasSample[];
   circuits: CircuitBench[];
   ptau: PtauBench[];
+  settleByTrainers: Array<{ circuit: string; trainers: number; gas: number; outliers: number; proveSeconds: number }>;
+  accuracy: Array<{ label: string; perRound: number[] }>;
 }
 
 const fmt = (v: number | undefined, digits = 1) => (v === undefined ? "-" : v.toFixed(digits));
@@ -46,6 +48,15 @@ export function renderResults(r: BenchResults): string {
   lines.push("| contract | call | gas |");
   lines.push("|---|---|---:|");
   for (const g of r.gas) lines.push(`| ${g.contract} | ${g.call} | ${g.gas.toLocaleString("en-US")} |`);
+  if (r.settleByTrainers.length) {
+    lines.push("");
+    lines.push("Settlement gas against the number of trainers who submitted (real proofs, no outliers):");
+    lines.push("");
+    lines.push("| circuit | trainers | settleRound gas | proof s |");
+    lines.push("|---|---:|---:|---:|");
+    for (const s of r.settleByTrainers)
+      lines.push(`| ${s.circuit} | ${s.trainers} | ${s.gas.toLocaleString("en-US")} | ${s.proveSeconds.toFixed(1)} |`);
+  }
   lines.push("");
   lines.push("| circuit | template | constraints | public inputs | ptau | compile s | setup s | zkey MB | proof s (median) |");
   lines.push("|---|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -67,6 +78,17 @@ export function renderResults(r: BenchResults): string {
         } |`,
       );
     }
+  }
+  if (r.accuracy.length) {
+    lines.push("");
+    lines.push(
+      "Test accuracy of the global model per round (mean of 5 seeds; 8 trainers, 3 attacking: sign flip x4, scaled x10, label flip):",
+    );
+    lines.push("");
+    const n = Math.max(...r.accuracy.map((a) => a.perRound.length));
+    lines.push(`| run | ${Array.from({ length: n }, (_, i) => `r${i}`).join(" | ")} |`);
+    lines.push(`|---|${"---:|".repeat(n)}`);
+    for (const a of r.accuracy) lines.push(`| ${a.label} | ${a.perRound.map((v) => (v * 100).toFixed(1)).join(" | ")} |`);
   }
   return lines.join("\n");
 }

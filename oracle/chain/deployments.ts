@@ -28,9 +28,13 @@ export function defaultDeploymentsPath(network: string): string {
 
 export function readDeployments(file: string): Deployments {
   if (!fs.existsSync(file)) {
-    throw new ZkMeritError("DEPLOYMENTS", `no deployments file at ${file}; run \`npm run zkmerit -- deploy\` first (or pass --deployments)`, {
-      file,
-    });
+    throw new ZkMeritError(
+      "DEPLOYMENTS",
+      `no deployments file at ${file}; run \`npm run zkmerit -- deploy\` first (or pass --deployments)`,
+      {
+        file,
+      },
+    );
   }
   let raw: unknown;
   try {
@@ -56,6 +60,7 @@ export function writeDeployments(file: string, d: Deployments): void {
 /** The address of a deployed contract, or an error naming the file and the missing name. */
 export function contractAddress(d: Deployments, name: string, file = "deployments"): `0x${string}` {
   const a = d.contracts[name];
-  if (!a) throw new ZkMeritError("DEPLOYMENTS", `${file} has no ${name} on ${d.network}; redeploy with \`npm run zkmerit -- deploy\``, { name });
+  if (!a)
+    throw new ZkMeritError("DEPLOYMENTS", `${file} has no ${name} on ${d.network}; redeploy with \`npm run zkmerit -- deploy\``, { name });
   return a as `0x${string}`;
 }

@@ -37,7 +37,11 @@ export async function connect(o: NetworkOptions): Promise<Clients> {
   const accounts = (await (probe.request as (a: { method: string }) => Promise<unknown>)({ method: "eth_accounts" })) as `0x${string}`[];
   const i = o.account ?? 0;
   if (!Number.isInteger(i) || i < 0 || i >= accounts.length) {
-    throw new ZkMeritError("CONFIG", `--account ${i}: the node at ${rpcUrl} has ${accounts.length} unlocked accounts (0..${accounts.length - 1})`, {});
+    throw new ZkMeritError(
+      "CONFIG",
+      `--account ${i}: the node at ${rpcUrl} has ${accounts.length} unlocked accounts (0..${accounts.length - 1})`,
+      {},
+    );
   }
   return makeClients({ rpcUrl, address: accounts[i], chainId });
 }

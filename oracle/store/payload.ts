@@ -29,7 +29,8 @@ export interface VectorPayload {
 export function encodeVectorPayload(p: VectorPayload): Uint8Array {
   const { min, max } = signedBounds(p.params.bits);
   p.values.forEach((v, i) => {
-    if (v < min || v > max) throw new ZkMeritError("PAYLOAD_INVALID", `value ${i} (${v}) is outside ${p.params.bits}-bit signed range`, { index: i });
+    if (v < min || v > max)
+      throw new ZkMeritError("PAYLOAD_INVALID", `value ${i} (${v}) is outside ${p.params.bits}-bit signed range`, { index: i });
   });
   const json = {
     format: VECTOR_FORMAT,
@@ -63,7 +64,8 @@ export function decodeVectorPayload(
     throw new ZkMeritError("PAYLOAD_INVALID", `payload${where}: ${i.path.join(".") || "(root)"}: ${i.message}`, { uri: expect.uri });
   }
   const p = parsed.data;
-  if (p.kind !== expect.kind) throw new ZkMeritError("PAYLOAD_INVALID", `payload${where} has kind "${p.kind}", expected "${expect.kind}"`, {});
+  if (p.kind !== expect.kind)
+    throw new ZkMeritError("PAYLOAD_INVALID", `payload${where} has kind "${p.kind}", expected "${expect.kind}"`, {});
   if (p.bits !== expect.params.bits || p.fracBits !== expect.params.fracBits) {
     throw new ZkMeritError(
       "PAYLOAD_INVALID",

@@ -110,7 +110,10 @@ describe("oracle/store", () => {
       const commitment = await commitVector(values, 32);
       const p = await decodeCommittedVector(bytes, { kind: "update", length: 5, params: Q, commitment });
       expect(p.values).to.deep.equal(values);
-      const e = await rejects(decodeCommittedVector(bytes, { kind: "update", length: 5, params: Q, commitment: commitment + 1n }), "COMMITMENT_MISMATCH");
+      const e = await rejects(
+        decodeCommittedVector(bytes, { kind: "update", length: 5, params: Q, commitment: commitment + 1n }),
+        "COMMITMENT_MISMATCH",
+      );
       expect(e.message).to.contain(String(commitment + 1n));
     });
 
@@ -129,7 +132,10 @@ describe("oracle/store", () => {
       };
       expectBad(new Uint8Array([0xff, 0xfe]), /not UTF-8 JSON/);
       expectBad(new TextEncoder().encode("{not json"), /not UTF-8 JSON/);
-      expectBad(new TextEncoder().encode('{"format":"zkmerit.vector.v1","kind":"update","bits":32,"fracBits":16,"values":[1,NaN,3]}'), /not UTF-8 JSON/);
+      expectBad(
+        new TextEncoder().encode('{"format":"zkmerit.vector.v1","kind":"update","bits":32,"fracBits":16,"values":[1,NaN,3]}'),
+        /not UTF-8 JSON/,
+      );
       expectBad(enc({ ...base, values: [1, null, 3] }), /value 1 is null/);
       expectBad(enc({ ...base, values: [1, 2.5, 3] }), /value 1 is 2.5/);
       expectBad(enc({ ...base, values: [1, 2, 2 ** 31] }), /value 2 is 2147483648/);

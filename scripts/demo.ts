@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   const { test } = federationData();
   say(`   oracle service: logs in ${path.relative(REPO_ROOT, logFile)}\n`);
   say(
-    "   round | accuracy | flagged (reason)              | rewards of the round (tokens, by slot)           | slashed | settle gas | proof s",
+    "   round | accuracy | flagged (reason)                   | rewards of the round (tokens, by slot)           | slashed | settle gas | proof s",
   );
   let submitGas = 0n;
   let submits = 0;
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     const shares = rec.submissions.map((x) => (Number(x.share) / 1e18).toFixed(1).padStart(5)).join("");
     const slashed = h.slashes.filter((s) => s.round === r).reduce((a, s) => a + s.amount, 0n);
     say(
-      `   ${String(r).padStart(5)} | ${(acc * 100).toFixed(1).padStart(7)}% | ${flagged.padEnd(29)} | ${shares.padEnd(48)} | ${fmt(slashed).padStart(7)} | ${String(settled.gasUsed).padStart(10)} | ${settled.proveSeconds.toFixed(1).padStart(6)}`,
+      `   ${String(r).padStart(5)} | ${(acc * 100).toFixed(1).padStart(7)}% | ${flagged.padEnd(34)} | ${shares.padEnd(48)} | ${fmt(slashed).padStart(7)} | ${String(settled.gasUsed).padStart(10)} | ${settled.proveSeconds.toFixed(1).padStart(6)}`,
     );
   }
   say(`\n   average submitUpdate gas ${submitGas / BigInt(submits)}`);

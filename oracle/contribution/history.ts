@@ -94,7 +94,7 @@ export async function readTaskHistory(
   taskId: bigint,
   o: { fromBlock?: bigint; chunk?: bigint } = {},
 ): Promise<TaskHistory> {
-  const toBlock = await client.getBlockNumber();
+  const toBlock = await client.getBlockNumber({ cacheTime: 0 });
   const fromBlock = o.fromBlock ?? 0n;
   const chunk = o.chunk ?? 50_000n;
   const ev = (name: string) => events(client, market, name, taskId, fromBlock, toBlock, chunk);

@@ -24,7 +24,7 @@ export async function deploySystem(c: Clients, o: DeployOptions, say: (s: string
   const entry = circuitArtifacts(o.circuit);
   if (entry.setup.insecure || entry.ptau.insecure)
     say(`WARNING: ${o.circuit} uses INSECURE development keys (fine for local chains, not for value)`);
-  const startBlock = Number(await c.publicClient.getBlockNumber()) + 1;
+  const startBlock = Number(await c.publicClient.getBlockNumber({ cacheTime: 0 })) + 1;
   const admin = c.account.address;
   const f = await deployFoundation(c, {
     admin,

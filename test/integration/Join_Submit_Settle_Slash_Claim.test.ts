@@ -63,6 +63,16 @@ describe("Join_Submit_Settle_Slash_Claim (real proofs, contribution_4x8)", () =>
     expect(report.rounds.map((r) => r.checks.proof)).to.deep.equal([true, true]);
   });
 
+  it("sees a submission made right after an earlier history read (no stale block number)", async () => {
+    const { trainers, owner, ctx, taskId } = await loadFixture(systemFixture);
+    expect((await history(ctx(owner), taskId)).rounds.size).to.equal(0);
+    const ups = roundUpdates(0);
+    await submitVector(ctx(trainers[0]), taskId, 0, ups[0], { slot: 0 });
+    // Read again at once, within the client's default block-number cache time.
+    const h = await history(ctx(owner), taskId);
+    expect(h.rounds.get(0)?.submissions.map((x) => x.slot)).to.deep.equal([0]);
+  });
+
   it("expires a round nobody settles and refunds its reward to the owner", async () => {
     const { trainers, owner, ctx, taskId, oracle, d } = await loadFixture(systemFixture);
     const ups = roundUpdates(0);

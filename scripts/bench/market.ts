@@ -110,32 +110,24 @@ export async function benchMarket(
   }
   rec("claim (once per task: all rounds' rewards)", claims[0]);
   // An expired round and a reclaim, on a second task.
-  const t2 = await createTask(ctx(owner), {
-    rounds: 1,
-    budget: 10n * TOKEN,
-    minStake: 50n * TOKEN,
-    slashAmount: 0n,
-    maxTrainers: slots,
-    submissionWindow: window,
-    settlementWindow: window,
-    normBound: 1e6,
-    outlierFactor: 4,
-  });
+  const smallTask = () =>
+    createTask(ctx(owner), {
+      rounds: 1,
+      budget: 10n * TOKEN,
+      minStake: 50n * TOKEN,
+      slashAmount: 0n,
+      maxTrainers: slots,
+      submissionWindow: window,
+      settlementWindow: window,
+      normBound: 1e6,
+      outlierFactor: 4,
+    });
+  const t2 = await smallTask();
   await increaseTime(window);
   const ex = await write(op, d.contracts.TrainingMarket as Address, "TrainingMarket", "expireRound", [t2.taskId]);
   rec("expireRound (no submissions)", ex.gasUsed);
   rec("reclaim", (await reclaimEscrow(ctx(owner), t2.taskId)).gasUsed);
-  const t3 = await createTask(ctx(owner), {
-    rounds: 1,
-    budget: 10n * TOKEN,
-    minStake: 50n * TOKEN,
-    slashAmount: 0n,
-    maxTrainers: slots,
-    submissionWindow: window,
-    settlementWindow: window,
-    normBound: 1e6,
-    outlierFactor: 4,
-  });
+  const t3 = await smallTask();
   rec("cancelTask", (await write(owner, d.contracts.TrainingMarket as Address, "TrainingMarket", "cancelTask", [t3.taskId])).gasUsed);
   return { gas, settleByTrainers };
 }

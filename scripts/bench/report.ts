@@ -1,3 +1,4 @@
+import type { PtauBenchResult } from "./ptau";
 import type { GasSample } from "../demo/foundation";
 import type { machineInfo } from "./machine";
 
@@ -14,14 +15,7 @@ export interface CircuitBench {
   proofs: number;
 }
 
-export interface PtauBench {
-  power: number;
-  fastSeconds: number;
-  fastPeakRssMB: number;
-  snarkjsSeconds?: number;
-  snarkjsPeakRssMB?: number;
-  ratio?: number;
-}
+export type PtauBench = PtauBenchResult;
 
 export interface BenchResults {
   machine: ReturnType<typeof machineInfo>;

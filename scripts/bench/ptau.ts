@@ -28,6 +28,21 @@ export interface PtauBenchResult {
 
 type Method = "fast" | "snarkjs";
 
+/**
+ * This process's peak resident memory (worker threads included). Linux keeps getrusage's maxRSS
+ * across execve, so a child spawned by a large parent would report the parent's peak; VmHWM in
+ * /proc belongs to the new address space alone.
+ */
+function peakRssMB(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync("/proc/self/status", "utf8"));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 interface ChildResult {
   seconds: number;
   peakRssMB: number;
@@ -92,7 +107,7 @@ async function child(method: Method, power: number, dir: string): Promise<void> 
   const cpu = process.cpuUsage(cpu0);
   const result: ChildResult = {
     seconds,
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    peakRssMB: peakRssMB(),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     bytes: fs.statSync(file).size,
   };

@@ -132,7 +132,11 @@ async function main(): Promise<void> {
     const a = text.indexOf(start);
     const b = text.indexOf(end);
     if (a < 0 || b < a) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
-    fs.writeFileSync(README, text.slice(0, a + start.length) + "\n" + renderResults(results) + "\n" + text.slice(b));
+    const prettier = await import("prettier");
+    const updated = text.slice(0, a + start.length) + "\n" + renderResults(results) + "\n" + text.slice(b);
+    // Keep the README in the repository's formatting, so `npm run lint` passes after a bench run.
+    const options = (await prettier.resolveConfig(README)) ?? {};
+    fs.writeFileSync(README, await prettier.format(updated, { ...options, filepath: README }));
     log("updated the README results table");
   }
 }

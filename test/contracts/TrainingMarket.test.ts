@@ -8,7 +8,7 @@ import { SNARK_FIELD, poseidon, proofContext } from "../../oracle/field";
 import { ZkMeritError } from "../../oracle/errors";
 import { deployMarket, poseidonAbi } from "../../scripts/deploy/market";
 import { clientsFor } from "../helpers/fixtures";
-import { SLOT_CAPACITY, deployTestMarket, marketFixture } from "../helpers/marketFixtures";
+import { PROOF, SLOT_CAPACITY, deployTestMarket, marketFixture } from "../helpers/marketFixtures";
 import {
   accStep,
   configPacked,
@@ -20,6 +20,7 @@ import {
   taskHeader,
   type RewardTree,
 } from "../helpers/rewardTree";
+import type { TaskParamsOnChain } from "../../oracle/contribution/history";
 
 const { ethers } = hre;
 
@@ -39,29 +40,8 @@ const MODEL0 = 1111n;
 const MAX_URI_LENGTH = 512n;
 const MAX_WINDOW = 90n * 24n * 3600n;
 const MAX_START_DELAY = 365n * 24n * 3600n;
-const PROOF = {
-  a: [1n, 2n],
-  b: [
-    [3n, 4n],
-    [5n, 6n],
-  ],
-  c: [7n, 8n],
-};
 
-interface Params {
-  initModelCommitment: bigint;
-  initModelURI: string;
-  numRounds: bigint;
-  maxTrainers: bigint;
-  startTime: bigint;
-  submissionWindow: bigint;
-  settlementWindow: bigint;
-  minStake: bigint;
-  slashAmount: bigint;
-  budget: bigint;
-  normBoundSq: bigint;
-  outlierFactor: bigint;
-}
+type Params = TaskParamsOnChain;
 
 function params(o: Partial<Params> = {}): Params {
   return {

@@ -27,3 +27,13 @@ export async function marketFixture() {
   const verifier = await hre.ethers.getContractAt("MockGroth16Verifier", deployed.verifier.address);
   return { ...f, market, verifier, deployedMarket: deployed };
 }
+
+/** A placeholder proof for the mock verifier (its result is set by the test, not by these numbers). */
+export const PROOF = {
+  a: [1n, 2n],
+  b: [
+    [3n, 4n],
+    [5n, 6n],
+  ],
+  c: [7n, 8n],
+};

@@ -5,22 +5,12 @@ import type { Address } from "viem";
 import { SNARK_FIELD } from "../../oracle/field";
 import { prepareSettlement, type PreparedSettlement } from "../../oracle/contribution/settler";
 import { createTask, history, joinTask, submitVector } from "../../scripts/commands/market";
-import { CIRCUIT, SHAPE, TOKEN, WINDOW, increaseTime, roundUpdates, systemFixture } from "./marketHarness";
+import { CIRCUIT, SHAPE, TASK_OPTIONS, WINDOW, increaseTime, roundUpdates, systemFixture } from "./marketHarness";
 
 /** Two identical tasks in round 0 with the same submissions, window closed, and a real proof for task 1. */
 async function twoTasksFixture() {
   const f = await systemFixture();
-  const t2 = await createTask(f.ctx(f.owner), {
-    rounds: 2,
-    budget: 100n * TOKEN,
-    minStake: 50n * TOKEN,
-    slashAmount: 10n * TOKEN,
-    maxTrainers: 4,
-    submissionWindow: WINDOW,
-    settlementWindow: WINDOW,
-    normBound: 1000,
-    outlierFactor: 4,
-  });
+  const t2 = await createTask(f.ctx(f.owner), TASK_OPTIONS);
   for (const t of f.trainers) await joinTask(f.ctx(t), t2.taskId);
   const ups = roundUpdates(0);
   for (const task of [f.taskId, t2.taskId])

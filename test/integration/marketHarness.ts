@@ -8,13 +8,26 @@ import type { Clients } from "../../oracle/chain/clients";
 import { LocalContentStore } from "../../oracle/store";
 import { OracleService } from "../../oracle/service/oracle";
 import { deploySystem } from "../../scripts/commands/deploy";
-import { createTask, joinTask, write, type Ctx } from "../../scripts/commands/market";
+import { createTask, joinTask, write, type CreateTaskOptions, type Ctx } from "../../scripts/commands/market";
 import { clientsFor } from "../helpers/fixtures";
 
 export const CIRCUIT = "contribution_4x8";
 export const SHAPE = { slots: 4, params: 8 };
 export const TOKEN = 10n ** 18n;
 export const WINDOW = 100;
+
+/** The task every integration scenario runs: 2 rounds of 50 tokens, 4 trainers staking 50 each. */
+export const TASK_OPTIONS: CreateTaskOptions = {
+  rounds: 2,
+  budget: 100n * TOKEN,
+  minStake: 50n * TOKEN,
+  slashAmount: 10n * TOKEN,
+  maxTrainers: 4,
+  submissionWindow: WINDOW,
+  settlementWindow: WINDOW,
+  normBound: 1000,
+  outlierFactor: 4,
+};
 
 /** A deployed system on the in-process network with the real 4x8 verifier, a task and 4 joined trainers. */
 export async function systemFixture() {
@@ -32,17 +45,7 @@ export async function systemFixture() {
   const ctx = (c: Clients): Ctx => ({ c, d, store });
   for (const who of [owner, ...trainers, stranger])
     await write(owner, d.contracts.Token as Address, "TestToken", "mint", [who.account.address, 10_000n * TOKEN]);
-  const task = await createTask(ctx(owner), {
-    rounds: 2,
-    budget: 100n * TOKEN,
-    minStake: 50n * TOKEN,
-    slashAmount: 10n * TOKEN,
-    maxTrainers: 4,
-    submissionWindow: WINDOW,
-    settlementWindow: WINDOW,
-    normBound: 1000,
-    outlierFactor: 4,
-  });
+  const task = await createTask(ctx(owner), TASK_OPTIONS);
   for (const t of trainers) await joinTask(ctx(t), task.taskId);
   const journalDir = fs.mkdtempSync(path.join(os.tmpdir(), "zkm-it-journal-"));
   const oracle = (clients = oracleOp, dir = journalDir) =>

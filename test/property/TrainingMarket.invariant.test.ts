@@ -5,7 +5,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { AbiCoder, keccak256, type Contract, type ContractTransactionResponse } from "ethers";
 import { proofContext } from "../../oracle/field";
-import { SLOT_CAPACITY, marketFixture } from "../helpers/marketFixtures";
+import { PROOF, SLOT_CAPACITY, marketFixture } from "../helpers/marketFixtures";
 import { accStep, configPacked, rewardPath, rewardTree, rootFromPath, stateOf, taskHeader, type RewardTree } from "../helpers/rewardTree";
 
 // Random operation sequences against the TrainingMarket (mock verifier), with a TypeScript model
@@ -23,14 +23,6 @@ const MIN_STAKE = 100n;
 const STAKE = 1000n;
 const MODEL0 = 77n;
 const URI = "store://u";
-const PROOF = {
-  a: [1n, 2n],
-  b: [
-    [3n, 4n],
-    [5n, 6n],
-  ],
-  c: [7n, 8n],
-};
 
 // ---------------------------------------------------------------- operations
 

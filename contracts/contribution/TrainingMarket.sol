@@ -13,56 +13,88 @@ import {ITrainingMarket} from "../interfaces/ITrainingMarket.sol";
 
 /// @title TrainingMarket
 /// @notice See {ITrainingMarket}. Circuit: `Contribution(N, P, 32)`, public inputs
-/// [acc, newState, outlierBitmap]. The proof context (chain id and this address) and the task id are
-/// bound through the task header inside acc, the round through acc's per-submission round * 2^16 + slot.
+/// [acc, newState, modelCommitment, rewardRoot, masks, settler]. The proof context (chain id and
+/// this address) and the task id are bound through the task header inside acc, the round through
+/// acc's per-reveal round * 2^16 + slot, the caller through `settler`.
 /// The contract owner has no power over tasks, escrow or stakes: no function is owner-only. The
 /// two-step owner only names who operates the deployment, and can hand that over safely.
 contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
-    /// @notice Longest URI accepted (initial model, updates, settled models), in bytes.
+    /// @inheritdoc ITrainingMarket
     uint256 public constant MAX_URI_LENGTH = 512;
-    /// @notice Longest submission or settlement window.
-    uint256 public constant MAX_WINDOW = 90 days;
+    /// @notice Longest phase window.
+    uint256 public constant MAX_WINDOW = 30 days;
     /// @notice Latest a task may open after its creation.
     uint256 public constant MAX_START_DELAY = 365 days;
+    /// @inheritdoc ITrainingMarket
+    /// @dev Bounds numRounds * (commit + reveal + settlement + maxTrainers * challenge): a round
+    /// lasts at most that long, since each replacing proposal includes strictly more of at most
+    /// maxTrainers submissions. Stakes can leave between rounds anyway; the cap bounds the escrow.
+    uint256 public constant MAX_TASK_DURATION = 365 days;
 
-    uint256 private constant NUM_PUBLIC_INPUTS = 3;
+    uint256 private constant NUM_PUBLIC_INPUTS = 6;
     uint256 private constant MAX_SLOT_CAPACITY = 64;
     uint256 private constant MAX_ROUNDS = type(uint16).max;
+    uint256 private constant MIN_SUBMISSIONS_FLOOR = 3;
 
-    /// @dev Everything a submission or settlement reads and writes besides acc and state, in one
-    /// slot (248 bits). The reward accounting is two counters here instead of amounts elsewhere:
-    /// the rewards of all rounds are fixed by the budget, so `paidRounds` and `lastRoundPaid` say
-    /// exactly how much was distributed (see _split), and a settlement never touches another slot.
+    /// @dev What every call reads and writes first, one slot (216 bits). The reward accounting is
+    /// counters here instead of amounts elsewhere: the rewards of all rounds are fixed by the budget.
     struct TaskCore {
         uint16 round;
         uint16 numRounds; // >= 1 for every created task: doubles as the existence flag
-        uint16 paidRounds; // rounds settled with at least one inlier
-        bool lastRoundPaid; // whether the last round (which carries the remainder) is one of them
+        uint16 endRound; // numRounds, or where a cancellation ends the task
+        uint16 paidRounds; // rounds final with at least one inlier
+        uint16 settledRounds; // rounds final (their fee was paid)
+        bool lastRoundPaid; // whether the last round (which carries the remainder) is paid
         bool cancelled;
         uint8 maxTrainers;
         uint8 members;
-        uint32 submissionWindow;
-        uint32 settlementWindow;
-        uint40 roundStart; // unix seconds: 40 bits last until the year 36812
-        uint64 submittedMask;
+        uint40 roundStart; // unix seconds
+        uint64 committedMask;
     }
 
-    /// @dev One task, 8 slots; a settlement touches slots 0-2 (and 5 when slashing).
+    /// @dev The phase clock and the current round's reveals and proposal time, one slot (232 bits).
+    struct Phase {
+        uint32 commitWindow;
+        uint32 revealWindow;
+        uint32 settlementWindow;
+        uint32 challengeWindow;
+        uint64 revealedMask;
+        uint40 proposedAt; // 0: no pending proposal
+    }
+
+    /// @dev The pending proposal of the current round (meaningful while phase.proposedAt != 0).
+    struct Pending {
+        uint256 state;
+        uint192 masks; // included | excluded << 64 | slashed << 128
+        address settler;
+    }
+
+    /// @dev The rule parameters, for views (the circuit reads them from the header).
+    struct Rule {
+        uint80 normBoundSq;
+        uint80 distFloor;
+        uint32 outlierFactor;
+        uint8 minSubmissions;
+    }
+
     struct Task {
         TaskCore core; // slot 0
-        uint256 state; // slot 1
-        uint256 acc; // slot 2, meaningful only while core.submittedMask != 0 (else acc == state)
-        uint128 budget; // slot 3
-        uint128 claimed;
-        uint128 reclaimed; // slot 4
-        uint128 minStake;
-        uint128 slashAmount; // slot 5
-        uint80 normBoundSq;
-        address owner; // slot 6
-        uint32 outlierFactor;
-        uint256 header; // slot 7
+        Phase phase; // slot 1
+        uint256 state; // slot 2
+        uint256 acc; // slot 3, meaningful only while phase.revealedMask != 0
+        Pending pending; // slots 4-6
+        uint128 budget; // slot 7
+        uint128 fee;
+        uint128 claimed; // slot 8
+        uint128 reclaimed;
+        uint128 minStake; // slot 9
+        uint128 slashAmount;
+        uint128 noShowPenalty; // slot 10
+        address owner; // slot 11
+        Rule rule; // slot 12
+        uint256 header; // slot 13
     }
 
     /// @dev A trainer's membership; `locked` is what the vault holds for this task (the vault's
@@ -71,20 +103,20 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         bool joined;
         uint8 slot;
         bool released;
+        bool left;
         uint128 locked;
         uint128 claimed; // next slot
     }
 
-    /// @dev What a settlement emits, gathered in memory (the event has more fields than the stack holds).
-    struct Settlement {
-        uint256 taskId;
-        uint64 round;
-        uint256 acc;
-        uint256 newState;
-        uint256 submittedMask;
-        uint256 outlierBitmap;
-        uint256 modelCommitment;
-        uint256 rewardRoot;
+    /// @dev What bringing a task up to date did to its stored round.
+    struct Catchup {
+        bool finalized; // the pending proposal became final
+        bool expired; // the round ended unsettled
+        uint64 round; // the resolved round
+        uint64 committedMask;
+        uint64 revealedMask;
+        uint64 skippedFrom;
+        uint64 skipped; // empty rounds skipped
     }
 
     IStakeVault private immutable _vault;
@@ -100,10 +132,12 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     mapping(uint256 taskId => Task) private _tasks;
     mapping(uint256 taskId => mapping(address account => Member)) private _members;
     mapping(uint256 taskId => mapping(uint256 slot => address)) private _trainerAt;
+    mapping(uint256 taskId => mapping(uint256 slot => bytes32)) private _commits;
+    mapping(address account => uint256) private _feesOwed;
 
     /// @param verifier_ The Groth16 verifier of `Contribution(slotCapacity_, P, 32)`.
     /// @param vault The stake vault; this contract needs its MODULE_ROLE before anyone can join.
-    /// @param rewardToken_ The ERC-20 budgets are escrowed and rewards paid in (may be the stake token).
+    /// @param rewardToken_ The ERC-20 budgets and fees are escrowed and paid in (may be the stake token).
     /// @param slotCapacity_ The circuit's N: a power of two in 2..64.
     /// @param poseidon2 circomlibjs Poseidon contract with 2 inputs (likewise `poseidon3`, `poseidon4`).
     /// @param owner_ The initial owner.
@@ -122,7 +156,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         if (address(poseidon2).code.length == 0) revert NotAContract("poseidon2", address(poseidon2));
         if (address(poseidon3).code.length == 0) revert NotAContract("poseidon3", address(poseidon3));
         if (address(poseidon4).code.length == 0) revert NotAContract("poseidon4", address(poseidon4));
-        // The circuit's reward tree is a full binary tree and the submitted mask is a uint64.
+        // The circuit's reward tree is a full binary tree and the masks are uint64.
         if (slotCapacity_ < 2 || slotCapacity_ > MAX_SLOT_CAPACITY || slotCapacity_ & (slotCapacity_ - 1) != 0) {
             revert InvalidSlotCapacity(slotCapacity_);
         }
@@ -147,74 +181,105 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     /// @inheritdoc ITrainingMarket
     function createTask(TaskParams calldata p) external nonReentrant returns (uint256 taskId) {
         uint64 startTime = _validate(p);
-        // Pull first and measure: the header binds the exact budget, so the escrow must hold all
-        // of it (a fee-on-transfer token would leave the last claims unpayable).
-        uint256 before = _rewardToken.balanceOf(address(this));
-        _rewardToken.safeTransferFrom(msg.sender, address(this), p.budget);
-        uint256 received = _rewardToken.balanceOf(address(this)) - before;
-        if (received != p.budget) revert BudgetNotReceived(p.budget, received);
-
+        _pullEscrow(p.budget + p.numRounds * p.settlementFee);
         taskId = ++_taskCount;
-        // The fields cannot overlap: _validate bounded budget < 2^128, numRounds < 2^16,
-        // maxTrainers <= 64 and outlierFactor < 2^32.
-        uint256 configPacked = p.budget | (p.numRounds << 128) | (p.maxTrainers << 144) | (p.outlierFactor << 160);
-        uint256 header = _poseidon4.poseidon([proofContext(), taskId, configPacked, p.normBoundSq]);
-        uint256 state = _poseidon3.poseidon([header, p.initModelCommitment, _emptyRoot]);
+        (uint256 header, uint256 state) = _taskHashes(taskId, p);
+        _initTask(_tasks[taskId], p, startTime, header, state);
+        emit TaskCreated(taskId, msg.sender, header, state, startTime, p);
+    }
 
-        // The narrowing casts below are lossless: _validate bounded every value.
-        Task storage t = _tasks[taskId];
+    /// @dev Pulls `escrow` from the caller and checks it all arrived: the header binds the exact
+    /// budget, so the escrow must hold all of it (a fee-on-transfer token would leave the last
+    /// claims unpayable).
+    function _pullEscrow(uint256 escrow) private {
+        uint256 before = _rewardToken.balanceOf(address(this));
+        _rewardToken.safeTransferFrom(msg.sender, address(this), escrow);
+        uint256 received = _rewardToken.balanceOf(address(this)) - before;
+        if (received != escrow) revert BudgetNotReceived(escrow, received);
+    }
+
+    /// @dev The task header and initial state of a new task.
+    function _taskHashes(uint256 taskId, TaskParams calldata p) private view returns (uint256 header, uint256 state) {
+        // The fields cannot overlap: _validate bounded budget < 2^128, numRounds < 2^16,
+        // maxTrainers <= 64, outlierFactor < 2^32, normBoundSq and distFloor < 2^80, minSubmissions < 2^8.
+        uint256 configPacked = p.budget | (p.numRounds << 128) | (p.maxTrainers << 144) | (p.outlierFactor << 160);
+        uint256 ruleParams = p.normBoundSq | (p.distFloor << 80) | (p.minSubmissions << 160);
+        header = _poseidon4.poseidon([proofContext(), taskId, configPacked, ruleParams]);
+        state = _poseidon3.poseidon([header, p.initModelCommitment, _emptyRoot]);
+    }
+
+    /// @dev Writes a new task. The narrowing casts are lossless: _validate bounded every value.
+    function _initTask(
+        Task storage t,
+        TaskParams calldata p,
+        uint64 startTime,
+        uint256 header,
+        uint256 state
+    ) private {
         t.core = TaskCore({
             round: 0,
             numRounds: uint16(p.numRounds),
+            endRound: uint16(p.numRounds),
             paidRounds: 0,
+            settledRounds: 0,
             lastRoundPaid: false,
             cancelled: false,
             maxTrainers: uint8(p.maxTrainers),
             members: 0,
-            submissionWindow: uint32(p.submissionWindow),
-            settlementWindow: uint32(p.settlementWindow),
             roundStart: uint40(startTime),
-            submittedMask: 0
+            committedMask: 0
+        });
+        t.phase = Phase({
+            commitWindow: uint32(p.commitWindow),
+            revealWindow: uint32(p.revealWindow),
+            settlementWindow: uint32(p.settlementWindow),
+            challengeWindow: uint32(p.challengeWindow),
+            revealedMask: 0,
+            proposedAt: 0
         });
         t.state = state;
         t.budget = uint128(p.budget);
+        t.fee = uint128(p.settlementFee);
         t.minStake = uint128(p.minStake);
         t.slashAmount = uint128(p.slashAmount);
-        t.normBoundSq = uint80(p.normBoundSq);
+        t.noShowPenalty = uint128(p.noShowPenalty);
         t.owner = msg.sender;
-        t.outlierFactor = uint32(p.outlierFactor);
+        t.rule = Rule({
+            normBoundSq: uint80(p.normBoundSq),
+            distFloor: uint80(p.distFloor),
+            outlierFactor: uint32(p.outlierFactor),
+            minSubmissions: uint8(p.minSubmissions)
+        });
         t.header = header;
-        emit TaskCreated(taskId, msg.sender, header, state, startTime, p);
     }
 
     /// @inheritdoc ITrainingMarket
-    function cancelTask(uint256 taskId) external {
-        Task storage t = _task(taskId);
-        TaskCore memory c = t.core;
+    function cancelTask(uint256 taskId) external nonReentrant {
+        (Task storage t, TaskCore memory c, ) = _sync(taskId);
         _requireActive(taskId, c);
         if (msg.sender != t.owner) revert NotTaskOwner(taskId, msg.sender, t.owner);
-        // Trainers who submitted in this round did the work; the owner must let it be settled or expire.
-        if (c.submittedMask != 0) revert RoundHasSubmissions(taskId, c.round, c.submittedMask);
-        // What was pending (this round and the later ones) becomes refundable: _split counts
-        // nothing as pending once the task is cancelled.
-        (, , uint256 voided) = _split(t.budget, c);
-        t.core.cancelled = true;
-        emit TaskCancelled(taskId, c.round, voided);
+        // Trainers who committed this round may be doing the work: the round runs to its end.
+        // Nobody can block the cancellation itself (a commit only delays it by one round).
+        c.endRound = c.committedMask != 0 ? c.round + 1 : c.round;
+        c.cancelled = true;
+        t.core = c;
+        emit TaskCancelled(taskId, c.round, c.endRound);
+        if (c.round == c.endRound) emit TaskFinished(taskId);
     }
 
     /// @inheritdoc ITrainingMarket
     function reclaim(uint256 taskId) external nonReentrant returns (uint256 amount) {
-        Task storage t = _task(taskId);
+        (Task storage t, TaskCore memory c, ) = _sync(taskId);
         address owner_ = t.owner;
         if (msg.sender != owner_) revert NotTaskOwner(taskId, msg.sender, owner_);
-        (, uint256 refundable_, ) = _split(t.budget, t.core);
+        (, uint256 refundable_, , ) = _split(t, c);
         uint256 reclaimed = t.reclaimed;
         // Cannot underflow: refundable only grows and `reclaimed` is a past value of it.
         unchecked {
             amount = refundable_ - reclaimed;
         }
         if (amount == 0) revert NothingToReclaim(taskId);
-        // Fits: refundable <= budget < 2^128.
+        // Fits: refundable <= budget + fees < 2^128.
         t.reclaimed = uint128(refundable_);
         emit EscrowReclaimed(taskId, owner_, amount);
         _rewardToken.safeTransfer(owner_, amount);
@@ -223,9 +288,8 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     // ---------------------------------------------------------------- trainers
 
     /// @inheritdoc ITrainingMarket
-    function join(uint256 taskId) external returns (uint8 slot) {
-        Task storage t = _task(taskId);
-        TaskCore memory c = t.core;
+    function join(uint256 taskId) external nonReentrant returns (uint8 slot) {
+        (Task storage t, TaskCore memory c, ) = _sync(taskId);
         _requireActive(taskId, c);
         Member storage m = _members[taskId][msg.sender];
         if (m.joined) revert AlreadyJoined(taskId, msg.sender, m.slot);
@@ -243,20 +307,58 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     }
 
     /// @inheritdoc ITrainingMarket
-    function submitUpdate(uint256 taskId, uint64 round, uint256 commitment, string calldata uri) external {
-        Task storage t = _task(taskId);
-        TaskCore memory c = t.core;
-        uint8 slot = _checkSubmission(taskId, round, c);
-        // The hasher reduces inputs mod r, so c and c + r would hash alike; the circuit takes c < r.
-        if (commitment >= SnarkField.MODULUS) revert InvalidCommitment(commitment);
+    function leave(uint256 taskId) external nonReentrant {
+        (, TaskCore memory c, ) = _sync(taskId);
+        Member storage m = _members[taskId][msg.sender];
+        if (!m.joined) revert NotMember(taskId, msg.sender);
+        if (m.released) revert StakeAlreadyReleased(taskId, msg.sender);
+        bool active = !_ended(c);
+        // A trainer with a commit this round could otherwise dodge its no-show penalty or a
+        // proven slash; every earlier round is already resolved (sync ran).
+        if (active && (c.committedMask >> m.slot) & 1 != 0) revert CommittedThisRound(taskId, c.round, m.slot);
+        uint128 amount = m.locked;
+        m.released = true;
+        m.left = active;
+        m.locked = 0;
+        if (active) emit TrainerLeft(taskId, msg.sender, m.slot, c.round, amount);
+        else emit StakeReleased(taskId, msg.sender, amount);
+        if (amount != 0) _vault.unlock(msg.sender, amount);
+    }
+
+    /// @inheritdoc ITrainingMarket
+    function commitUpdate(uint256 taskId, uint64 round, bytes32 commitHash) external nonReentrant {
+        (Task storage t, TaskCore memory c, Phase memory ph) = _sync(taskId);
+        uint8 slot = _checkMember(taskId, round, c);
+        uint64 opensAt = uint64(c.roundStart);
+        uint64 closesAt = opensAt + ph.commitWindow;
+        if (block.timestamp < opensAt || block.timestamp >= closesAt) {
+            revert OutsidePhase(taskId, round, "commit", opensAt, closesAt, uint64(block.timestamp));
+        }
+        if ((c.committedMask >> slot) & 1 != 0) revert AlreadyCommitted(taskId, round, slot);
+        if (commitHash == bytes32(0)) revert InvalidCommitHash();
+        _commits[taskId][slot] = commitHash;
+        t.core.committedMask = c.committedMask | (uint64(1) << slot);
+        emit UpdateCommitted(taskId, round, msg.sender, slot, commitHash);
+    }
+
+    /// @inheritdoc ITrainingMarket
+    function revealUpdate(
+        uint256 taskId,
+        uint64 round,
+        uint256 commitment,
+        bytes32 salt,
+        string calldata uri
+    ) external nonReentrant {
+        (Task storage t, TaskCore memory c, Phase memory ph) = _sync(taskId);
+        uint8 slot = _checkReveal(taskId, round, commitment, salt, c, ph);
         _checkURI(uri);
         // The accumulator starts the round equal to the state (acc is not rewritten at round starts).
         uint256 acc = _poseidon3.poseidon(
-            [c.submittedMask == 0 ? t.state : t.acc, (uint256(round) << 16) | slot, commitment]
+            [ph.revealedMask == 0 ? t.state : t.acc, (uint256(round) << 16) | slot, commitment]
         );
         t.acc = acc;
-        t.core.submittedMask = c.submittedMask | (uint64(1) << slot);
-        emit UpdateSubmitted(taskId, round, msg.sender, slot, commitment, uri, acc);
+        t.phase.revealedMask = ph.revealedMask | (uint64(1) << slot);
+        emit UpdateRevealed(taskId, round, msg.sender, slot, commitment, uri, acc);
     }
 
     /// @inheritdoc ITrainingMarket
@@ -266,16 +368,13 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         uint256[] calldata path,
         uint256 modelCommitment
     ) external nonReentrant returns (uint256 amount) {
-        Task storage t = _task(taskId);
+        (Task storage t, TaskCore memory c, ) = _sync(taskId);
         Member storage m = _members[taskId][msg.sender];
         if (!m.joined) revert NotMember(taskId, msg.sender);
         // Leaves are < 2^128 in the circuit; also keeps every hashed value < r.
         if (cumAmount >> 128 != 0) revert InvalidCumulativeAmount(cumAmount);
         if (modelCommitment >= SnarkField.MODULUS) revert InvalidCommitment(modelCommitment);
-        uint256 root = _rootFromPath(m.slot, cumAmount, path);
-        uint256 computed = _poseidon3.poseidon([t.header, modelCommitment, root]);
-        uint256 state = t.state;
-        if (computed != state) revert RewardProofMismatch(taskId, computed, state);
+        _checkRewardProof(t, taskId, m.slot, cumAmount, path, modelCommitment);
 
         uint256 already = m.claimed;
         if (cumAmount <= already) revert NothingToClaim(taskId, msg.sender, cumAmount, already);
@@ -284,7 +383,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
             amount = cumAmount - already;
         }
         uint256 claimedTotal = t.claimed + amount;
-        (uint256 distributed, , ) = _split(t.budget, t.core);
+        (uint256 distributed, , , ) = _split(t, c);
         // A sound circuit keeps the leaves summing to `distributed`; this bounds the damage of a
         // broken verifier or key to this task's own distributed rewards.
         if (claimedTotal > distributed) revert ClaimExceedsDistributed(taskId, claimedTotal, distributed);
@@ -296,10 +395,9 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     }
 
     /// @inheritdoc ITrainingMarket
-    function releaseStake(uint256 taskId, address trainer) external {
-        Task storage t = _task(taskId);
-        TaskCore memory c = t.core;
-        if (!c.cancelled && c.round < c.numRounds) revert TaskStillActive(taskId, c.round, c.numRounds);
+    function releaseStake(uint256 taskId, address trainer) external nonReentrant {
+        (, TaskCore memory c, ) = _sync(taskId);
+        if (!_ended(c)) revert TaskStillActive(taskId, c.round, c.endRound);
         Member storage m = _members[taskId][trainer];
         if (!m.joined) revert NotMember(taskId, trainer);
         if (m.released) revert StakeAlreadyReleased(taskId, trainer);
@@ -317,50 +415,75 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     function settleRound(
         uint256 taskId,
         uint64 round,
-        uint256 newState,
-        uint256 outlierBitmap,
-        uint256 modelCommitment,
-        uint256 rewardRoot,
+        SettlementResult calldata result,
         string calldata modelURI,
         Groth16Proof calldata proof
-    ) external {
-        Task storage t = _task(taskId);
-        TaskCore memory c = t.core;
-        Settlement memory s;
-        s.submittedMask = _checkSettleable(taskId, round, outlierBitmap, c);
+    ) external nonReentrant {
+        (Task storage t, TaskCore memory c, Phase memory ph) = _sync(taskId);
+        _requireActive(taskId, c);
+        if (round != c.round) revert WrongRound(taskId, round, c.round);
+        bool replacing = ph.proposedAt != 0;
+        if (!replacing) {
+            // sync expired the round if its settlement window had closed, so only "too early" is left.
+            uint64 opensAt = uint64(c.roundStart) + ph.commitWindow + ph.revealWindow;
+            if (block.timestamp < opensAt) {
+                revert OutsidePhase(
+                    taskId,
+                    round,
+                    "settlement",
+                    opensAt,
+                    opensAt + ph.settlementWindow,
+                    uint64(block.timestamp)
+                );
+            }
+            if (ph.revealedMask == 0) revert NothingRevealed(taskId, round);
+        }
+        _checkMasks(taskId, round, result, ph.revealedMask);
+        if (replacing) {
+            // A proposal is replaced only by one that leaves strictly fewer revealed submissions
+            // out: whoever holds an honest trainer's content can prove it in, so nobody (the
+            // oracle included) can censor a trainer by proposing first; and the count only grows,
+            // so at most maxTrainers proposals are ever made for a round.
+            uint256 pendingIncluded = _popCount(uint64(t.pending.masks));
+            uint256 included = _popCount(result.includedMask);
+            if (included <= pendingIncluded) revert ChallengeNotStronger(taskId, round, included, pendingIncluded);
+        }
         _checkURI(modelURI);
-        s.taskId = taskId;
-        s.round = round;
-        s.acc = t.acc;
-        s.newState = newState;
-        s.outlierBitmap = outlierBitmap;
-        s.modelCommitment = modelCommitment;
-        s.rewardRoot = rewardRoot;
-        _verifySettlement(s, proof);
-        _applySettlement(t, c, s);
-        _emitSettled(s, modelURI);
-        if (c.round == c.numRounds) emit TaskFinished(taskId);
-        if (outlierBitmap != 0) _slashOutliers(t, taskId, round, outlierBitmap);
+        uint192 masks = _packMasks(result);
+        // Replay protection is the round counter, never the proof bytes (Groth16 proofs are
+        // malleable). The round key fits: task ids come from a counter, rounds are < 2^16.
+        _verifyOrRevert((taskId << 64) | round, proof, _inputs(t.acc, result, masks, msg.sender));
+        t.pending = Pending({state: result.newState, masks: masks, settler: msg.sender});
+        t.phase.proposedAt = uint40(block.timestamp);
+        _emitProposed(t, taskId, round, result, uint64(block.timestamp) + ph.challengeWindow, replacing, modelURI, proof);
+    }
+
+    /// @dev Emits RoundProposed (its own frame: the event has more fields than settleRound's stack holds).
+    function _emitProposed(
+        Task storage t,
+        uint256 taskId,
+        uint64 round,
+        SettlementResult calldata result,
+        uint64 finalAt,
+        bool replacing,
+        string calldata modelURI,
+        Groth16Proof calldata proof
+    ) private {
+        emit RoundProposed(taskId, round, msg.sender, t.acc, result, finalAt, replacing, modelURI, proof);
     }
 
     /// @inheritdoc ITrainingMarket
-    function expireRound(uint256 taskId) external {
-        Task storage t = _task(taskId);
-        TaskCore memory c = t.core;
-        _requireActive(taskId, c);
-        uint64 submissionEnd = uint64(c.roundStart) + c.submissionWindow;
-        // With submissions, the settler gets the whole settlement window; without, nothing can
-        // ever settle the round, so waiting would only delay the next one.
-        uint64 expirableAt = c.submittedMask == 0 ? submissionEnd : submissionEnd + c.settlementWindow;
-        if (block.timestamp < expirableAt) {
-            revert RoundNotExpirable(taskId, c.round, expirableAt, uint64(block.timestamp));
-        }
-        uint64 round = c.round;
-        uint256 mask = c.submittedMask;
-        // The round's reward becomes refundable by not counting the round in paidRounds.
-        _advance(t, c);
-        emit RoundExpired(taskId, round, mask, _roundReward(t.budget, c.numRounds, round));
-        if (c.round == c.numRounds) emit TaskFinished(taskId);
+    function sync(uint256 taskId) external nonReentrant {
+        _sync(taskId);
+    }
+
+    /// @inheritdoc ITrainingMarket
+    function withdrawFees() external nonReentrant returns (uint256 amount) {
+        amount = _feesOwed[msg.sender];
+        if (amount == 0) revert NoFeesOwed(msg.sender);
+        _feesOwed[msg.sender] = 0;
+        emit FeesWithdrawn(msg.sender, amount);
+        _rewardToken.safeTransfer(msg.sender, amount);
     }
 
     // ---------------------------------------------------------------- views
@@ -403,53 +526,70 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     /// @inheritdoc ITrainingMarket
     function task(uint256 taskId) external view returns (TaskInfo memory info) {
         Task storage t = _task(taskId);
-        TaskCore memory c = t.core;
+        (TaskCore memory c, Phase memory ph, uint256 state, ) = _current(t);
+        Rule memory r = t.rule;
         info = TaskInfo({
             owner: t.owner,
             numRounds: c.numRounds,
+            endRound: c.endRound,
             maxTrainers: c.maxTrainers,
             members: c.members,
             round: c.round,
-            finished: c.round == c.numRounds,
+            finished: _ended(c),
             cancelled: c.cancelled,
-            submissionWindow: c.submissionWindow,
-            settlementWindow: c.settlementWindow,
+            commitWindow: ph.commitWindow,
+            revealWindow: ph.revealWindow,
+            settlementWindow: ph.settlementWindow,
+            challengeWindow: ph.challengeWindow,
             minStake: t.minStake,
             slashAmount: t.slashAmount,
-            normBoundSq: t.normBoundSq,
-            outlierFactor: t.outlierFactor,
+            noShowPenalty: t.noShowPenalty,
+            settlementFee: t.fee,
+            normBoundSq: r.normBoundSq,
+            outlierFactor: r.outlierFactor,
+            distFloor: r.distFloor,
+            minSubmissions: r.minSubmissions,
             taskHeader: t.header,
-            state: t.state
+            state: state
         });
     }
 
     /// @inheritdoc ITrainingMarket
     function roundInfo(uint256 taskId) external view returns (RoundInfo memory info) {
         Task storage t = _task(taskId);
-        TaskCore memory c = t.core;
-        uint64 submissionEnd = uint64(c.roundStart) + c.submissionWindow;
-        bool active = !c.cancelled && c.round < c.numRounds;
-        info = RoundInfo({
-            round: c.round,
-            startedAt: uint64(c.roundStart),
-            submissionEnd: submissionEnd,
-            settlementDeadline: submissionEnd + c.settlementWindow,
-            submittedMask: c.submittedMask,
-            submissions: _popCount(c.submittedMask),
-            acc: c.submittedMask == 0 ? t.state : t.acc,
-            reward: active ? _roundReward(t.budget, c.numRounds, c.round) : 0
-        });
+        (TaskCore memory c, Phase memory ph, , uint256 acc) = _current(t);
+        uint64 commitEnd = uint64(c.roundStart) + ph.commitWindow;
+        uint64 revealEnd = commitEnd + ph.revealWindow;
+        info.round = c.round;
+        info.startedAt = uint64(c.roundStart);
+        info.commitEnd = commitEnd;
+        info.revealEnd = revealEnd;
+        info.settlementDeadline = revealEnd + ph.settlementWindow;
+        info.committedMask = c.committedMask;
+        info.revealedMask = ph.revealedMask;
+        info.acc = acc;
+        info.reward = _ended(c) ? 0 : _roundReward(t.budget, c.numRounds, c.round);
+        if (ph.proposedAt != 0) {
+            Pending memory p = t.pending;
+            info.settler = p.settler;
+            info.proposedAt = ph.proposedAt;
+            info.finalAt = uint64(ph.proposedAt) + ph.challengeWindow;
+            info.proposal = _unpackMasks(p.state, p.masks);
+        }
     }
 
     /// @inheritdoc ITrainingMarket
     function accounting(uint256 taskId) external view returns (Accounting memory a) {
         Task storage t = _task(taskId);
-        (uint256 distributed, uint256 refundable_, uint256 pending) = _split(t.budget, t.core);
+        (TaskCore memory c, , , ) = _current(t);
+        (uint256 distributed, uint256 refundable_, uint256 pending, uint256 feesPaid) = _split(t, c);
         a = Accounting({
             budget: t.budget,
+            fees: uint256(t.fee) * c.numRounds,
             distributed: distributed,
             refundable: refundable_,
             pending: pending,
+            feesPaid: feesPaid,
             claimed: t.claimed,
             reclaimed: t.reclaimed
         });
@@ -459,7 +599,15 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     function member(uint256 taskId, address account) external view returns (MemberInfo memory) {
         _task(taskId);
         Member storage m = _members[taskId][account];
-        return MemberInfo({joined: m.joined, slot: m.slot, released: m.released, locked: m.locked, claimed: m.claimed});
+        return
+            MemberInfo({
+                joined: m.joined,
+                slot: m.slot,
+                released: m.released,
+                left: m.left,
+                locked: m.locked,
+                claimed: m.claimed
+            });
     }
 
     /// @inheritdoc ITrainingMarket
@@ -477,8 +625,14 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     /// @inheritdoc ITrainingMarket
     function refundable(uint256 taskId) external view returns (uint256) {
         Task storage t = _task(taskId);
-        (, uint256 refundable_, ) = _split(t.budget, t.core);
+        (TaskCore memory c, , , ) = _current(t);
+        (, uint256 refundable_, , ) = _split(t, c);
         return refundable_ - t.reclaimed;
+    }
+
+    /// @inheritdoc ITrainingMarket
+    function feesOwed(address account) external view returns (uint256) {
+        return _feesOwed[account];
     }
 
     /// @inheritdoc ITrainingMarket
@@ -490,19 +644,142 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     }
 
     /// @inheritdoc ITrainingMarket
-    function publicInputs(
+    function commitHashOf(
         uint256 taskId,
-        uint256 newState,
-        uint256 outlierBitmap
-    ) external view returns (uint256[] memory inputs) {
-        Task storage t = _task(taskId);
-        inputs = new uint256[](NUM_PUBLIC_INPUTS);
-        inputs[0] = t.core.submittedMask == 0 ? t.state : t.acc;
-        inputs[1] = newState;
-        inputs[2] = outlierBitmap;
+        uint64 round,
+        address trainer,
+        uint256 commitment,
+        bytes32 salt
+    ) external view returns (bytes32) {
+        return _commitHash(taskId, round, trainer, commitment, salt);
     }
 
-    // ---------------------------------------------------------------- internal
+    /// @inheritdoc ITrainingMarket
+    function publicInputs(
+        uint256 taskId,
+        SettlementResult calldata result,
+        address settler
+    ) external view returns (uint256[] memory) {
+        Task storage t = _task(taskId);
+        (, , , uint256 acc) = _current(t);
+        return _inputs(acc, result, _packMasks(result), settler);
+    }
+
+    // ---------------------------------------------------------------- internal: the clock
+
+    /// @dev Brings the task up to date (see {sync}) and returns it with its core and phase as now.
+    /// Writes storage only when something changed; applies at most one resolved round's effects
+    /// (a proposal's slashes and fee, the no-show penalties), each bounded by the 64 slots.
+    function _sync(uint256 taskId) private returns (Task storage t, TaskCore memory c, Phase memory ph) {
+        t = _task(taskId);
+        c = t.core;
+        ph = t.phase;
+        if (_ended(c)) return (t, c, ph);
+        Pending memory p;
+        if (ph.proposedAt != 0) p = t.pending;
+        Catchup memory u = _catchUp(c, ph, p.masks, block.timestamp);
+        if (!u.finalized && !u.expired && u.skipped == 0) return (t, c, ph);
+        t.core = c;
+        t.phase = ph;
+        if (u.finalized) {
+            t.state = p.state;
+            uint256 fee = t.fee;
+            if (fee != 0) _feesOwed[p.settler] += fee;
+            uint64 included = uint64(p.masks);
+            uint64 inliers = included & ~uint64(p.masks >> 64) & ~uint64(p.masks >> 128);
+            emit RoundFinalized(taskId, u.round, p.settler, p.state, inliers != 0, fee);
+            _penalize(taskId, u.round, uint64(p.masks >> 128), t.slashAmount, Offence.Proven);
+        } else if (u.expired) {
+            uint256 refunded = _roundReward(t.budget, c.numRounds, u.round) + t.fee;
+            emit RoundExpired(taskId, u.round, u.committedMask, u.revealedMask, refunded);
+        }
+        if (u.finalized || u.expired) {
+            _penalize(taskId, u.round, u.committedMask & ~u.revealedMask, t.noShowPenalty, Offence.NoShow);
+        }
+        if (u.skipped != 0) emit RoundsSkipped(taskId, u.skippedFrom, u.skipped);
+        if (_ended(c)) emit TaskFinished(taskId);
+    }
+
+    /// @dev The task as it is now, without writing: core, phase, state and the current accumulator.
+    function _current(
+        Task storage t
+    ) private view returns (TaskCore memory c, Phase memory ph, uint256 state, uint256 acc) {
+        c = t.core;
+        ph = t.phase;
+        state = t.state;
+        uint256 storedState = state;
+        if (!_ended(c)) {
+            uint192 masks = ph.proposedAt != 0 ? t.pending.masks : 0;
+            Catchup memory u = _catchUp(c, ph, masks, block.timestamp);
+            if (u.finalized) state = t.pending.state;
+        }
+        acc = ph.revealedMask == 0 ? state : t.acc;
+        // The stored acc belongs to the stored round; a round change above reset revealedMask.
+        if (ph.revealedMask != 0 && state != storedState) acc = state;
+    }
+
+    /// @dev Moves the clock of a task forward to `now`, in memory: resolves the stored round if its
+    /// time is over (a pending proposal becomes final at proposedAt + challengeWindow; without
+    /// one, a round with commits ends at the reveal deadline if nobody revealed, else at the
+    /// settlement deadline), then skips every round since that had no commit (each ends at its
+    /// commit deadline) in one step. Updates the reward counters for a final proposal.
+    function _catchUp(
+        TaskCore memory c,
+        Phase memory ph,
+        uint192 masks,
+        uint256 now_
+    ) private pure returns (Catchup memory u) {
+        uint256 start = c.roundStart;
+        if (c.committedMask != 0) {
+            uint256 revealEnd = start + ph.commitWindow + ph.revealWindow;
+            uint256 endsAt;
+            if (ph.proposedAt != 0) endsAt = uint256(ph.proposedAt) + ph.challengeWindow;
+            else if (ph.revealedMask == 0) endsAt = revealEnd;
+            else endsAt = revealEnd + ph.settlementWindow;
+            if (now_ < endsAt) return u;
+            u.round = c.round;
+            u.committedMask = c.committedMask;
+            u.revealedMask = ph.revealedMask;
+            if (ph.proposedAt != 0) {
+                u.finalized = true;
+                // Cannot overflow: each round is counted once, so the counters stay <= numRounds < 2^16.
+                unchecked {
+                    ++c.settledRounds;
+                }
+                uint64 inliers = uint64(masks) & ~uint64(masks >> 64) & ~uint64(masks >> 128);
+                if (inliers != 0) {
+                    unchecked {
+                        ++c.paidRounds;
+                    }
+                    if (c.round == c.numRounds - 1) c.lastRoundPaid = true;
+                }
+            } else {
+                u.expired = true;
+            }
+            // Fits: the task is active, so round + 1 <= endRound < 2^16; endsAt < 2^40 (bounded windows).
+            unchecked {
+                ++c.round;
+            }
+            c.roundStart = uint40(endsAt);
+            c.committedMask = 0;
+            ph.revealedMask = 0;
+            ph.proposedAt = 0;
+            start = endsAt;
+            if (_ended(c)) return u;
+        }
+        if (now_ >= start + ph.commitWindow) {
+            uint256 k = (now_ - start) / ph.commitWindow;
+            uint256 left = c.endRound - c.round;
+            if (k > left) k = left;
+            u.skippedFrom = c.round;
+            // Fits: k <= endRound - round, and the start stays below now.
+            u.skipped = uint64(k);
+            c.round += uint16(k);
+            c.roundStart = uint40(start + k * ph.commitWindow);
+        }
+    }
+
+    // ---------------------------------------------------------------- internal: rules
 
     /// @dev The task with id `taskId`, or a TaskNotFound revert.
     function _task(uint256 taskId) private view returns (Task storage t) {
@@ -510,129 +787,148 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         if (t.core.numRounds == 0) revert TaskNotFound(taskId);
     }
 
-    /// @dev Reverts unless the task is neither finished nor cancelled.
-    function _requireActive(uint256 taskId, TaskCore memory c) private pure {
-        if (c.cancelled || c.round >= c.numRounds) revert TaskNotActive(taskId, c.round, c.numRounds, c.cancelled);
+    /// @dev Whether the task has run its last round (finished, or cancelled and done).
+    function _ended(TaskCore memory c) private pure returns (bool) {
+        return c.round >= c.endRound;
     }
 
-    /// @dev Checks that the caller may submit to `round` of the task now; returns its slot.
-    function _checkSubmission(uint256 taskId, uint64 round, TaskCore memory c) private view returns (uint8 slot) {
+    /// @dev Reverts unless the task has rounds left.
+    function _requireActive(uint256 taskId, TaskCore memory c) private pure {
+        if (_ended(c)) revert TaskNotActive(taskId, c.round, c.endRound, c.cancelled);
+    }
+
+    /// @dev Checks that the caller is a current member and `round` is the task's current round; returns its slot.
+    function _checkMember(uint256 taskId, uint64 round, TaskCore memory c) private view returns (uint8 slot) {
         _requireActive(taskId, c);
         Member storage m = _members[taskId][msg.sender];
         if (!m.joined) revert NotMember(taskId, msg.sender);
-        // The round is part of the hashed slot tag; naming it stops a late transaction from
-        // landing in the next round with an update trained on the previous model.
+        if (m.left) revert MemberLeft(taskId, msg.sender);
+        // Naming the round stops a late transaction from landing in the next round with an
+        // update trained on the previous model.
         if (round != c.round) revert WrongRound(taskId, round, c.round);
-        uint64 closesAt = uint64(c.roundStart) + c.submissionWindow;
-        if (block.timestamp < c.roundStart || block.timestamp >= closesAt) {
-            revert OutsideSubmissionWindow(taskId, round, uint64(c.roundStart), closesAt, uint64(block.timestamp));
-        }
         slot = m.slot;
-        if ((c.submittedMask >> slot) & 1 != 0) revert AlreadySubmitted(taskId, round, slot);
     }
 
-    /// @dev Checks that `round` of the task can be settled now with `outlierBitmap`; returns the submitted mask.
-    function _checkSettleable(
+    /// @dev Checks a reveal of the caller for `round` now; returns its slot.
+    function _checkReveal(
         uint256 taskId,
         uint64 round,
-        uint256 outlierBitmap,
-        TaskCore memory c
-    ) private view returns (uint256 mask) {
-        _requireActive(taskId, c);
-        if (round != c.round) revert WrongRound(taskId, round, c.round);
-        uint64 opensAt = uint64(c.roundStart) + c.submissionWindow;
-        uint64 closesAt = opensAt + c.settlementWindow;
-        // Not before the window closes: the accumulator must be final, or a late submission
-        // would change acc under a settler's feet and later submitters would be shut out.
+        uint256 commitment,
+        bytes32 salt,
+        TaskCore memory c,
+        Phase memory ph
+    ) private view returns (uint8 slot) {
+        slot = _checkMember(taskId, round, c);
+        uint64 opensAt = uint64(c.roundStart) + ph.commitWindow;
+        uint64 closesAt = opensAt + ph.revealWindow;
         if (block.timestamp < opensAt || block.timestamp >= closesAt) {
-            revert OutsideSettlementWindow(taskId, round, opensAt, closesAt, uint64(block.timestamp));
+            revert OutsidePhase(taskId, round, "reveal", opensAt, closesAt, uint64(block.timestamp));
         }
-        mask = c.submittedMask;
-        if (mask == 0) revert NoSubmissions(taskId, round);
-        // The circuit only flags submissions; a bit outside the mask would slash a bystander.
-        if (outlierBitmap & ~mask != 0) revert OutliersNotSubmitted(taskId, round, outlierBitmap, mask);
+        if ((c.committedMask >> slot) & 1 == 0) revert NotCommitted(taskId, round, slot);
+        if ((ph.revealedMask >> slot) & 1 != 0) revert AlreadyRevealed(taskId, round, slot);
+        bytes32 expected = _commits[taskId][slot];
+        bytes32 actual = _commitHash(taskId, round, msg.sender, commitment, salt);
+        if (actual != expected) revert RevealMismatch(taskId, round, slot, expected, actual);
+        // The hasher reduces inputs mod r, so c and c + r would hash alike; the circuit takes c < r.
+        if (commitment >= SnarkField.MODULUS) revert InvalidCommitment(commitment);
     }
 
-    /// @dev Verifies the proof of settlement `s` against [acc, newState, outlierBitmap].
-    function _verifySettlement(Settlement memory s, Groth16Proof calldata proof) private view {
-        uint256[] memory inputs = new uint256[](NUM_PUBLIC_INPUTS);
-        inputs[0] = s.acc;
-        inputs[1] = s.newState;
-        inputs[2] = s.outlierBitmap;
-        // Replay protection is the round counter, never the proof bytes (Groth16 proofs are
-        // malleable). The round key fits: task ids come from a counter, rounds are < 2^16.
-        _verifyOrRevert((s.taskId << 64) | s.round, proof, inputs);
+    /// @dev Reverts unless included is a nonempty subset of revealed, and excluded and slashed are
+    /// disjoint subsets of included (the circuit proves how they were chosen, the contract that
+    /// they name only revealed slots, so no bystander is ever slashed).
+    function _checkMasks(uint256 taskId, uint64 round, SettlementResult calldata r, uint64 revealed) private pure {
+        uint64 inc = r.includedMask;
+        if (
+            inc == 0 ||
+            inc & ~revealed != 0 ||
+            r.excludedMask & ~inc != 0 ||
+            r.slashedMask & ~inc != 0 ||
+            r.excludedMask & r.slashedMask != 0
+        ) revert InvalidMasks(taskId, round, inc, r.excludedMask, r.slashedMask, revealed);
     }
 
-    /// @dev Records a verified settlement: the new state, and the round's reward distributed
-    /// (some inlier) or left refundable (none); then opens the next round.
-    function _applySettlement(Task storage t, TaskCore memory c, Settlement memory s) private {
-        // The accumulator of the next round is the new state, implied by a zero mask.
-        t.state = s.newState;
-        if (s.submittedMask & ~s.outlierBitmap != 0) {
-            // Cannot overflow: each round is counted at most once, so paidRounds <= numRounds < 2^16.
-            unchecked {
-                ++c.paidRounds;
-            }
-            if (s.round == c.numRounds - 1) c.lastRoundPaid = true;
-        }
-        // Otherwise no inlier: the circuit gives every share 0, so the reward goes back to the owner.
-        _advance(t, c);
+    /// @dev The public inputs of a proposal, in circuit order.
+    function _inputs(
+        uint256 acc,
+        SettlementResult calldata r,
+        uint192 masks,
+        address settler
+    ) private pure returns (uint256[] memory inputs) {
+        inputs = new uint256[](NUM_PUBLIC_INPUTS);
+        inputs[0] = acc;
+        inputs[1] = r.newState;
+        inputs[2] = r.modelCommitment;
+        inputs[3] = r.rewardRoot;
+        inputs[4] = masks;
+        inputs[5] = uint160(settler);
     }
 
-    /// @dev Moves the task to its next round, opened now, and writes the core slot once.
-    function _advance(Task storage t, TaskCore memory c) private {
-        // Fits: the task is active, so round + 1 <= numRounds < 2^16.
-        unchecked {
-            ++c.round;
-        }
-        c.roundStart = uint40(block.timestamp);
-        c.submittedMask = 0;
-        t.core = c;
+    function _packMasks(SettlementResult calldata r) private pure returns (uint192) {
+        return uint192(r.includedMask) | (uint192(r.excludedMask) << 64) | (uint192(r.slashedMask) << 128);
     }
 
-    /// @dev Emits RoundSettled from `s`.
-    function _emitSettled(Settlement memory s, string calldata modelURI) private {
-        emit RoundSettled(
-            s.taskId,
-            s.round,
-            msg.sender,
-            s.acc,
-            s.newState,
-            s.submittedMask,
-            s.outlierBitmap,
-            s.modelCommitment,
-            s.rewardRoot,
-            modelURI
-        );
+    function _unpackMasks(uint256 state, uint192 masks) private pure returns (SettlementResult memory r) {
+        r.newState = state;
+        r.includedMask = uint64(masks);
+        r.excludedMask = uint64(masks >> 64);
+        r.slashedMask = uint64(masks >> 128);
     }
 
-    /// @dev Slashes each trainer flagged in `bitmap` (at most N bits, all members) once, capped
-    /// at what the trainer still has locked for this task, so a slash can never reach stake the
-    /// trainer locked for another task in this market.
-    function _slashOutliers(Task storage t, uint256 taskId, uint64 round, uint256 bitmap) private {
-        uint256 amount = t.slashAmount;
+    /// @dev keccak256(abi.encode(chainId, this, taskId, round, trainer, commitment, salt)).
+    function _commitHash(
+        uint256 taskId,
+        uint64 round,
+        address trainer,
+        uint256 commitment,
+        bytes32 salt
+    ) private view returns (bytes32) {
+        return keccak256(abi.encode(block.chainid, address(this), taskId, round, trainer, commitment, salt));
+    }
+
+    /// @dev Takes `amount` (capped at what is still locked for this task) from each trainer in
+    /// `mask` (at most 64 bits, all members) once, under offence id keccak256(taskId, round, slot):
+    /// a slot has at most one offence per round (a no-show is never in a proof). A slash the vault
+    /// refuses is reported and skipped, so a round always resolves.
+    function _penalize(uint256 taskId, uint64 round, uint64 mask, uint256 amount, Offence offence) private {
         if (amount == 0) return;
-        for (uint256 slot = 0; bitmap != 0; ++slot) {
-            if (bitmap & 1 != 0) {
+        for (uint256 slot = 0; mask != 0; ++slot) {
+            if (mask & 1 != 0) {
                 address trainer = _trainerAt[taskId][slot];
                 Member storage m = _members[taskId][trainer];
                 uint256 locked = m.locked;
                 uint256 take = amount < locked ? amount : locked;
                 if (take != 0) {
-                    // Cannot underflow: take <= locked.
-                    unchecked {
-                        m.locked = uint128(locked - take);
-                    }
                     bytes32 offenceId = keccak256(abi.encode(taskId, round, slot));
                     // The vault takes from this module's lock on the trainer first, which holds
                     // at least `locked` >= take, so exactly `take` is slashed from the lock.
-                    _vault.slash(trainer, take, offenceId);
-                    emit TrainerSlashed(taskId, round, trainer, uint8(slot), offenceId, take);
+                    try _vault.slash(trainer, take, offenceId) {
+                        // Cannot underflow: take <= locked.
+                        unchecked {
+                            m.locked = uint128(locked - take);
+                        }
+                        emit TrainerSlashed(taskId, round, trainer, uint8(slot), offence, offenceId, take);
+                    } catch {
+                        emit SlashFailed(taskId, round, trainer, offenceId);
+                    }
                 }
             }
-            bitmap >>= 1;
+            mask >>= 1;
         }
+    }
+
+    /// @dev Reverts unless the leaf `cumAmount` at `slot` with `path` and `modelCommitment` hashes to the state.
+    function _checkRewardProof(
+        Task storage t,
+        uint256 taskId,
+        uint8 slot,
+        uint256 cumAmount,
+        uint256[] calldata path,
+        uint256 modelCommitment
+    ) private view {
+        uint256 root = _rootFromPath(slot, cumAmount, path);
+        uint256 computed = _poseidon3.poseidon([t.header, modelCommitment, root]);
+        uint256 state = t.state;
+        if (computed != state) revert RewardProofMismatch(taskId, computed, state);
     }
 
     /// @dev The reward tree root from the leaf `leaf` at `slot` and its siblings `path` (level 0 first).
@@ -671,39 +967,61 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         if (p.startTime != 0 && (p.startTime < block.timestamp || p.startTime > latest)) {
             revert InvalidStartTime(p.startTime, block.timestamp, latest);
         }
-        if (p.submissionWindow == 0 || p.submissionWindow > MAX_WINDOW) {
-            revert InvalidSubmissionWindow(p.submissionWindow, MAX_WINDOW);
-        }
-        if (p.settlementWindow == 0 || p.settlementWindow > MAX_WINDOW) {
-            revert InvalidSettlementWindow(p.settlementWindow, MAX_WINDOW);
-        }
+        _checkWindow("commit", p.commitWindow);
+        _checkWindow("reveal", p.revealWindow);
+        _checkWindow("settlement", p.settlementWindow);
+        _checkWindow("challenge", p.challengeWindow);
+        // Cannot overflow: every factor is bounded above (2^16 rounds, 64 trainers, 30-day windows).
+        uint256 duration = p.numRounds *
+            (p.commitWindow + p.revealWindow + p.settlementWindow + p.maxTrainers * p.challengeWindow);
+        if (duration > MAX_TASK_DURATION) revert TaskTooLong(duration, MAX_TASK_DURATION);
         if (p.minStake == 0 || p.minStake >> 128 != 0) revert InvalidMinStake(p.minStake);
         // Bounded by the stake each trainer locks: a slash can take no more than that anyway.
-        if (p.slashAmount > p.minStake) revert InvalidSlashAmount(p.slashAmount, p.minStake);
-        // The limits below are the field widths of configPacked and the circuit's range checks.
-        if (p.budget == 0 || p.budget >> 128 != 0) revert InvalidBudget(p.budget);
+        if (p.slashAmount > p.minStake) revert InvalidPenalty("slashAmount", p.slashAmount, p.minStake);
+        if (p.noShowPenalty > p.minStake) revert InvalidPenalty("noShowPenalty", p.noShowPenalty, p.minStake);
+        // The limits below are the field widths of configPacked, ruleParams and the circuit's range checks.
+        if (p.budget == 0 || p.budget >> 128 != 0 || p.settlementFee >> 128 != 0) {
+            revert InvalidBudget(p.budget, p.settlementFee);
+        }
+        if ((p.budget + p.numRounds * p.settlementFee) >> 128 != 0) revert InvalidBudget(p.budget, p.settlementFee);
         if (p.normBoundSq >> 80 != 0) revert InvalidNormBoundSq(p.normBoundSq);
         if (p.outlierFactor >> 32 != 0) revert InvalidOutlierFactor(p.outlierFactor);
+        if (p.distFloor >> 80 != 0) revert InvalidDistFloor(p.distFloor);
+        if (p.minSubmissions < MIN_SUBMISSIONS_FLOOR || p.minSubmissions > type(uint8).max) {
+            revert InvalidMinSubmissions(p.minSubmissions);
+        }
         // Fits: block.timestamp and the bounded start are far below 2^64.
         startTime = uint64(p.startTime == 0 ? block.timestamp : p.startTime);
     }
 
-    /// @dev Where a task's budget is. Every resolved round's reward R is either distributed
-    /// (counted in paidRounds) or refundable; pending are the rounds not resolved yet, none once
-    /// the task is finished or cancelled. distributed + refundable + pending == budget.
+    /// @dev Reverts unless a phase window is 1..MAX_WINDOW seconds.
+    function _checkWindow(string memory which, uint256 window) private pure {
+        if (window == 0 || window > MAX_WINDOW) revert InvalidWindow(which, window, MAX_WINDOW);
+    }
+
+    /// @dev Where a task's escrow is. Every resolved round's reward R is either distributed
+    /// (counted in paidRounds) or refundable, its fee paid (settledRounds) or refundable; pending
+    /// are the rounds from the current one to endRound. distributed + refundable + pending +
+    /// feesPaid == budget + numRounds * fee.
     function _split(
-        uint256 budget,
+        Task storage t,
         TaskCore memory c
-    ) private pure returns (uint256 distributed, uint256 refundable_, uint256 pending) {
+    ) private view returns (uint256 distributed, uint256 refundable_, uint256 pending, uint256 feesPaid) {
+        uint256 budget = t.budget;
+        uint256 fee = t.fee;
         uint256 base = budget / c.numRounds;
         uint256 remainder = budget % c.numRounds;
         distributed = base * c.paidRounds + (c.lastRoundPaid ? remainder : 0);
-        // An open task's last round is still pending, so the remainder is too.
-        if (!c.cancelled && c.round < c.numRounds) pending = base * (c.numRounds - c.round) + remainder;
-        refundable_ = budget - distributed - pending;
+        feesPaid = fee * c.settledRounds;
+        if (!_ended(c)) {
+            uint256 open = c.endRound - c.round;
+            // The last round, which carries the remainder, is still to come unless cancelled away.
+            pending = (base + fee) * open + (c.endRound == c.numRounds ? remainder : 0);
+        }
+        refundable_ = budget + fee * c.numRounds - distributed - pending - feesPaid;
     }
 
-    /// @dev R = floor(budget / numRounds), plus the remainder in the last round (spec rule 13).
+    /// @dev R = floor(budget / numRounds), plus the remainder in the last round.
     function _roundReward(uint256 budget, uint256 numRounds, uint256 round) private pure returns (uint256 reward) {
         reward = budget / numRounds;
         if (round == numRounds - 1) reward += budget % numRounds;

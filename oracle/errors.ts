@@ -24,7 +24,8 @@ export type ErrorCode =
   | "STORE_UNAVAILABLE"
   | "PAYLOAD_INVALID"
   | "COMMITMENT_MISMATCH"
-  | "CONTRIBUTION_INPUT";
+  | "CONTRIBUTION_INPUT"
+  | "TIMEOUT";
 
 export class ZkMeritError extends Error {
   override readonly name = "ZkMeritError";

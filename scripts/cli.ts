@@ -23,14 +23,22 @@ import { auditHtml, auditTask } from "../oracle/contribution/auditor";
 import { ATTACK_KINDS, type AttackKind } from "../oracle/contribution/model";
 import { deploySystem } from "./commands/deploy";
 import {
+  TASK_DEFAULTS,
+  cancelTask,
   claimReward,
   createTask,
   joinTask,
+  leaveTask,
+  loadSecret,
   read,
   reclaimEscrow,
   releaseStake,
+  revealCommitted,
+  saveSecret,
   shapeOf,
-  trainAndSubmit,
+  syncTask,
+  trainAndCommit,
+  withdrawFees,
   write,
   type Ctx,
 } from "./commands/market";
@@ -122,50 +130,78 @@ common(program.command("faucet").description("mint test tokens to yourself (Test
   });
 
 const task = program.command("task").description("task owner commands");
-common(task.command("create").description("escrow a budget and create a federated-training task"))
+common(task.command("create").description("escrow a budget and per-round settlement fees and create a federated-training task"))
   .requiredOption("--rounds <n>", "number of rounds", int("--rounds", 1, 65535))
   .requiredOption("--budget <tokens>", "reward budget of the whole task", tokens("--budget"))
+  .option("--fee <tokens>", "paid per round to whoever's settlement becomes final", tokens("--fee"), parseUnits("1", 18))
   .option("--min-stake <tokens>", "stake each trainer locks", tokens("--min-stake"), parseUnits("100", 18))
-  .option("--slash <tokens>", "stake slashed per flagged round", tokens("--slash"), parseUnits("20", 18))
+  .option("--slash <tokens>", "stake slashed per proven offence (over the norm bound, or a duplicate)", tokens("--slash"), parseUnits("20", 18))
+  .option("--no-show-penalty <tokens>", "stake taken from a trainer who commits and does not reveal (default: --slash)", tokens("--no-show-penalty"))
   .option("--max-trainers <n>", "maximum trainers (<= the circuit's slots)", int("--max-trainers", 1, 64), 8)
-  .option("--submission-window <s>", "seconds each round takes submissions", int("--submission-window", 1), 600)
-  .option("--settlement-window <s>", "seconds after that to settle", int("--settlement-window", 1), 600)
-  .option("--norm-bound <x>", "bound on an update's L2 norm (real units)", num("--norm-bound"), 12)
+  .option("--commit-window <s>", "seconds each round takes commits", int("--commit-window", 1, 30 * 86400), 600)
+  .option("--reveal-window <s>", "seconds after that to reveal", int("--reveal-window", 1, 30 * 86400), 300)
+  .option("--settlement-window <s>", "seconds after that to propose a settlement", int("--settlement-window", 1, 30 * 86400), 600)
+  .option("--challenge-window <s>", "seconds a proposal can be replaced by one that includes more", int("--challenge-window", 1, 30 * 86400), 300)
+  .option("--norm-bound <x>", "bound on an update's L2 norm (real units; above it is slashed)", num("--norm-bound"), 12)
   .option(
     "--outlier-factor <x>",
-    "flag updates whose squared distance to the median exceeds this times the median's",
+    "exclude (never slash) updates whose squared distance to the median exceeds this times the median's",
     num("--outlier-factor"),
     4,
   )
+  .option("--dist-floor <x>", "distances to the median at or below this (real units) are never excluded", num("--dist-floor"), TASK_DEFAULTS.distFloor)
+  .option("--min-submissions <n>", "the distance rule applies only with at least this many updates", int("--min-submissions", 3, 255), TASK_DEFAULTS.minSubmissions)
   .action(
     async (
       o: Common & {
         rounds: number;
         budget: bigint;
+        fee: bigint;
         minStake: bigint;
         slash: bigint;
+        noShowPenalty?: bigint;
         maxTrainers: number;
-        submissionWindow: number;
+        commitWindow: number;
+        revealWindow: number;
         settlementWindow: number;
+        challengeWindow: number;
         normBound: number;
         outlierFactor: number;
+        distFloor: number;
+        minSubmissions: number;
       },
     ) => {
       const x = await context(o);
       const r = await createTask(x, {
         rounds: o.rounds,
         budget: o.budget,
+        settlementFee: o.fee,
         minStake: o.minStake,
         slashAmount: o.slash,
+        noShowPenalty: o.noShowPenalty,
         maxTrainers: o.maxTrainers,
-        submissionWindow: o.submissionWindow,
+        commitWindow: o.commitWindow,
+        revealWindow: o.revealWindow,
         settlementWindow: o.settlementWindow,
+        challengeWindow: o.challengeWindow,
         normBound: o.normBound,
         outlierFactor: o.outlierFactor,
+        distFloor: o.distFloor,
+        minSubmissions: o.minSubmissions,
       });
       out(`task ${r.taskId} created (initial model ${r.initModelURI}, gas ${r.gasUsed})`);
     },
   );
+common(task.command("cancel").description("task owner: end the task (after the current round if it has commits)"))
+  .requiredOption("--task <id>", "task id", taskId)
+  .action(async (o: Common & { task: bigint }) => {
+    out(`cancelled (gas ${await cancelTask(await context(o), o.task)})`);
+  });
+common(task.command("sync").description("anyone: apply what time made due (a final settlement, an expiry, skipped rounds)"))
+  .requiredOption("--task <id>", "task id", taskId)
+  .action(async (o: Common & { task: bigint }) => {
+    out(`synced (gas ${await syncTask(await context(o), o.task)})`);
+  });
 common(task.command("status").description("a task's round, window and accounting"))
   .requiredOption("--task <id>", "task id", taskId)
   .action(async (o: Common & { task: bigint }) => {
@@ -194,27 +230,55 @@ common(trainer.command("join").description("stake what is missing and join a tas
     const r = await joinTask(await context(o), o.task);
     out(`joined in slot ${r.slot} (gas ${r.gasUsed}${r.stakeGas ? `, staked first: ${r.stakeGas}` : ""})`);
   });
-common(trainer.command("train").description("train one round on your data shard and submit the update"))
+const secretsOption = (cmd: Command) =>
+  cmd.option("--secrets <dir>", "where commit secrets (update + salt) are kept until the reveal", path.join(REPO_ROOT, ".zkmerit", "secrets"));
+secretsOption(common(trainer.command("train").description("train one round on your data shard and commit to the update (reveal it with `trainer reveal`)")))
   .requiredOption("--task <id>", "task id", taskId)
   .requiredOption("--shard <i>", "your shard of the training data", int("--shard", 0, 63))
   .option("--shards <n>", "number of shards the data is split into", int("--shards", 1, 64), 8)
   .option("--data-seed <n>", "seed of the data split", int("--data-seed"), 7)
   .option("--seed <n>", "seed of local training", int("--seed"), 0)
   .addOption(new Option("--attack <kind>", "behave adversarially (for experiments)").choices([...ATTACK_KINDS]))
-  .option("--copy-slot <slot>", "with --attack copy: whose update to copy", int("--copy-slot", 0, 63), 0)
+  .option("--copy-slot <slot>", "with --attack copy: whose update of the previous round to resubmit", int("--copy-slot", 0, 63), 0)
   .action(
     async (
-      o: Common & { task: bigint; shard: number; shards: number; dataSeed: number; seed: number; attack?: AttackKind; copySlot: number },
+      o: Common & {
+        task: bigint;
+        shard: number;
+        shards: number;
+        dataSeed: number;
+        seed: number;
+        attack?: AttackKind;
+        copySlot: number;
+        secrets: string;
+      },
     ) => {
-      const r = await trainAndSubmit(await context(o), o.task, {
+      const x = await context(o);
+      const r = await trainAndCommit(x, o.task, {
         shard: { index: o.shard, of: o.shards, seed: o.dataSeed },
         seed: o.seed,
         attack: o.attack,
         copySlot: o.copySlot,
       });
-      out(`submitted round ${r.round} from slot ${r.slot}: ${r.uri} (gas ${r.gasUsed})`);
+      const file = saveSecret(o.secrets, x.c.chain.id, r.secret);
+      out(`committed round ${r.secret.round} from slot ${r.secret.slot} (gas ${r.gasUsed}); secret kept in ${file}; reveal after the commit window`);
     },
   );
+secretsOption(common(trainer.command("reveal").description("publish and reveal your committed update, in the reveal window")))
+  .requiredOption("--task <id>", "task id", taskId)
+  .action(async (o: Common & { task: bigint; secrets: string }) => {
+    const x = await context(o);
+    const m = contractAddress(x.d, "TrainingMarket", x.file);
+    const ri = await read<{ round: bigint }>(x.c, m, "TrainingMarket", "roundInfo", [o.task]);
+    const secret = loadSecret(o.secrets, x.c.chain.id, o.task, Number(ri.round), x.c.account.address);
+    const r = await revealCommitted(x, secret);
+    out(`revealed round ${secret.round} from slot ${secret.slot}: ${r.uri} (gas ${r.gasUsed})`);
+  });
+common(trainer.command("leave").description("leave the task between rounds, unlocking your stake"))
+  .requiredOption("--task <id>", "task id", taskId)
+  .action(async (o: Common & { task: bigint }) => {
+    out(`left (gas ${await leaveTask(await context(o), o.task)})`);
+  });
 common(trainer.command("claim").description("claim your cumulative reward"))
   .requiredOption("--task <id>", "task id", taskId)
   .action(async (o: Common & { task: bigint }) => {
@@ -228,39 +292,73 @@ common(trainer.command("release").description("unlock your stake once the task e
     out(`released (gas ${await releaseStake(x, o.task, x.c.account.address)})`);
   });
 
-common(program.command("oracle").description("run the oracle service: prove and settle due rounds, expire stale ones"))
+const bigints = (name: string) => (v: string) => {
+  if (!/^\d+(,\d+)*$/.test(v)) throw new InvalidArgumentError(`${name} must be a comma-separated list of task ids, like 1,2,5`);
+  return v.split(",").map((t) => BigInt(t));
+};
+common(program.command("oracle").description("run the oracle service: prove and propose due rounds, challenge proposals that leave content out"))
   .option("--interval <ms>", "poll interval", int("--interval", 100), 5000)
   .option("--health-port <port>", "serve GET /health on this port (0: a free one)", int("--health-port", 0, 65535), 8787)
   .option("--journal <dir>", "proof journal directory", path.join(REPO_ROOT, ".zkmerit", "oracle-journal"))
   .option("--once", "run one pass and exit")
-  .option("--no-expire", "do not expire rounds nobody settled")
-  .action(async (o: Common & { interval: number; healthPort: number; journal: string; once?: boolean; expire: boolean }) => {
-    const x = await context(o);
-    const { circuit, slots, params } = await shapeOf(x);
-    const log = pino({ name: "zkmerit-oracle" });
-    const svc = new OracleService({
-      clients: x.c,
-      market: contractAddress(x.d, "TrainingMarket", x.file),
-      circuit,
-      shape: { slots, params },
-      store: x.store,
-      journalDir: o.journal,
-      log,
-      expire: o.expire,
-      fromBlock: BigInt(x.d.startBlock),
-      retry: { attempts: 5, baseMs: 500 },
-    });
-    await svc.checkVerifier(circuitArtifacts(circuit).verifierContract);
-    if (o.once) {
-      out(JSON.stringify(await svc.tick(), (_, v) => (typeof v === "bigint" ? v.toString() : v)));
-      return;
-    }
-    const port = await svc.serveHealth(o.healthPort);
-    log.info({ port, circuit, market: x.d.contracts.TrainingMarket }, "oracle started");
-    const stop = () => void svc.stop();
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    await svc.run(o.interval);
+  .option("--tasks <ids>", "serve only these tasks (default: every task)", bigints("--tasks"))
+  .option("--min-fee <tokens>", "skip tasks paying less than this per round", tokens("--min-fee"))
+  .option("--task-budget <ms>", "time one task may take per pass", int("--task-budget", 1000), 120_000)
+  .option("--fetch-timeout <ms>", "longest wait for one payload; slower content counts as unavailable", int("--fetch-timeout", 100), 5000)
+  .option("--concurrency <n>", "tasks served at once", int("--concurrency", 1, 64), 4)
+  .option("--no-challenge", "do not replace others' proposals that leave out content this oracle holds")
+  .action(
+    async (
+      o: Common & {
+        interval: number;
+        healthPort: number;
+        journal: string;
+        once?: boolean;
+        tasks?: bigint[];
+        minFee?: bigint;
+        taskBudget: number;
+        fetchTimeout: number;
+        concurrency: number;
+        challenge: boolean;
+      },
+    ) => {
+      const x = await context(o);
+      const { circuit, slots, params } = await shapeOf(x);
+      const log = pino({ name: "zkmerit-oracle" });
+      const svc = new OracleService({
+        clients: x.c,
+        market: contractAddress(x.d, "TrainingMarket", x.file),
+        circuit,
+        shape: { slots, params },
+        store: x.store,
+        journalDir: o.journal,
+        log,
+        fromBlock: BigInt(x.d.startBlock),
+        retry: { attempts: 5, baseMs: 500 },
+        tasks: o.tasks,
+        minFee: o.minFee,
+        taskBudgetMs: o.taskBudget,
+        fetchTimeoutMs: o.fetchTimeout,
+        concurrency: o.concurrency,
+        challenge: o.challenge,
+      });
+      await svc.checkVerifier(circuitArtifacts(circuit).verifierContract);
+      if (o.once) {
+        out(JSON.stringify(await svc.tick(), (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+        return;
+      }
+      const port = await svc.serveHealth(o.healthPort);
+      log.info({ port, circuit, market: x.d.contracts.TrainingMarket }, "oracle started");
+      const stop = () => void svc.stop();
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+      await svc.run(o.interval);
+    },
+  );
+common(program.command("fees").description("settler: withdraw the settlement fees credited to you"))
+  .action(async (o: Common) => {
+    const r = await withdrawFees(await context(o));
+    out(r.amount === 0n ? "no fees owed" : `withdrew ${r.amount} wei (gas ${r.gasUsed})`);
   });
 
 common(program.command("audit").description("replay a task, recompute every round, verify every proof; exit 1 on any mismatch"))
@@ -283,6 +381,7 @@ common(program.command("audit").description("replay a task, recompute every roun
     fs.writeFileSync(o.out, JSON.stringify(r, null, 2));
     if (o.html) fs.writeFileSync(o.html, auditHtml(r));
     for (const m of r.mismatches) out(`MISMATCH round ${m.round ?? "-"} ${m.field}: expected ${m.expected}, got ${m.actual}`);
+    for (const rd of r.rounds) for (const w of rd.warnings) out(`warning round ${rd.round}: ${w}`);
     out(`${r.ok ? "OK" : "FAILED"}: ${r.rounds.length} rounds audited; report ${o.out}${o.html ? ` and ${o.html}` : ""}`);
     if (!r.ok) process.exitCode = 1;
   });

@@ -1,49 +1,94 @@
 import type { Abi, Address, Hash, PublicClient } from "viem";
-import { decodeFunctionData } from "viem";
 import { loadArtifact } from "../chain/artifacts";
 import { ZkMeritError } from "../errors";
+import type { SolidityProof } from "../prover";
 
 export const marketAbi = (): Abi => loadArtifact("TrainingMarket").abi;
 
+/** ITrainingMarket.TaskParams as the chain returns it. */
 export interface TaskParamsOnChain {
   initModelCommitment: bigint;
   initModelURI: string;
   numRounds: bigint;
   maxTrainers: bigint;
   startTime: bigint;
-  submissionWindow: bigint;
+  commitWindow: bigint;
+  revealWindow: bigint;
   settlementWindow: bigint;
+  challengeWindow: bigint;
   minStake: bigint;
   slashAmount: bigint;
+  noShowPenalty: bigint;
   budget: bigint;
+  settlementFee: bigint;
   normBoundSq: bigint;
   outlierFactor: bigint;
+  distFloor: bigint;
+  minSubmissions: bigint;
 }
 
-export interface SubmissionEvent {
+/** ITrainingMarket.SettlementResult: what a proposal claims (all of it proven). */
+export interface SettlementResultOnChain {
+  newState: bigint;
+  modelCommitment: bigint;
+  rewardRoot: bigint;
+  includedMask: bigint;
+  excludedMask: bigint;
+  slashedMask: bigint;
+}
+
+interface Located {
+  txHash: Hash;
+  blockNumber: bigint;
+  logIndex: number;
+}
+
+export interface CommitEvent extends Located {
+  round: number;
+  slot: number;
+  trainer: Address;
+  commitHash: Hash;
+}
+
+export interface RevealEvent extends Located {
   round: number;
   slot: number;
   trainer: Address;
   commitment: bigint;
   uri: string;
   acc: bigint;
-  txHash: Hash;
-  blockNumber: bigint;
-  logIndex: number;
 }
 
-export interface SettlementEvent {
+export interface ProposalEvent extends Located {
   round: number;
   settler: Address;
   acc: bigint;
-  newState: bigint;
-  submittedMask: bigint;
-  outlierBitmap: bigint;
-  modelCommitment: bigint;
-  rewardRoot: bigint;
+  result: SettlementResultOnChain;
+  finalAt: bigint;
+  replaced: boolean;
   modelURI: string;
-  txHash: Hash;
-  blockNumber: bigint;
+  /** The proof, in verifier layout, exactly as the contract verified it (from the event, however the call was made). */
+  proof: SolidityProof;
+}
+
+export interface FinalizedEvent extends Located {
+  round: number;
+  settler: Address;
+  newState: bigint;
+  rewarded: boolean;
+  fee: bigint;
+}
+
+export interface RoundHistory {
+  commits: CommitEvent[];
+  /** Reveals in reveal order (the order of the accumulator). */
+  reveals: RevealEvent[];
+  /** Every proposal, in order; the last one before `finalized` is the one that became final. */
+  proposals: ProposalEvent[];
+  finalized?: FinalizedEvent;
+  /** The proposal that became final (the last proposal, once the round is finalized). */
+  final?: ProposalEvent;
+  expired?: { refunded: bigint; txHash: Hash };
 }
 
 export interface TaskHistory {
@@ -54,8 +99,10 @@ export interface TaskHistory {
   params: TaskParamsOnChain;
   createdBlock: bigint;
   members: Array<{ slot: number; trainer: Address }>;
-  rounds: Map<number, { submissions: SubmissionEvent[]; settled?: SettlementEvent; expired?: { refunded: bigint; txHash: Hash } }>;
-  slashes: Array<{ round: number; slot: number; trainer: Address; amount: bigint; txHash: Hash }>;
+  left: Array<{ slot: number; trainer: Address; round: number }>;
+  rounds: Map<number, RoundHistory>;
+  skipped: Array<{ fromRound: number; count: number }>;
+  slashes: Array<{ round: number; slot: number; trainer: Address; amount: bigint; offence: "proven" | "no-show"; txHash: Hash }>;
   claims: Array<{ trainer: Address; cumAmount: bigint; amount: bigint }>;
 }
 
@@ -84,7 +131,27 @@ async function events(
     })) as unknown as Log[];
     out.push(...logs);
   }
-  return out.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
+  return out.sort(byPosition);
+}
+
+const byPosition = (a: Located | Log, b: Located | Log) => {
+  const ab = a.blockNumber;
+  const bb = b.blockNumber;
+  return ab === bb ? a.logIndex - b.logIndex : ab < bb ? -1 : 1;
+};
+
+const located = (l: Log): Located => ({ txHash: l.transactionHash, blockNumber: l.blockNumber, logIndex: l.logIndex });
+
+function proofOf(x: unknown): SolidityProof {
+  const p = x as { a: readonly bigint[]; b: readonly (readonly bigint[])[]; c: readonly bigint[] };
+  return {
+    a: [p.a[0], p.a[1]],
+    b: [
+      [p.b[0][0], p.b[0][1]],
+      [p.b[1][0], p.b[1][1]],
+    ],
+    c: [p.c[0], p.c[1]],
+  };
 }
 
 /** Replays a task's history from chain events (everything the oracle, trainers and auditors need). */
@@ -112,43 +179,68 @@ export async function readTaskHistory(
     params: a.params as TaskParamsOnChain,
     createdBlock: created.blockNumber,
     members: (await ev("TrainerJoined")).map((l) => ({ slot: Number(l.args.slot), trainer: l.args.trainer as Address })),
+    left: (await ev("TrainerLeft")).map((l) => ({
+      slot: Number(l.args.slot),
+      trainer: l.args.trainer as Address,
+      round: Number(l.args.round),
+    })),
     rounds: new Map(),
+    skipped: (await ev("RoundsSkipped")).map((l) => ({ fromRound: Number(l.args.fromRound), count: Number(l.args.count) })),
     slashes: [],
     claims: [],
   };
   const round = (r: number) => {
     let x = h.rounds.get(r);
-    if (!x) h.rounds.set(r, (x = { submissions: [] }));
+    if (!x) h.rounds.set(r, (x = { commits: [], reveals: [], proposals: [] }));
     return x;
   };
-  for (const l of await ev("UpdateSubmitted")) {
-    round(Number(l.args.round)).submissions.push({
+  for (const l of await ev("UpdateCommitted")) {
+    round(Number(l.args.round)).commits.push({
+      ...located(l),
+      round: Number(l.args.round),
+      slot: Number(l.args.slot),
+      trainer: l.args.trainer as Address,
+      commitHash: l.args.commitHash as Hash,
+    });
+  }
+  for (const l of await ev("UpdateRevealed")) {
+    round(Number(l.args.round)).reveals.push({
+      ...located(l),
       round: Number(l.args.round),
       slot: Number(l.args.slot),
       trainer: l.args.trainer as Address,
       commitment: l.args.commitment as bigint,
       uri: l.args.uri as string,
       acc: l.args.acc as bigint,
-      txHash: l.transactionHash,
-      blockNumber: l.blockNumber,
-      logIndex: l.logIndex,
     });
   }
-  for (const l of await ev("RoundSettled")) {
+  for (const l of await ev("RoundProposed")) {
     const x = l.args;
-    round(Number(x.round)).settled = {
+    round(Number(x.round)).proposals.push({
+      ...located(l),
       round: Number(x.round),
       settler: x.settler as Address,
       acc: x.acc as bigint,
-      newState: x.newState as bigint,
-      submittedMask: x.submittedMask as bigint,
-      outlierBitmap: x.outlierBitmap as bigint,
-      modelCommitment: x.modelCommitment as bigint,
-      rewardRoot: x.rewardRoot as bigint,
+      result: x.result as SettlementResultOnChain,
+      finalAt: x.finalAt as bigint,
+      replaced: x.replaced as boolean,
       modelURI: x.modelURI as string,
-      txHash: l.transactionHash,
-      blockNumber: l.blockNumber,
+      proof: proofOf(x.proof),
+    });
+  }
+  for (const l of await ev("RoundFinalized")) {
+    const x = l.args;
+    const r = round(Number(x.round));
+    r.finalized = {
+      ...located(l),
+      round: Number(x.round),
+      settler: x.settler as Address,
+      newState: x.newState as bigint,
+      rewarded: x.rewarded as boolean,
+      fee: x.fee as bigint,
     };
+    const before = r.proposals.filter((p) => byPosition(p, r.finalized!) < 0);
+    r.final = before[before.length - 1];
   }
   for (const l of await ev("RoundExpired"))
     round(Number(l.args.round)).expired = { refunded: l.args.refunded as bigint, txHash: l.transactionHash };
@@ -158,6 +250,7 @@ export async function readTaskHistory(
       slot: Number(l.args.slot),
       trainer: l.args.trainer as Address,
       amount: l.args.amount as bigint,
+      offence: Number(l.args.offence) === 0 ? "proven" : "no-show",
       txHash: l.transactionHash,
     });
   }
@@ -167,20 +260,10 @@ export async function readTaskHistory(
   return h;
 }
 
-/** The proof a settlement transaction carried, decoded from its calldata. */
-export async function settlementProof(
-  client: PublicClient,
-  txHash: Hash,
-): Promise<{
-  a: readonly [bigint, bigint];
-  b: readonly [readonly [bigint, bigint], readonly [bigint, bigint]];
-  c: readonly [bigint, bigint];
-}> {
-  const tx = await client.getTransaction({ hash: txHash });
-  const d = decodeFunctionData({ abi: marketAbi(), data: tx.input });
-  if (d.functionName !== "settleRound") {
-    throw new ZkMeritError("CONFIG", `transaction ${txHash} did not call settleRound directly (called ${d.functionName})`, { txHash });
-  }
-  const proof = (d.args as unknown[])[7] as { a: [bigint, bigint]; b: [[bigint, bigint], [bigint, bigint]]; c: [bigint, bigint] };
-  return proof;
+/** The rounds finalized by a proof, in order. */
+export function finalizedRounds(h: TaskHistory): number[] {
+  return [...h.rounds.entries()]
+    .filter(([, x]) => x.final)
+    .map(([r]) => r)
+    .sort((a, b) => a - b);
 }

@@ -6,11 +6,12 @@ import { rewardRoot, stateHash } from "./reference";
 /**
  * The round record the settler publishes in the content store and names in the settlement
  * (`modelURI`): the new global model and every slot's cumulative reward, plus what the round
- * decided (shares, scores, outlier reasons). Anyone can check it against the chain:
+ * decided (which reveals were included, shares, scores, the rule's flags). The chain does not
+ * trust the URI it is named by: anyone can check it against the proven state,
  * Poseidon(taskHeader, VectorCommit(model), rewardRoot(cum)) must equal the settled state.
  * Trainers take the model to train on and their Merkle path to claim from it.
  */
-export const ROUND_RECORD_FORMAT = "zkmerit.round.v1";
+export const ROUND_RECORD_FORMAT = "zkmerit.round.v2";
 
 const Int = z.string().regex(/^-?\d+$/, "must be a decimal integer string");
 const RoundRecordSchema = z
@@ -28,7 +29,14 @@ const RoundRecordSchema = z
         commitment: Int,
         share: Int,
         score: Int,
-        outlier: z.object({ norm: z.boolean(), dist: z.boolean(), dup: z.boolean() }),
+        flags: z.object({
+          included: z.boolean(),
+          norm: z.boolean(),
+          dist: z.boolean(),
+          dup: z.boolean(),
+          slashed: z.boolean(),
+          excluded: z.boolean(),
+        }),
       }),
     ),
   })
@@ -46,8 +54,18 @@ export interface RoundRecord {
     commitment: bigint;
     share: bigint;
     score: bigint;
-    outlier: { norm: boolean; dist: boolean; dup: boolean };
+    flags: RecordFlags;
   }>;
+}
+
+/** What the rule decided for one reveal (see docs/spec/contribution.md). */
+export interface RecordFlags {
+  included: boolean;
+  norm: boolean;
+  dist: boolean;
+  dup: boolean;
+  slashed: boolean;
+  excluded: boolean;
 }
 
 export function encodeRoundRecord(r: RoundRecord): Uint8Array {
@@ -66,7 +84,7 @@ export function encodeRoundRecord(r: RoundRecord): Uint8Array {
         commitment: s(x.commitment),
         share: s(x.share),
         score: s(x.score),
-        outlier: x.outlier,
+        flags: x.flags,
       })),
     }),
   );
@@ -102,7 +120,7 @@ export function decodeRoundRecord(bytes: Uint8Array, uri = "round record"): Roun
       commitment: BigInt(x.commitment),
       share: BigInt(x.share),
       score: BigInt(x.score),
-      outlier: x.outlier,
+      flags: x.flags,
     })),
   };
 }

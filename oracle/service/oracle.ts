@@ -5,8 +5,10 @@ import { loadArtifact } from "../chain/artifacts";
 import type { Clients } from "../chain/clients";
 import { ZkMeritError } from "../errors";
 import type { ContentStore } from "../store";
-import { marketAbi, readTaskHistory } from "../contribution/history";
-import { prepareSettlement, type PreparedSettlement, type SettleContext } from "../contribution/settler";
+import { marketAbi, readTaskHistory, type SettlementResultOnChain } from "../contribution/history";
+import { popCount, prepareSettlement, type PreparedSettlement, type SettleContext } from "../contribution/settler";
+import { fetchUpdate, fetchWithin, loadTaskState } from "../contribution/taskstate";
+import { decodeRoundRecord, verifyRoundRecord } from "../contribution/records";
 import { ProofJournal } from "./journal";
 import { isTransientRpcError, withRetry } from "./retry";
 
@@ -18,32 +20,107 @@ export interface OracleOptions {
   store: ContentStore;
   journalDir: string;
   log: Logger;
-  /** Expire rounds nobody settled in time (keeps tasks live). */
-  expire: boolean;
   /** Block from which to replay events. */
   fromBlock: bigint;
   retry: { attempts: number; baseMs: number };
+  /** Serve only these tasks (every task when absent). */
+  tasks?: readonly bigint[];
+  /** Skip tasks whose settlement fee is below this (0: serve unpaid tasks too). */
+  minFee?: bigint;
+  /** Time one task may take per tick (fetching content, proving, sending), ms. */
+  taskBudgetMs?: number;
+  /** Longest wait for one payload, ms; a slower one counts as unavailable. */
+  fetchTimeoutMs?: number;
+  /** Tasks served at once, so one slow store or task never stalls the others. */
+  concurrency?: number;
+  /** Replace other settlers' proposals that leave out content this oracle holds. */
+  challenge?: boolean;
 }
 
 export interface TickReport {
-  settled: Array<{ taskId: bigint; round: number; gasUsed: bigint; outlierBitmap: bigint; proveSeconds: number; reusedProof: boolean }>;
-  expired: Array<{ taskId: bigint; round: number }>;
+  /** Proposals this oracle made (first proposals and challenges). */
+  settled: Array<{
+    taskId: bigint;
+    round: number;
+    gasUsed: bigint;
+    included: number;
+    masks: { included: bigint; excluded: bigint; slashed: bigint };
+    unavailable: number[];
+    proveSeconds: number;
+    reusedProof: boolean;
+    challenge: boolean;
+  }>;
+  /** Pending proposals by others that the oracle checked and left alone. */
+  observed: Array<{ taskId: bigint; round: number; settler: Address; included: number; recordOk: boolean }>;
+  /** Proposals by others whose round record is missing or wrong (the proof is valid; the hint is not). */
+  junk: Array<{ taskId: bigint; round: number; settler: Address; reason: string }>;
   errors: Array<{ taskId: bigint; message: string }>;
 }
 
-type RoundInfo = { round: bigint; submissionEnd: bigint; settlementDeadline: bigint; submissions: bigint; acc: bigint };
-type TaskInfo = { finished: boolean; cancelled: boolean };
+type RoundInfo = {
+  round: bigint;
+  startedAt: bigint;
+  commitEnd: bigint;
+  revealEnd: bigint;
+  settlementDeadline: bigint;
+  committedMask: bigint;
+  revealedMask: bigint;
+  acc: bigint;
+  reward: bigint;
+  settler: Address;
+  proposedAt: bigint;
+  finalAt: bigint;
+  proposal: SettlementResultOnChain;
+};
+type TaskInfo = { finished: boolean; cancelled: boolean; settlementFee: bigint };
+
+const ZERO = "0x0000000000000000000000000000000000000000";
+
+/** Runs `fn` with at most `limit` at a time, in order. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+/** Rejects with a TIMEOUT error naming `what` once `ms` pass. */
+async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ZkMeritError("TIMEOUT", `${what} took longer than its budget of ${ms} ms`, {})), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * The oracle service for the training market. Stateless but for a proof journal: every tick it
- * reads each task's current round from the chain and settles (or expires) what is due. A round
- * is proven once; the proof is journalled before the transaction is sent, so a crash between
- * proving and settling resumes with the same proof; the chain decides whether a round still needs
- * it (a settled round is skipped, so nothing is settled twice).
+ * reads each served task's current round from the chain and proposes what is due: a round whose
+ * reveal window closed gets a proof over every reveal whose content is available; a pending
+ * proposal by someone else that leaves out content this oracle holds is challenged with a proof
+ * including more. Nothing else costs it gas: finality, expiry and empty rounds happen lazily
+ * on-chain. A proof is journalled before its transaction is sent, so a crash between proving and
+ * sending resumes with the same proof; the chain decides whether the round still needs it.
  */
 export class OracleService {
   readonly journal: ProofJournal;
-  private health = { startedAt: new Date().toISOString(), lastTickAt: "", lastBlock: "0", ticks: 0, settled: 0, expired: 0, lastError: "" };
+  private health = {
+    startedAt: new Date().toISOString(),
+    lastTickAt: "",
+    lastBlock: "0",
+    ticks: 0,
+    settled: 0,
+    challenged: 0,
+    junk: 0,
+    lastError: "",
+  };
   private server?: http.Server;
   private stopped = false;
 
@@ -53,6 +130,10 @@ export class OracleService {
 
   private get c(): Clients {
     return this.o.clients;
+  }
+
+  private get me(): Address {
+    return this.c.account.address;
   }
 
   private rpc<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -69,6 +150,18 @@ export class OracleService {
       functionName,
       () => this.c.publicClient.readContract({ address: this.o.market, abi: marketAbi(), functionName, args }) as Promise<T>,
     );
+  }
+
+  private get ctx(): SettleContext {
+    return {
+      chainId: this.c.chain.id,
+      market: this.o.market,
+      store: this.o.store,
+      circuit: this.o.circuit,
+      shape: this.o.shape,
+      fetchTimeoutMs: this.o.fetchTimeoutMs ?? 5_000,
+      onRecovered: (round, why, uri) => this.o.log.warn({ round, why, uri }, "round record unusable; rebuilt from revealed content"),
+    };
   }
 
   /**
@@ -89,11 +182,11 @@ export class OracleService {
     }
   }
 
-  private journalKey(taskId: bigint, round: number, acc: bigint): string {
-    return `${this.c.chain.id}-${this.o.market.toLowerCase()}-${taskId}-${round}-${acc.toString(16).slice(0, 16)}`;
+  private journalKey(taskId: bigint, round: number, acc: bigint, included: bigint): string {
+    return `${this.c.chain.id}-${this.o.market.toLowerCase()}-${taskId}-${round}-${acc.toString(16).slice(0, 16)}-${included.toString(16)}`;
   }
 
-  /** Drops journalled proofs of rounds the chain has moved past (settled by anyone, or expired). */
+  /** Drops journalled proofs of rounds the chain has moved past. */
   private pruneJournal(taskId: bigint, currentRound: number): void {
     const prefix = `${this.c.chain.id}-${this.o.market.toLowerCase()}-${taskId}-`;
     for (const k of this.journal.keys()) {
@@ -101,43 +194,84 @@ export class OracleService {
       const round = Number(k.slice(prefix.length).split("-")[0]);
       if (round < currentRound) {
         this.journal.remove(k);
-        this.o.log.info({ taskId: String(taskId), round }, "round already resolved on-chain; dropped its journalled proof");
+        this.o.log.info({ taskId: String(taskId), round }, "round resolved on-chain; dropped its journalled proof");
       }
     }
   }
 
-  /** One pass over every task. */
-  async tick(): Promise<TickReport> {
-    const report: TickReport = { settled: [], expired: [], errors: [] };
-    const block = await this.rpc("getBlock", () => this.c.publicClient.getBlock());
-    const now = block.timestamp;
+  /** The tasks this oracle serves. */
+  private async served(): Promise<bigint[]> {
+    if (this.o.tasks) return [...this.o.tasks];
     const count = await this.read<bigint>("taskCount", []);
-    for (let taskId = 1n; taskId <= count; taskId++) {
+    return Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
+  }
+
+  /** One pass over every served task, `concurrency` at a time, each within its time budget. */
+  async tick(): Promise<TickReport> {
+    const report: TickReport = { settled: [], observed: [], junk: [], errors: [] };
+    const block = await this.rpc("getBlock", () => this.c.publicClient.getBlock());
+    const tasks = await this.served();
+    await eachLimited(tasks, this.o.concurrency ?? 4, async (taskId) => {
       try {
-        const t = await this.read<TaskInfo>("task", [taskId]);
-        if (t.finished || t.cancelled) continue;
-        const ri = await this.read<RoundInfo>("roundInfo", [taskId]);
-        this.pruneJournal(taskId, Number(ri.round));
-        if (now < ri.submissionEnd) continue;
-        if (ri.submissions > 0n && now < ri.settlementDeadline) {
-          report.settled.push(await this.settle(taskId, ri));
-        } else if (this.o.expire && (ri.submissions === 0n || now >= ri.settlementDeadline)) {
-          await this.send("expireRound", [taskId]);
-          this.o.log.info({ taskId: String(taskId), round: Number(ri.round), submissions: Number(ri.submissions) }, "round expired");
-          report.expired.push({ taskId, round: Number(ri.round) });
-          this.health.expired++;
-        }
+        await within(`task ${taskId}`, this.o.taskBudgetMs ?? 120_000, this.serveTask(taskId, block.timestamp, report));
       } catch (e) {
         const message = (e as Error).message.split("\n")[0];
         this.o.log.error({ taskId: String(taskId), err: message, code: (e as ZkMeritError).code }, "task failed this tick");
         report.errors.push({ taskId, message });
         this.health.lastError = message;
       }
-    }
+    });
     this.health.ticks++;
     this.health.lastTickAt = new Date().toISOString();
     this.health.lastBlock = block.number.toString();
     return report;
+  }
+
+  private async serveTask(taskId: bigint, now: bigint, report: TickReport): Promise<void> {
+    const t = await this.read<TaskInfo>("task", [taskId]);
+    if (t.finished) return;
+    if (this.o.minFee !== undefined && t.settlementFee < this.o.minFee) return;
+    const ri = await this.read<RoundInfo>("roundInfo", [taskId]);
+    this.pruneJournal(taskId, Number(ri.round));
+    if (ri.revealedMask === 0n || now < ri.revealEnd) return;
+    const pending = ri.settler !== ZERO;
+    if (!pending) {
+      if (now >= ri.settlementDeadline) return; // expired: the chain resolves it lazily
+      report.settled.push(await this.propose(taskId, ri, false));
+      return;
+    }
+    if (now >= ri.finalAt || ri.settler.toLowerCase() === this.me.toLowerCase()) return;
+    // Someone else's proposal is pending: it is proven, so only two things can be wrong with it.
+    const round = Number(ri.round);
+    const theirs = popCount(ri.proposal.includedMask);
+    const h = await this.rpc("history", () => readTaskHistory(this.c.publicClient, this.o.market, taskId, { fromBlock: this.o.fromBlock }));
+    const proposal = h.rounds.get(round)?.proposals.at(-1);
+    let recordOk = false;
+    if (proposal) {
+      try {
+        const rec = decodeRoundRecord(await fetchWithin(this.o.store, proposal.modelURI, this.ctx.fetchTimeoutMs!), proposal.modelURI);
+        await verifyRoundRecord(rec, { taskHeader: h.taskHeader, state: proposal.result.newState, ...this.o.shape, uri: proposal.modelURI });
+        recordOk = true;
+      } catch (e) {
+        // (1) Its round record is a junk hint: the state is right, tools rebuild the record.
+        const reason = (e as Error).message.split("\n")[0];
+        report.junk.push({ taskId, round, settler: ri.settler, reason });
+        this.health.junk++;
+        this.o.log.warn({ taskId: String(taskId), round, settler: ri.settler, reason }, "pending proposal names an unusable round record");
+      }
+    }
+    // (2) It leaves out content we hold: prove more in, if the challenge window allows.
+    let available = 0;
+    for (const r of h.rounds.get(round)?.reveals ?? []) if ((await fetchUpdate(this.ctx, r)).update) available++;
+    if (this.o.challenge !== false && available > theirs) {
+      report.settled.push(await this.propose(taskId, ri, true));
+      return;
+    }
+    // Our journalled proof, if any, can no longer beat it: drop it rather than send it.
+    const prefix = this.journalKey(taskId, round, ri.acc, 0n).slice(0, -1);
+    for (const k of this.journal.keys()) if (k.startsWith(prefix)) this.journal.remove(k);
+    report.observed.push({ taskId, round, settler: ri.settler, included: theirs, recordOk });
+    this.o.log.info({ taskId: String(taskId), round, settler: ri.settler, included: theirs, recordOk }, "round proposed by someone else");
   }
 
   private async send(functionName: string, args: unknown[]): Promise<bigint> {
@@ -154,65 +288,77 @@ export class OracleService {
     return r.gasUsed;
   }
 
-  private async settle(taskId: bigint, ri: RoundInfo): Promise<TickReport["settled"][number]> {
+  private async propose(taskId: bigint, ri: RoundInfo, challenge: boolean): Promise<TickReport["settled"][number]> {
     const round = Number(ri.round);
-    const key = this.journalKey(taskId, round, ri.acc);
-    let prepared = this.journal.read<PreparedSettlement>(key);
-    const reused = prepared !== undefined;
-    if (prepared) {
-      this.o.log.info({ taskId: String(taskId), round, key }, "resuming with the journalled proof");
-    } else {
-      const h = await this.rpc("history", () =>
-        readTaskHistory(this.c.publicClient, this.o.market, taskId, { fromBlock: this.o.fromBlock }),
-      );
-      const ctx: SettleContext = {
-        client: this.c.publicClient,
-        chainId: this.c.chain.id,
-        market: this.o.market,
-        store: this.o.store,
-        circuit: this.o.circuit,
-        shape: this.o.shape,
-      };
-      const out = await prepareSettlement(ctx, h, round);
+    const h = await this.rpc("history", () => readTaskHistory(this.c.publicClient, this.o.market, taskId, { fromBlock: this.o.fromBlock }));
+    const ctx = this.ctx;
+    const prev = await loadTaskState(ctx, h, round);
+    // The included set is known before proving (what the store holds), so the journal key can name it.
+    let prepared: PreparedSettlement | undefined;
+    let unavailable: number[] = [];
+    let reused = false;
+    for (const k of this.journal.keys()) {
+      if (!k.startsWith(this.journalKey(taskId, round, ri.acc, 0n).slice(0, -1))) continue;
+      const p = this.journal.read<PreparedSettlement>(k);
+      if (p && p.settler.toLowerCase() === this.me.toLowerCase()) {
+        prepared = p;
+        reused = true;
+        this.o.log.info({ taskId: String(taskId), round, key: k }, "resuming with the journalled proof");
+      }
+    }
+    if (!prepared) {
+      const out = await prepareSettlement(ctx, h, round, { settler: this.me, prev });
       prepared = out.prepared;
+      unavailable = out.unavailable.map((u) => u.slot);
+      for (const u of out.unavailable) this.o.log.warn({ taskId: String(taskId), round, slot: u.slot, reason: u.reason }, "reveal left out: content unavailable");
       if (prepared.acc !== ri.acc) {
         throw new ZkMeritError("COMMITMENT_MISMATCH", `recomputed accumulator ${prepared.acc} differs from the chain's ${ri.acc}`, {});
       }
-      this.journal.write(key, prepared);
+      this.journal.write(this.journalKey(taskId, round, ri.acc, prepared.result.includedMask), prepared);
       this.o.log.info(
         {
           taskId: String(taskId),
           round,
           proveSeconds: prepared.proveSeconds,
-          outlierBitmap: prepared.outlierBitmap.toString(2),
+          included: prepared.result.includedMask.toString(2),
+          excluded: prepared.result.excludedMask.toString(2),
+          slashed: prepared.result.slashedMask.toString(2),
           nIn: out.settlement.results.nIn,
         },
         "round proven",
       );
     }
     const p = prepared;
+    const key = this.journalKey(taskId, round, ri.acc, p.result.includedMask);
+    const summary = {
+      taskId,
+      round,
+      included: p.included,
+      masks: { included: p.result.includedMask, excluded: p.result.excludedMask, slashed: p.result.slashedMask },
+      unavailable,
+      proveSeconds: p.proveSeconds,
+      reusedProof: reused,
+      challenge,
+    };
+    if (challenge && p.included <= popCount(ri.proposal.includedMask)) {
+      this.journal.remove(key);
+      return { ...summary, gasUsed: 0n };
+    }
     try {
-      const gasUsed = await this.send("settleRound", [
-        taskId,
-        BigInt(round),
-        p.newState,
-        p.outlierBitmap,
-        p.modelCommitment,
-        p.rewardRoot,
-        p.modelURI,
-        p.proof,
-      ]);
+      const gasUsed = await this.send("settleRound", [taskId, BigInt(round), p.result, p.modelURI, p.proof]);
       this.journal.remove(key);
       this.health.settled++;
-      this.o.log.info({ taskId: String(taskId), round, gasUsed: Number(gasUsed), modelURI: p.modelURI }, "round settled");
-      return { taskId, round, gasUsed, outlierBitmap: p.outlierBitmap, proveSeconds: p.proveSeconds, reusedProof: reused };
+      if (challenge) this.health.challenged++;
+      this.o.log.info({ taskId: String(taskId), round, gasUsed: Number(gasUsed), challenge, modelURI: p.modelURI }, "round proposed");
+      return { ...summary, gasUsed };
     } catch (e) {
-      // Someone else may have settled it meanwhile: then the proof is spent, not lost.
+      // Someone else may have proposed as much or more meanwhile, or the round moved on: then
+      // the proof is spent, not lost.
       const now = await this.read<RoundInfo>("roundInfo", [taskId]);
-      if (now.round !== ri.round) {
+      if (now.round !== ri.round || (now.settler !== ZERO && popCount(now.proposal.includedMask) >= p.included)) {
         this.journal.remove(key);
-        this.o.log.info({ taskId: String(taskId), round }, "round was settled by someone else; dropping the journalled proof");
-        return { taskId, round, gasUsed: 0n, outlierBitmap: p.outlierBitmap, proveSeconds: p.proveSeconds, reusedProof: reused };
+        this.o.log.info({ taskId: String(taskId), round }, "round proposed by someone else with as much included; dropping our proof");
+        return { ...summary, gasUsed: 0n };
       }
       throw e;
     }

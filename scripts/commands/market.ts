@@ -1,5 +1,8 @@
+import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import type { Address, Hash } from "viem";
-import { decodeEventLog } from "viem";
+import { decodeEventLog, toHex } from "viem";
 import { loadArtifact } from "../../oracle/chain/artifacts";
 import type { Clients } from "../../oracle/chain/clients";
 import { contractAddress, type Deployments } from "../../oracle/chain/deployments";
@@ -7,7 +10,7 @@ import { ZkMeritError } from "../../oracle/errors";
 import { DEFAULT_FIXED_POINT, commitVector } from "../../oracle/field";
 import { decodeCommittedVector, encodeVectorPayload, type ContentStore } from "../../oracle/store";
 import { marketAbi, readTaskHistory, type TaskHistory } from "../../oracle/contribution/history";
-import { loadTaskState, marketShape, type TaskState } from "../../oracle/contribution/taskstate";
+import { loadTaskState, marketShape, type ChainContext, type TaskState } from "../../oracle/contribution/taskstate";
 import { rewardPath } from "../../oracle/contribution/reference";
 import { trainRound, type Shard } from "../../oracle/contribution/trainer";
 import { normBoundSqFromReal, outlierFactorToFixed, type AttackKind } from "../../oracle/contribution/model";
@@ -66,33 +69,48 @@ async function ensureAllowance(x: Ctx, spender: Address, amount: bigint): Promis
 export interface CreateTaskOptions {
   rounds: number;
   budget: bigint;
+  /** Paid per round to whoever's proposal becomes final (escrowed with the budget). */
+  settlementFee?: bigint;
   minStake: bigint;
   slashAmount: bigint;
+  /** Taken from a trainer who commits and does not reveal (default: slashAmount). */
+  noShowPenalty?: bigint;
   maxTrainers: number;
-  submissionWindow: number;
+  commitWindow: number;
+  revealWindow: number;
   settlementWindow: number;
+  challengeWindow: number;
   normBound: number;
   outlierFactor: number;
+  /** Distances to the median at or below this (real units) are never outlying. */
+  distFloor?: number;
+  /** The distance rule applies only with at least this many included updates (>= 3). */
+  minSubmissions?: number;
   /** The initial model (quantized); zeros when absent. */
   initialModel?: bigint[];
 }
 
-/** Task owner: stores the initial model, escrows the budget and creates the task. */
+/** Defaults of the task parameters not every caller sets. */
+export const TASK_DEFAULTS = { distFloor: 0.5, minSubmissions: 4 } as const;
+
+/** Task owner: stores the initial model, escrows the budget and fees, and creates the task. */
 export async function createTask(x: Ctx, o: CreateTaskOptions): Promise<{ taskId: bigint; gasUsed: bigint; initModelURI: string }> {
   const { params } = await shapeOf(x);
   const model = o.initialModel ?? new Array<bigint>(params).fill(0n);
   if (model.length !== params)
     throw new ZkMeritError("CONFIG", `the initial model has ${model.length} parameters; the circuit takes ${params}`, {});
-  const initModelURI = await x.store.put(encodeVectorPayload({ kind: "model", params: DEFAULT_FIXED_POINT, values: model }));
+  const fee = o.settlementFee ?? 0n;
+  const escrow = o.budget + fee * BigInt(o.rounds);
   const balance = await read<bigint>(x.c, token(x), "TestToken", "balanceOf", [x.c.account.address]);
-  if (balance < o.budget) {
+  if (balance < escrow) {
     throw new ZkMeritError(
       "CONFIG",
-      `the budget ${o.budget} exceeds your token balance ${balance}; get tokens first (e.g. \`zkmerit faucet\`)`,
+      `the budget plus ${o.rounds} settlement fees (${escrow} in all) exceeds your token balance ${balance}; get tokens first (e.g. \`zkmerit faucet\`)`,
       {},
     );
   }
-  await ensureAllowance(x, market(x), o.budget);
+  const initModelURI = await x.store.put(encodeVectorPayload({ kind: "model", params: DEFAULT_FIXED_POINT, values: model }));
+  await ensureAllowance(x, market(x), escrow);
   const r = await write(x.c, market(x), "TrainingMarket", "createTask", [
     {
       initModelCommitment: await commitVector(model, DEFAULT_FIXED_POINT.bits),
@@ -100,13 +118,19 @@ export async function createTask(x: Ctx, o: CreateTaskOptions): Promise<{ taskId
       numRounds: BigInt(o.rounds),
       maxTrainers: BigInt(o.maxTrainers),
       startTime: 0n,
-      submissionWindow: BigInt(o.submissionWindow),
+      commitWindow: BigInt(o.commitWindow),
+      revealWindow: BigInt(o.revealWindow),
       settlementWindow: BigInt(o.settlementWindow),
+      challengeWindow: BigInt(o.challengeWindow),
       minStake: o.minStake,
       slashAmount: o.slashAmount,
+      noShowPenalty: o.noShowPenalty ?? o.slashAmount,
       budget: o.budget,
+      settlementFee: fee,
       normBoundSq: normBoundSqFromReal(o.normBound),
       outlierFactor: outlierFactorToFixed(o.outlierFactor),
+      distFloor: normBoundSqFromReal(o.distFloor ?? TASK_DEFAULTS.distFloor),
+      minSubmissions: BigInt(o.minSubmissions ?? TASK_DEFAULTS.minSubmissions),
     },
   ]);
   for (const l of r.logs) {
@@ -140,41 +164,78 @@ export interface SubmitOptions {
   shard: Shard;
   seed: number;
   attack?: AttackKind;
-  /** For a copy attack: the slot whose update (this round) to copy. */
+  /** For a copy attack: the slot whose update of the previous round to resubmit. */
   copySlot?: number;
 }
 
-/** Trainer: fetches the current global model, trains one round on its shard and submits the update. */
-export async function trainAndSubmit(
-  x: Ctx,
-  taskId: bigint,
-  o: SubmitOptions,
-): Promise<{ round: number; slot: number; commitment: bigint; uri: string; gasUsed: bigint; state: TaskState }> {
-  const shape = await shapeOf(x);
-  const me = await read<{ joined: boolean; slot: number }>(x.c, market(x), "TrainingMarket", "member", [taskId, x.c.account.address]);
+/** What a trainer must keep between its commit and its reveal (the update and the salt). */
+export interface CommitSecret {
+  taskId: bigint;
+  round: number;
+  slot: number;
+  trainer: Address;
+  update: bigint[];
+  commitment: bigint;
+  salt: Hash;
+}
+
+/** The current round as the chain sees it now. */
+export type RoundView = {
+  round: bigint;
+  startedAt: bigint;
+  commitEnd: bigint;
+  revealEnd: bigint;
+  settlementDeadline: bigint;
+  committedMask: bigint;
+  revealedMask: bigint;
+  settler: Address;
+  finalAt: bigint;
+};
+
+async function memberSlot(x: Ctx, taskId: bigint): Promise<number> {
+  const me = await read<{ joined: boolean; slot: number; left: boolean }>(x.c, market(x), "TrainingMarket", "member", [
+    taskId,
+    x.c.account.address,
+  ]);
   if (!me.joined)
     throw new ZkMeritError(
       "CONFIG",
       `${x.c.account.address} has not joined task ${taskId}; run \`zkmerit trainer join --task ${taskId}\``,
       {},
     );
-  const ri = await read<{ round: bigint; startedAt: bigint; submissionEnd: bigint }>(x.c, market(x), "TrainingMarket", "roundInfo", [
-    taskId,
-  ]);
-  const now = (await x.c.publicClient.getBlock()).timestamp;
-  if (now >= ri.submissionEnd) {
+  if (me.left) throw new ZkMeritError("CONFIG", `${x.c.account.address} left task ${taskId} and cannot submit any more`, {});
+  return Number(me.slot);
+}
+
+const chainNow = async (x: Ctx) => (await x.c.publicClient.getBlock()).timestamp;
+
+/**
+ * Trainer: fetches the current global model, trains one round on its shard and commits to the
+ * update (bound to this account and a fresh random salt). Nothing is published yet: the content
+ * goes to the store at the reveal, after the commit window, so nobody can copy it. Keep the
+ * returned secret for `revealCommitted` (the CLI writes it to a file).
+ */
+export async function trainAndCommit(x: Ctx, taskId: bigint, o: SubmitOptions): Promise<{ secret: CommitSecret; gasUsed: bigint; state: TaskState }> {
+  const shape = await shapeOf(x);
+  const slot = await memberSlot(x, taskId);
+  const ri = await read<RoundView>(x.c, market(x), "TrainingMarket", "roundInfo", [taskId]);
+  const now = await chainNow(x);
+  if (now < ri.startedAt || now >= ri.commitEnd) {
     throw new ZkMeritError(
       "CONFIG",
-      `round ${ri.round} of task ${taskId} stopped taking submissions at ${ri.submissionEnd} (chain time is ${now}); wait for the next round`,
+      `round ${ri.round} of task ${taskId} takes commits in [${ri.startedAt}, ${ri.commitEnd}); chain time is ${now}: ` +
+        (now < ri.startedAt ? "wait for it to open" : "wait for the next round"),
       {},
     );
   }
   const h = await history(x, taskId);
-  const state = await loadTaskState(h, x.store, shape);
+  const state = await loadTaskState(chainCtx(x, shape), h);
   let copyOf: bigint[] | undefined;
   if (o.attack === "copy") {
-    const src = h.rounds.get(Number(ri.round))?.submissions.find((s) => s.slot === o.copySlot);
-    if (!src) throw new ZkMeritError("CONFIG", `slot ${o.copySlot} has not submitted in round ${ri.round} yet: nothing to copy`, {});
+    // After commit-reveal a copier can only resubmit what was published in an earlier round.
+    const prevRound = Number(ri.round) - 1;
+    const src = h.rounds.get(prevRound)?.reveals.find((s) => s.slot === o.copySlot);
+    if (!src) throw new ZkMeritError("CONFIG", `slot ${o.copySlot} revealed nothing in round ${prevRound}: nothing to copy`, {});
     copyOf = (
       await decodeCommittedVector(await x.store.get(src.uri), {
         kind: "update",
@@ -185,28 +246,98 @@ export async function trainAndSubmit(
     ).values;
   }
   const update = trainRound(state.model, { shard: o.shard, seed: o.seed, attack: o.attack, copyOf });
-  return { ...(await submitVector(x, taskId, Number(ri.round), update, { slot: Number(me.slot) })), state };
+  return { ...(await commitUpdateVector(x, taskId, Number(ri.round), update, slot)), state };
 }
 
-/** Stores a quantized update in the content store and submits its commitment for `round`. */
-export async function submitVector(
+/** Commits to a quantized update for `round` with a fresh random salt. */
+export async function commitUpdateVector(
   x: Ctx,
   taskId: bigint,
   round: number,
   update: readonly bigint[],
-  meta: { slot: number },
-): Promise<{ round: number; slot: number; commitment: bigint; uri: string; gasUsed: bigint }> {
-  const uri = await x.store.put(
-    encodeVectorPayload({
-      kind: "update",
-      params: DEFAULT_FIXED_POINT,
-      values: [...update],
-      meta: { taskId: String(taskId), round, slot: meta.slot },
-    }),
-  );
+  slot: number,
+): Promise<{ secret: CommitSecret; gasUsed: bigint }> {
   const commitment = await commitVector(update, DEFAULT_FIXED_POINT.bits);
-  const r = await write(x.c, market(x), "TrainingMarket", "submitUpdate", [taskId, BigInt(round), commitment, uri]);
-  return { round, slot: meta.slot, commitment, uri, gasUsed: r.gasUsed };
+  const salt = toHex(randomBytes(32));
+  const trainer = x.c.account.address;
+  const commitHash = await read<Hash>(x.c, market(x), "TrainingMarket", "commitHashOf", [taskId, BigInt(round), trainer, commitment, salt]);
+  const r = await write(x.c, market(x), "TrainingMarket", "commitUpdate", [taskId, BigInt(round), commitHash]);
+  return { secret: { taskId, round, slot, trainer, update: [...update], commitment, salt }, gasUsed: r.gasUsed };
+}
+
+/** Trainer: publishes the committed update to the content store and reveals it, in the reveal window. */
+export async function revealCommitted(x: Ctx, secret: CommitSecret, o: { publish?: boolean } = {}): Promise<{ uri: string; gasUsed: bigint }> {
+  const ri = await read<RoundView>(x.c, market(x), "TrainingMarket", "roundInfo", [secret.taskId]);
+  const now = await chainNow(x);
+  if (ri.round !== BigInt(secret.round))
+    throw new ZkMeritError("CONFIG", `the commit is for round ${secret.round}, but task ${secret.taskId} is in round ${ri.round}: it can no longer be revealed`, {});
+  if (now < ri.commitEnd || now >= ri.revealEnd)
+    throw new ZkMeritError("CONFIG", `round ${ri.round} takes reveals in [${ri.commitEnd}, ${ri.revealEnd}); chain time is ${now}`, {});
+  const payload = encodeVectorPayload({
+    kind: "update",
+    params: DEFAULT_FIXED_POINT,
+    values: secret.update,
+    meta: { taskId: String(secret.taskId), round: secret.round, slot: secret.slot },
+  });
+  // publish: false stores nothing (a trainer withholding its content, for tests and experiments);
+  // the URI is still the content address the payload would have.
+  const uri = o.publish === false ? await contentAddress(x.store, payload) : await x.store.put(payload);
+  const r = await write(x.c, market(x), "TrainingMarket", "revealUpdate", [secret.taskId, BigInt(secret.round), secret.commitment, secret.salt, uri]);
+  return { uri, gasUsed: r.gasUsed };
+}
+
+/** The URI a local store's `put(payload)` would return, without storing it. */
+async function contentAddress(store: ContentStore, payload: Uint8Array): Promise<string> {
+  void store;
+  return `zkm://sha256/${createHash("sha256").update(payload).digest("hex")}`;
+}
+
+/** Writes a commit secret to `dir` (mode 0600), one file per task, round and account. */
+export function saveSecret(dir: string, chainId: number, s: CommitSecret): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, `${chainId}-${s.taskId}-${s.round}-${s.trainer.toLowerCase()}.json`);
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(s, (_, v) => (typeof v === "bigint" ? `${v}n` : v)), { mode: 0o600 });
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+/** Reads the commit secret of `trainer` for `round` of `taskId`, or says how to get one. */
+export function loadSecret(dir: string, chainId: number, taskId: bigint, round: number, trainer: Address): CommitSecret {
+  const file = path.join(dir, `${chainId}-${taskId}-${round}-${trainer.toLowerCase()}.json`);
+  if (!fs.existsSync(file))
+    throw new ZkMeritError("CONFIG", `no commit of ${trainer} for task ${taskId} round ${round} in ${dir}; commit first with \`zkmerit trainer train\``, {
+      file,
+    });
+  return JSON.parse(fs.readFileSync(file, "utf8"), (_, v) => (typeof v === "string" && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as CommitSecret;
+}
+
+/** Task owner: cancels the task (it ends after the current round if that has commits). */
+export async function cancelTask(x: Ctx, taskId: bigint): Promise<bigint> {
+  return (await write(x.c, market(x), "TrainingMarket", "cancelTask", [taskId])).gasUsed;
+}
+
+/** Trainer: leaves the task between rounds, unlocking its stake (not with a commit in the current round). */
+export async function leaveTask(x: Ctx, taskId: bigint): Promise<bigint> {
+  await memberSlot(x, taskId);
+  return (await write(x.c, market(x), "TrainingMarket", "leave", [taskId])).gasUsed;
+}
+
+/** Settler: withdraws the settlement fees credited to this account. */
+export async function withdrawFees(x: Ctx): Promise<{ amount: bigint; gasUsed: bigint }> {
+  const amount = await read<bigint>(x.c, market(x), "TrainingMarket", "feesOwed", [x.c.account.address]);
+  if (amount === 0n) return { amount, gasUsed: 0n };
+  return { amount, gasUsed: (await write(x.c, market(x), "TrainingMarket", "withdrawFees", [])).gasUsed };
+}
+
+/** Anyone: applies what time made due (a final proposal, an expiry, skipped rounds). */
+export async function syncTask(x: Ctx, taskId: bigint): Promise<bigint> {
+  return (await write(x.c, market(x), "TrainingMarket", "sync", [taskId])).gasUsed;
+}
+
+/** The chain context of a deployment, for reading task state. */
+export function chainCtx(x: Ctx, shape: { slots: number; params: number }): ChainContext {
+  return { chainId: x.c.chain.id, market: market(x), store: x.store, shape };
 }
 
 /** Trainer: claims its cumulative reward against the current state (Merkle path from the round record). */
@@ -214,7 +345,7 @@ export async function claimReward(x: Ctx, taskId: bigint): Promise<{ amount: big
   const shape = await shapeOf(x);
   const me = await read<{ joined: boolean; slot: number }>(x.c, market(x), "TrainingMarket", "member", [taskId, x.c.account.address]);
   if (!me.joined) throw new ZkMeritError("CONFIG", `${x.c.account.address} is not a member of task ${taskId}`, {});
-  const state = await loadTaskState(await history(x, taskId), x.store, shape);
+  const state = await loadTaskState(chainCtx(x, shape), await history(x, taskId));
   const slot = Number(me.slot);
   const claimed = await read<bigint>(x.c, market(x), "TrainingMarket", "claimed", [taskId, x.c.account.address]);
   const cumAmount = state.cum[slot];

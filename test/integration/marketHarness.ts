@@ -5,28 +5,49 @@ import hre from "hardhat";
 import pino from "pino";
 import type { Address } from "viem";
 import type { Clients } from "../../oracle/chain/clients";
-import { LocalContentStore } from "../../oracle/store";
-import { OracleService } from "../../oracle/service/oracle";
+import { LocalContentStore, type ContentStore } from "../../oracle/store";
+import { OracleService, type OracleOptions } from "../../oracle/service/oracle";
 import { deploySystem } from "../../scripts/commands/deploy";
-import { createTask, joinTask, write, type CreateTaskOptions, type Ctx } from "../../scripts/commands/market";
+import {
+  commitUpdateVector,
+  createTask,
+  joinTask,
+  revealCommitted,
+  write,
+  type CommitSecret,
+  type CreateTaskOptions,
+  type Ctx,
+} from "../../scripts/commands/market";
 import { clientsFor } from "../helpers/fixtures";
 
 export const CIRCUIT = "contribution_4x8";
 export const SHAPE = { slots: 4, params: 8 };
 export const TOKEN = 10n ** 18n;
+/** Every phase window of the integration task, in seconds. */
 export const WINDOW = 100;
+export const CHALLENGE = 50;
 
-/** The task every integration scenario runs: 2 rounds of 50 tokens, 4 trainers staking 50 each. */
+/**
+ * The task every integration scenario runs: 2 rounds of 50 tokens and a 1-token settlement fee,
+ * 4 trainers staking 50 each; an update over norm 20 (real units) or a duplicate is slashed 10,
+ * a no-show pays 5; the distance rule needs 3 included updates.
+ */
 export const TASK_OPTIONS: CreateTaskOptions = {
   rounds: 2,
   budget: 100n * TOKEN,
+  settlementFee: TOKEN,
   minStake: 50n * TOKEN,
   slashAmount: 10n * TOKEN,
+  noShowPenalty: 5n * TOKEN,
   maxTrainers: 4,
-  submissionWindow: WINDOW,
+  commitWindow: WINDOW,
+  revealWindow: WINDOW,
   settlementWindow: WINDOW,
-  normBound: 1000,
+  challengeWindow: CHALLENGE,
+  normBound: 20,
   outlierFactor: 4,
+  distFloor: 0.05,
+  minSubmissions: 3,
 };
 
 /** A deployed system on the in-process network with the real 4x8 verifier, a task and 4 joined trainers. */
@@ -42,13 +63,13 @@ export async function systemFixture() {
     unbondingDelaySeconds: 3600,
     adminTransferDelaySeconds: 86400,
   });
-  const ctx = (c: Clients): Ctx => ({ c, d, store });
+  const ctx = (c: Clients, s: ContentStore = store): Ctx => ({ c, d, store: s });
   for (const who of [owner, ...trainers, stranger])
     await write(owner, d.contracts.Token as Address, "TestToken", "mint", [who.account.address, 10_000n * TOKEN]);
   const task = await createTask(ctx(owner), TASK_OPTIONS);
   for (const t of trainers) await joinTask(ctx(t), task.taskId);
   const journalDir = fs.mkdtempSync(path.join(os.tmpdir(), "zkm-it-journal-"));
-  const oracle = (clients = oracleOp, dir = journalDir) =>
+  const oracle = (clients = oracleOp, dir = journalDir, extra: Partial<OracleOptions> = {}) =>
     new OracleService({
       clients,
       market: d.contracts.TrainingMarket as Address,
@@ -57,11 +78,13 @@ export async function systemFixture() {
       store,
       journalDir: dir,
       log: pino({ level: "silent" }),
-      expire: true,
       fromBlock: BigInt(d.startBlock),
       retry: { attempts: 2, baseMs: 10 },
+      fetchTimeoutMs: 2000,
+      ...extra,
     });
-  return { owner, oracleOp, trainers, stranger, store, d, ctx, taskId: task.taskId, oracle, journalDir };
+  const market = d.contracts.TrainingMarket as Address;
+  return { owner, oracleOp, trainers, stranger, store, d, ctx, taskId: task.taskId, oracle, journalDir, market };
 }
 
 export async function increaseTime(seconds: number): Promise<void> {
@@ -69,9 +92,55 @@ export async function increaseTime(seconds: number): Promise<void> {
   await hre.network.provider.request({ method: "evm_mine", params: [] });
 }
 
-/** Honest updates near a common direction, and a sign-flipped attacker (quantized, P = 8). */
+/** Honest updates near a common direction, and a sign-flipped x4 attacker over the norm bound (quantized, P = 8). */
 export function roundUpdates(round: number): bigint[][] {
   const base = [3, -2, 5, 1, -4, 2, 0, 6].map((v) => BigInt(v * 65536 + round * 1000));
   const honest = (i: number) => base.map((v, k) => v + BigInt(((i * 7 + k * 3) % 5) * 4096));
   return [honest(0), honest(1), honest(2), honest(3).map((v) => -4n * v)];
+}
+
+/** Each listed trainer commits to its update for `round` (in the commit window); returns the secrets. */
+export async function commitAll(
+  ctx: (c: Clients) => Ctx,
+  trainers: readonly Clients[],
+  taskId: bigint,
+  round: number,
+  updates: readonly (readonly bigint[] | undefined)[],
+): Promise<Array<CommitSecret | undefined>> {
+  const out: Array<CommitSecret | undefined> = [];
+  for (let i = 0; i < trainers.length; i++) {
+    const u = updates[i];
+    out.push(u ? (await commitUpdateVector(ctx(trainers[i]), taskId, round, u, i)).secret : undefined);
+  }
+  return out;
+}
+
+/** Moves past the commit window and reveals each secret (publishing its content unless withheld). */
+export async function revealAll(
+  ctx: (c: Clients) => Ctx,
+  trainers: readonly Clients[],
+  secrets: readonly (CommitSecret | undefined)[],
+  o: { withhold?: ReadonlySet<number>; skip?: ReadonlySet<number>; advance?: boolean } = {},
+): Promise<void> {
+  if (o.advance !== false) await increaseTime(WINDOW);
+  for (let i = 0; i < trainers.length; i++) {
+    const s = secrets[i];
+    if (!s || o.skip?.has(i)) continue;
+    await revealCommitted(ctx(trainers[i]), s, { publish: !o.withhold?.has(i) });
+  }
+}
+
+/** Commits and reveals a whole round, then moves into its settlement window. */
+export async function playRound(
+  ctx: (c: Clients) => Ctx,
+  trainers: readonly Clients[],
+  taskId: bigint,
+  round: number,
+  updates: readonly (readonly bigint[] | undefined)[],
+  o: { withhold?: ReadonlySet<number>; skip?: ReadonlySet<number> } = {},
+): Promise<Array<CommitSecret | undefined>> {
+  const secrets = await commitAll(ctx, trainers, taskId, round, updates);
+  await revealAll(ctx, trainers, secrets, o);
+  await increaseTime(WINDOW);
+  return secrets;
 }

@@ -3,8 +3,10 @@ import { SNARK_FIELD, commitVector, floorDiv, poseidon } from "../field";
 
 /**
  * The reference model of circuits/contribution.circom (module 1, proof-of-contribution training):
- * the settlement rule of one round in exact integer (bigint) arithmetic, value for value what the
- * circuit computes. Pure and deterministic; the only asynchrony is circomlibjs's Poseidon.
+ * the settlement rule of one round (docs/spec/contribution.md) in exact integer (bigint)
+ * arithmetic, value for value what the circuit computes. Pure and deterministic; the only
+ * asynchrony is circomlibjs's Poseidon. The `// (n)` marks below are the spec's steps and the
+ * circuit's `Check (n)`.
  *
  * Inputs are validated once, here, with errors naming the offending value; anything accepted can be
  * proven (the circuit instance must have the same N and P).
@@ -12,7 +14,7 @@ import { SNARK_FIELD, commitVector, floorDiv, poseidon } from "../field";
 
 /** Value bits B of updates and models (signed fixed point, see oracle/field/fixedpoint.ts). */
 export const CONTRIBUTION_BITS = 32;
-/** Fractional bits of `outlierFactor` and of scores. */
+/** Fractional bits of `outlierFactor`, of scores and of reward weights. */
 export const SCORE_FRACTION_BITS = 16;
 /** The largest P the circuit's sentinels and bit widths allow. */
 export const MAX_PARAMS = 1024;
@@ -24,18 +26,24 @@ const B = BigInt(CONTRIBUTION_BITS);
 const F = BigInt(SCORE_FRACTION_BITS);
 const VALUE_MIN = -(1n << (B - 1n));
 const VALUE_MAX = (1n << (B - 1n)) - 1n;
-/** Sentinel of a padding position in a value column: above every valid value. */
+/** Sentinel of a position left out of a value column: above every included value. */
 export const VALUE_SENTINEL = 1n << (B - 1n);
-/** Sentinel of a padding position in the distance column: above every distance when P <= 1024. */
+/** Sentinel of a position left out of the distance column: above every distance when P <= 1024. */
 export const DIST_SENTINEL = 1n << (2n * B + 12n);
 
-/** Field widths of configPacked and the other header values. */
+/** Field widths of configPacked, ruleParams and the other header values. */
 export const BUDGET_BITS = 128;
 export const NUM_ROUNDS_BITS = 16;
 export const MAX_TRAINERS_BITS = 16;
 export const OUTLIER_FACTOR_BITS = 32;
 export const NORM_BOUND_BITS = 80;
+export const DIST_FLOOR_BITS = 80;
+export const MIN_SUBMISSIONS_BITS = 8;
 export const CUM_BITS = 128;
+/** The settler is an Ethereum address. */
+export const ADDRESS_BITS = 160;
+/** masks = includedMask + excludedMask * 2^64 + slashedMask * 2^128. */
+export const MASK_SHIFT = 64;
 const ROUND_SHIFT = 16n;
 
 // ---------------------------------------------------------------------------------------------
@@ -53,20 +61,34 @@ export interface TaskConfig {
   readonly outlierFactor: bigint;
 }
 
+/** The rule's thresholds, packed into `ruleParams` (see {@link packRuleParams}). */
+export interface RuleParams {
+  /** Bound on the squared L2 norm of a quantized update, < 2^80; above it is an offence (slashed). */
+  readonly normBoundSq: bigint;
+  /** Squared distances to the median at or below this are never excluded, < 2^80. */
+  readonly distFloor: bigint;
+  /** The distance rule applies only when at least this many submissions are included, 0..255. */
+  readonly minSubmissions: number;
+}
+
 /** Everything the task header commits to. */
 export interface TaskParams {
   /** chainId * 2^160 + market address (oracle/field proofContext). */
   readonly context: bigint;
   readonly taskId: bigint;
   readonly config: TaskConfig;
-  /** Bound on the squared L2 norm of a quantized update, < 2^80. */
-  readonly normBoundSq: bigint;
+  readonly rule: RuleParams;
 }
 
-/** One accepted submission: its slot and its quantized update (P B-bit signed values). */
+/**
+ * One reveal, in reveal order: its slot, its revealed commitment and, when the settler holds it,
+ * its quantized update (P B-bit signed values) whose VectorCommit must equal the commitment.
+ * `update` undefined means the content is unavailable: the position is left out (not included).
+ */
 export interface Submission {
   readonly slot: number;
-  readonly update: readonly bigint[];
+  readonly commitment: bigint;
+  readonly update?: readonly bigint[];
 }
 
 /** The input of one round's settlement. */
@@ -79,36 +101,59 @@ export interface RoundInput {
   /** Cumulative reward of each slot at the round's start (N values). */
   readonly cumOld: readonly bigint[];
   readonly round: number;
-  /** The accepted submissions in submission order (1..N). */
+  /** The round's reveals in reveal order (1..N); at least one must carry its update. */
   readonly submissions: readonly Submission[];
+  /** The address that will post the proof (msg.sender of the settlement), < 2^160. */
+  readonly settler: bigint;
 }
 
-/** Why a submission was flagged; `outlier` is their disjunction. */
-export interface OutlierFlags {
+/** What the rule decided for one position (rules 7, 11, 12); the last three are exclusive. */
+export interface SubmissionFlags {
+  /** the update is available and matches its commitment */
+  readonly included: boolean;
   /** norm2 > normBoundSq */
   readonly norm: boolean;
-  /** dist * 2^16 > outlierFactor * medDist */
+  /** dist > distFloor and dist * 2^16 > outlierFactor * medDist (whether or not the rule applies) */
   readonly dist: boolean;
-  /** a copy of an earlier submission (same commitment) */
+  /** another included position has the same commitment */
   readonly dup: boolean;
-  readonly outlier: boolean;
+  /** included and (norm or dup): an objective offence */
+  readonly slashed: boolean;
+  /** included, not slashed, nIncl >= minSubmissions and dist: left out of the aggregate, unpaid */
+  readonly excluded: boolean;
+  /** included, neither slashed nor excluded */
+  readonly inlier: boolean;
 }
 
-/** The round's results; per-position arrays follow submission order. */
-export interface RoundResults {
+
+/** The three masks the public `masks` packs, each a sum of 2^slot over its positions. */
+export interface RoundMasks {
+  readonly includedMask: bigint;
+  readonly excludedMask: bigint;
+  readonly slashedMask: bigint;
+}
+
+/** The round's results; per-position arrays follow reveal order. */
+export interface RoundResults extends RoundMasks {
   readonly newModelCommitment: bigint;
   readonly newRewardRoot: bigint;
   readonly newState: bigint;
-  readonly outlierBitmap: bigint;
+  /** includedMask + excludedMask * 2^64 + slashedMask * 2^128 */
+  readonly masks: bigint;
   readonly wNew: bigint[];
   readonly cumNew: bigint[];
   readonly shares: bigint[];
   readonly scores: bigint[];
-  readonly outliers: OutlierFlags[];
+  readonly flags: SubmissionFlags[];
   readonly med: bigint[];
   readonly medDist: bigint;
   readonly g: bigint[];
+  /** Included positions. */
+  readonly nIncl: number;
+  /** Inliers. */
   readonly nIn: number;
+  /** Whether the distance rule applied (nIncl >= minSubmissions). */
+  readonly distApplies: boolean;
   readonly R: bigint;
 }
 
@@ -116,7 +161,10 @@ export interface RoundResults {
 export interface ContributionPublicInputs {
   readonly acc: bigint;
   readonly newState: bigint;
-  readonly outlierBitmap: bigint;
+  readonly modelCommitment: bigint;
+  readonly rewardRoot: bigint;
+  readonly masks: bigint;
+  readonly settler: bigint;
 }
 
 /** Intermediate values: what the witness builder needs and what tests compare. */
@@ -125,23 +173,28 @@ export interface RoundTrace {
   readonly params: number;
   readonly count: number;
   readonly configPacked: bigint;
+  readonly ruleParams: bigint;
   readonly taskHeader: bigint;
   readonly oldModelCommitment: bigint;
   readonly oldRewardRoot: bigint;
   readonly oldState: bigint;
-  /** VectorCommit of each submission. */
+  /** The revealed commitment of each position. */
   readonly commitments: bigint[];
   /** acc_1 .. acc_count. */
   readonly accChain: bigint[];
+  /** Whether each position is included. */
+  readonly included: boolean[];
+  /** The circuit's u of each position: the update when included, zeros otherwise. */
+  readonly updates: bigint[][];
   readonly norm2: bigint[];
   readonly dist: bigint[];
   readonly dot: bigint[];
   readonly gnorm2: bigint;
   readonly weights: bigint[];
   readonly W: bigint;
-  /** sorted[k] = column k (valid values, then sentinels) sorted ascending; N entries each. */
+  /** sorted[k] = column k (included values, then sentinels) sorted ascending; N entries each. */
   readonly sorted: bigint[][];
-  /** The distance column (valid distances, then sentinels) sorted ascending; N entries. */
+  /** The distance column (included distances, then sentinels) sorted ascending; N entries. */
   readonly sortedDist: bigint[];
 }
 
@@ -206,14 +259,28 @@ export function checkConfig(config: TaskConfig, slots: number = MAX_SLOTS): Task
   return config;
 }
 
+/** Checks the rule's thresholds against the widths of ruleParams. */
+export function checkRule(rule: RuleParams): RuleParams {
+  if (typeof rule !== "object" || rule === null)
+    throw bad(`rule must be { normBoundSq, distFloor, minSubmissions }, got ${String(rule)}`, {});
+  checkBig("normBoundSq", rule.normBoundSq, 0n, 1n << BigInt(NORM_BOUND_BITS), "[0, 2^80)");
+  checkBig("distFloor", rule.distFloor, 0n, 1n << BigInt(DIST_FLOOR_BITS), "[0, 2^80)");
+  checkInt("minSubmissions", rule.minSubmissions, 0, 2 ** MIN_SUBMISSIONS_BITS - 1);
+  return rule;
+}
+
 function checkTask(task: TaskParams, slots: number): void {
   checkBig("context", task.context, 0n, SNARK_FIELD, "[0, r)");
   checkBig("taskId", task.taskId, 0n, SNARK_FIELD, "[0, r)");
   checkConfig(task.config, slots);
-  checkBig("normBoundSq", task.normBoundSq, 0n, 1n << BigInt(NORM_BOUND_BITS), "[0, 2^80)");
+  checkRule(task.rule);
 }
 
-/** Validates a round's input; throws a CONTRIBUTION_INPUT error naming the first bad value. */
+/**
+ * Validates a round's input; throws a CONTRIBUTION_INPUT error naming the first bad value.
+ * Whether each given update matches its commitment needs Poseidon and is checked by
+ * {@link settleRound} (a COMMITMENT_MISMATCH error naming the slot).
+ */
 export function checkRoundInput(input: RoundInput): RoundInput {
   const n = checkSlots(input.slots);
   checkTask(input.task, n);
@@ -227,7 +294,10 @@ export function checkRoundInput(input: RoundInput): RoundInput {
     throw bad(`cumOld must hold one value per slot (${n}), got ${input.cumOld?.length}`, { slots: n });
   }
   input.cumOld.forEach((c, i) => checkBig(`cumOld[${i}]`, c, 0n, 1n << BigInt(CUM_BITS), "[0, 2^128)"));
+  // (2) the round is one of the task's; (19) the settler is an address.
   checkInt("round", input.round, 0, input.task.config.numRounds - 1);
+  checkBig("settler", input.settler, 0n, 1n << BigInt(ADDRESS_BITS), "[0, 2^160)");
+  // (3) 1 <= count <= N; (4) distinct slots below maxTrainers; (7) someone is included.
   const subs = input.submissions;
   if (!Array.isArray(subs) || subs.length < 1 || subs.length > n) {
     throw bad(`a round settles 1 to ${n} submissions, got ${Array.isArray(subs) ? subs.length : String(subs)}`, {
@@ -245,8 +315,14 @@ export function checkRoundInput(input: RoundInput): RoundInput {
       });
     }
     seen.set(s.slot, j);
-    checkValues(`submissions[${j}].update`, s.update, p);
+    checkBig(`submissions[${j}].commitment`, s.commitment, 0n, SNARK_FIELD, "[0, r)");
+    if (s.update !== undefined) checkValues(`submissions[${j}].update`, s.update, p);
   });
+  if (!subs.some((s) => s.update !== undefined)) {
+    throw bad(`a settlement must include at least one submission, but none of the ${subs.length} reveals carries its update`, {
+      count: subs.length,
+    });
+  }
   return input;
 }
 
@@ -271,10 +347,46 @@ export function unpackConfig(packed: bigint): TaskConfig {
   });
 }
 
-/** taskHeader = Poseidon(context, taskId, configPacked, normBoundSq). */
+/** ruleParams = normBoundSq + distFloor * 2^80 + minSubmissions * 2^160 (168 bits). */
+export function packRuleParams(rule: RuleParams): bigint {
+  checkRule(rule);
+  return rule.normBoundSq | (rule.distFloor << 80n) | (BigInt(rule.minSubmissions) << 160n);
+}
+
+/** Inverse of {@link packRuleParams}; rejects values wider than 168 bits. */
+export function unpackRuleParams(packed: bigint): RuleParams {
+  checkBig("ruleParams", packed, 0n, 1n << 168n, "[0, 2^168)");
+  const field = (shift: bigint, bits: bigint) => (packed >> shift) & ((1n << bits) - 1n);
+  return checkRule({ normBoundSq: field(0n, 80n), distFloor: field(80n, 80n), minSubmissions: Number(field(160n, 8n)) });
+}
+
+/** masks = includedMask + excludedMask * 2^64 + slashedMask * 2^128. */
+export function packMasks(m: RoundMasks): bigint {
+  const shift = BigInt(MASK_SHIFT);
+  checkBig("includedMask", m.includedMask, 0n, 1n << shift, "[0, 2^64)");
+  checkBig("excludedMask", m.excludedMask, 0n, 1n << shift, "[0, 2^64)");
+  checkBig("slashedMask", m.slashedMask, 0n, 1n << shift, "[0, 2^64)");
+  return m.includedMask | (m.excludedMask << shift) | (m.slashedMask << (2n * shift));
+}
+
+/** Inverse of {@link packMasks}; rejects values wider than 192 bits. */
+export function unpackMasks(masks: bigint): RoundMasks {
+  checkBig("masks", masks, 0n, 1n << BigInt(3 * MASK_SHIFT), "[0, 2^192)");
+  const shift = BigInt(MASK_SHIFT);
+  const part = (i: bigint) => (masks >> (i * shift)) & ((1n << shift) - 1n);
+  return { includedMask: part(0n), excludedMask: part(1n), slashedMask: part(2n) };
+}
+
+/** The commitment a trainer reveals for its update: VectorCommit(update) with B = 32. */
+export async function commitUpdate(update: readonly bigint[]): Promise<bigint> {
+  checkValues("update", update, update.length);
+  return commitVector(update, CONTRIBUTION_BITS);
+}
+
+/** taskHeader = Poseidon(context, taskId, configPacked, ruleParams). */
 export async function taskHeader(task: TaskParams): Promise<bigint> {
   checkTask(task, MAX_SLOTS);
-  return poseidon([task.context, task.taskId, packConfig(task.config), task.normBoundSq]);
+  return poseidon([task.context, task.taskId, packConfig(task.config), packRuleParams(task.rule)]);
 }
 
 /** state = Poseidon(taskHeader, modelCommitment, rewardRoot). */
@@ -365,70 +477,110 @@ export function roundReward(config: TaskConfig, round: number): bigint {
 
 const ascending = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 const clamp = (x: bigint) => (x < VALUE_MIN ? VALUE_MIN : x > VALUE_MAX ? VALUE_MAX : x);
+const slotMask = (slots: readonly number[], pick: readonly boolean[]) =>
+  slots.reduce((a, slot, j) => (pick[j] ? a | (1n << BigInt(slot)) : a), 0n);
 
 /**
- * Settles one round (spec rules 1-17): validates the input, then computes the new model, scores,
- * outliers, shares, reward tree and state, and the circuit's public inputs.
+ * Settles one round (spec steps 1-19): validates the input (including each given update against
+ * its commitment), then computes the included, slashed and excluded sets, the new model, scores,
+ * shares, reward tree and state, and the circuit's public inputs.
  */
 export async function settleRound(input: RoundInput): Promise<Settlement> {
   checkRoundInput(input);
-  const { task, wOld, cumOld, round } = input;
+  const { task, wOld, cumOld, round, settler } = input;
   const n = input.slots;
   const p = wOld.length;
   const subs = input.submissions;
   const count = subs.length;
-  const u = subs.map((s) => s.update);
-  const { config, normBoundSq } = task;
+  const { config, rule } = task;
 
-  // (2) old state and accumulator.
+  // (1) the task header.
   const configPacked = packConfig(config);
+  const ruleParams = packRuleParams(rule);
   const header = await taskHeader(task);
+
+  // (5) the state at the round's start.
   const oldModelCommitment = await commitVector(wOld, CONTRIBUTION_BITS);
   const oldRewardRoot = await rewardRoot(cumOld);
   const oldState = await stateHash(header, oldModelCommitment, oldRewardRoot);
-  const commitments: bigint[] = [];
+
+  // (6) the accumulator over the revealed commitments, in reveal order.
+  const commitments = subs.map((s) => s.commitment);
   const accChain: bigint[] = [];
   let acc = oldState;
   for (const s of subs) {
-    const c = await commitVector(s.update, CONTRIBUTION_BITS);
-    commitments.push(c);
-    acc = await accStep(acc, round, s.slot, c);
+    acc = await accStep(acc, round, s.slot, s.commitment);
     accChain.push(acc);
   }
 
-  // (3) norms.
+  // (7) the included set: the reveals whose update is given, each matching its commitment.
+  // Left-out positions carry zeros, as in the circuit.
+  const included = subs.map((s) => s.update !== undefined);
+  for (const [j, s] of subs.entries()) {
+    if (s.update === undefined) continue;
+    const c = await commitVector(s.update, CONTRIBUTION_BITS);
+    if (c !== s.commitment) {
+      throw new ZkMeritError(
+        "COMMITMENT_MISMATCH",
+        `the update of slot ${s.slot} (submission ${j}) commits to ${c}, not to its revealed commitment ${s.commitment}`,
+        { slot: s.slot, position: j, commitment: s.commitment.toString(), computed: c.toString() },
+      );
+    }
+  }
+  const u = subs.map((s) => (s.update === undefined ? new Array<bigint>(p).fill(0n) : [...s.update]));
+  const nIncl = included.filter(Boolean).length;
+
+  // (8) norms.
   const norm2 = u.map((x) => x.reduce((a, v) => a + v * v, 0n));
 
-  // (4) coordinate-wise lower median over the valid values; padding sorts last as the sentinel.
-  const m = Math.floor((count - 1) / 2);
+  // (9) coordinate-wise lower median over the included values; the others sort last as the sentinel.
+  const m = Math.floor((nIncl - 1) / 2);
   const sorted: bigint[][] = [];
   const med: bigint[] = [];
   for (let k = 0; k < p; k++) {
-    const column = u.map((x) => x[k]);
+    const column = u.map((x, j) => (included[j] ? x[k] : VALUE_SENTINEL));
     while (column.length < n) column.push(VALUE_SENTINEL);
     column.sort(ascending);
     sorted.push(column);
     med.push(column[m]);
   }
 
-  // (5), (6) distances to the median and their lower median.
+  // (10) distances to the median and their lower median over the included positions.
   const dist = u.map((x) => x.reduce((a, v, k) => a + (v - med[k]) * (v - med[k]), 0n));
-  const sortedDist = [...dist];
+  const sortedDist = dist.map((d, j) => (included[j] ? d : DIST_SENTINEL));
   while (sortedDist.length < n) sortedDist.push(DIST_SENTINEL);
   sortedDist.sort(ascending);
   const medDist = sortedDist[m];
 
-  // (7), (8) outliers: too long, too far from the median, or a copy of an earlier submission.
-  const outliers: OutlierFlags[] = u.map((_, j) => {
-    const norm = norm2[j] > normBoundSq;
-    const far = dist[j] << F > config.outlierFactor * medDist;
-    const dup = commitments.slice(0, j).includes(commitments[j]);
-    return { norm, dist: far, dup, outlier: norm || far || dup };
-  });
-  const inlier = outliers.map((o) => !o.outlier);
-  const nIn = inlier.filter(Boolean).length;
+  // (11) duplicates: an included position whose commitment another included position shares
+  // (before or after it): both copies.
+  const dup = commitments.map((c, j) => included[j] && commitments.some((d, i) => i !== j && included[i] && d === c));
 
-  // (9), (10) robust aggregate and new model.
+  // (12) objective offences are slashed; the distance rule only excludes, and only with at least
+  // minSubmissions inclusions.
+  const distApplies = nIncl >= rule.minSubmissions;
+  const flags: SubmissionFlags[] = u.map((_, j) => {
+    const norm = norm2[j] > rule.normBoundSq;
+    const far = dist[j] > rule.distFloor && dist[j] << F > config.outlierFactor * medDist;
+    const slashed = included[j] && (norm || dup[j]);
+    const excluded = included[j] && !slashed && distApplies && far;
+    return { included: included[j], norm, dist: far, dup: dup[j], slashed, excluded, inlier: included[j] && !slashed && !excluded };
+  });
+  const inlier = flags.map((f) => f.inlier);
+  const nIn = inlier.filter(Boolean).length;
+  const slotList = subs.map((s) => s.slot);
+  const includedMask = slotMask(slotList, included);
+  const excludedMask = slotMask(
+    slotList,
+    flags.map((f) => f.excluded),
+  );
+  const slashedMask = slotMask(
+    slotList,
+    flags.map((f) => f.slashed),
+  );
+  const masks = packMasks({ includedMask, excludedMask, slashedMask });
+
+  // (13), (14) robust aggregate and new model.
   const g: bigint[] = [];
   for (let k = 0; k < p; k++) {
     if (nIn === 0) {
@@ -440,23 +592,25 @@ export async function settleRound(input: RoundInput): Promise<Settlement> {
     g.push(floorDiv(sum, BigInt(nIn)));
   }
   const wNew = wOld.map((w, k) => clamp(w + g[k]));
+  const newModelCommitment = await commitVector(wNew, CONTRIBUTION_BITS);
 
-  // (11), (12) scores and weights.
+  // (15) scores.
   const gnorm2 = g.reduce((a, v) => a + v * v, 0n);
   const dot = u.map((x) => x.reduce((a, v, k) => a + v * g[k], 0n));
   const scores = u.map((_, j) => (inlier[j] && dot[j] > 0n ? ((dot[j] * dot[j]) << F) / (norm2[j] * gnorm2) : 0n));
-  const weights = u.map((_, j) => (inlier[j] ? 1n + scores[j] : 0n));
-  const W = weights.reduce((a, w) => a + w, 0n);
 
-  // (13), (14) reward and shares; the remainder goes to the first inlier.
+  // (16), (17) reward, weights (1 + score in 16-bit fixed point) and shares; the remainder goes to
+  // the first inlier.
   const R = roundReward(config, round);
+  const weights = u.map((_, j) => (inlier[j] ? (1n << F) + scores[j] : 0n));
+  const W = weights.reduce((a, w) => a + w, 0n);
   const shares = weights.map((w) => (nIn > 0 ? (R * w) / W : 0n));
   if (nIn > 0) {
     const rem = R - shares.reduce((a, s) => a + s, 0n);
     shares[inlier.indexOf(true)] += rem;
   }
 
-  // (15), (16) reward leaves, roots and the new state.
+  // (18) reward leaves, root and the new state.
   const cumNew = [...cumOld];
   subs.forEach((s, j) => {
     cumNew[s.slot] += shares[j];
@@ -467,30 +621,32 @@ export async function settleRound(input: RoundInput): Promise<Settlement> {
       });
     }
   });
-  const newModelCommitment = await commitVector(wNew, CONTRIBUTION_BITS);
   const newRewardRoot = await rewardRoot(cumNew);
   const newState = await stateHash(header, newModelCommitment, newRewardRoot);
 
-  // (17) the outlier bitmap.
-  const outlierBitmap = subs.reduce((a, s, j) => (outliers[j].outlier ? a | (1n << BigInt(s.slot)) : a), 0n);
-
+  // (19) the settler, checked below 2^160 with the input.
   return {
     input,
-    publicInputs: { acc, newState, outlierBitmap },
+    publicInputs: { acc, newState, modelCommitment: newModelCommitment, rewardRoot: newRewardRoot, masks, settler },
     results: {
       newModelCommitment,
       newRewardRoot,
       newState,
-      outlierBitmap,
+      masks,
+      includedMask,
+      excludedMask,
+      slashedMask,
       wNew,
       cumNew,
       shares,
       scores,
-      outliers,
+      flags,
       med,
       medDist,
       g,
+      nIncl,
       nIn,
+      distApplies,
       R,
     },
     trace: {
@@ -498,12 +654,15 @@ export async function settleRound(input: RoundInput): Promise<Settlement> {
       params: p,
       count,
       configPacked,
+      ruleParams,
       taskHeader: header,
       oldModelCommitment,
       oldRewardRoot,
       oldState,
       commitments,
       accChain,
+      included,
+      updates: u,
       norm2,
       dist,
       dot,
@@ -516,7 +675,8 @@ export async function settleRound(input: RoundInput): Promise<Settlement> {
   };
 }
 
-/** The circuit's public signals, in order: [acc, newState, outlierBitmap]. */
+/** The circuit's public signals, in order: [acc, newState, modelCommitment, rewardRoot, masks, settler]. */
 export function publicSignals(s: Settlement): bigint[] {
-  return [s.publicInputs.acc, s.publicInputs.newState, s.publicInputs.outlierBitmap];
+  const x = s.publicInputs;
+  return [x.acc, x.newState, x.modelCommitment, x.rewardRoot, x.masks, x.settler];
 }

@@ -54,6 +54,8 @@ export interface TickReport {
   observed: Array<{ taskId: bigint; round: number; settler: Address; included: number; recordOk: boolean }>;
   /** Proposals by others whose round record is missing or wrong (the proof is valid; the hint is not). */
   junk: Array<{ taskId: bigint; round: number; settler: Address; reason: string }>;
+  /** Rounds due whose revealed content is all unavailable (they expire on their own). */
+  unprovable: Array<{ taskId: bigint; round: number; reason: string }>;
   errors: Array<{ taskId: bigint; message: string }>;
 }
 
@@ -208,7 +210,7 @@ export class OracleService {
 
   /** One pass over every served task, `concurrency` at a time, each within its time budget. */
   async tick(): Promise<TickReport> {
-    const report: TickReport = { settled: [], observed: [], junk: [], errors: [] };
+    const report: TickReport = { settled: [], observed: [], junk: [], unprovable: [], errors: [] };
     const block = await this.rpc("getBlock", () => this.c.publicClient.getBlock());
     const tasks = await this.served();
     await eachLimited(tasks, this.o.concurrency ?? 4, async (taskId) => {
@@ -237,17 +239,21 @@ export class OracleService {
     const pending = ri.settler !== ZERO;
     if (!pending) {
       if (now >= ri.settlementDeadline) return; // expired: the chain resolves it lazily
-      report.settled.push(await this.propose(taskId, ri, false));
+      const done = await this.propose(taskId, ri, false);
+      if (done) report.settled.push(done);
+      else report.unprovable.push({ taskId, round: Number(ri.round), reason: "no revealed content is available" });
       return;
     }
-    if (now >= ri.finalAt || ri.settler.toLowerCase() === this.me.toLowerCase()) return;
-    // Someone else's proposal is pending: it is proven, so only two things can be wrong with it.
+    if (now >= ri.finalAt) return;
+    // A proposal is pending: it is proven, so only two things can be wrong with it.
+    const mine = ri.settler.toLowerCase() === this.me.toLowerCase();
     const round = Number(ri.round);
     const theirs = popCount(ri.proposal.includedMask);
+    if (mine && theirs === popCount(ri.revealedMask)) return;
     const h = await this.rpc("history", () => readTaskHistory(this.c.publicClient, this.o.market, taskId, { fromBlock: this.o.fromBlock }));
     const proposal = h.rounds.get(round)?.proposals.at(-1);
-    let recordOk = false;
-    if (proposal) {
+    let recordOk = mine;
+    if (proposal && !mine) {
       try {
         const rec = decodeRoundRecord(await fetchWithin(this.o.store, proposal.modelURI, this.ctx.fetchTimeoutMs!), proposal.modelURI);
         await verifyRoundRecord(rec, { taskHeader: h.taskHeader, state: proposal.result.newState, ...this.o.shape, uri: proposal.modelURI });
@@ -260,13 +266,16 @@ export class OracleService {
         this.o.log.warn({ taskId: String(taskId), round, settler: ri.settler, reason }, "pending proposal names an unusable round record");
       }
     }
-    // (2) It leaves out content we hold: prove more in, if the challenge window allows.
+    // (2) It leaves out content we hold (content may arrive late, so our own proposal too):
+    // prove more in, while the challenge window allows.
     let available = 0;
     for (const r of h.rounds.get(round)?.reveals ?? []) if ((await fetchUpdate(this.ctx, r)).update) available++;
-    if (this.o.challenge !== false && available > theirs) {
-      report.settled.push(await this.propose(taskId, ri, true));
+    if ((mine || this.o.challenge !== false) && available > theirs) {
+      const done = await this.propose(taskId, ri, true);
+      if (done) report.settled.push(done);
       return;
     }
+    if (mine) return;
     // Our journalled proof, if any, can no longer beat it: drop it rather than send it.
     const prefix = this.journalKey(taskId, round, ri.acc, 0n).slice(0, -1);
     for (const k of this.journal.keys()) if (k.startsWith(prefix)) this.journal.remove(k);
@@ -288,7 +297,7 @@ export class OracleService {
     return r.gasUsed;
   }
 
-  private async propose(taskId: bigint, ri: RoundInfo, challenge: boolean): Promise<TickReport["settled"][number]> {
+  private async propose(taskId: bigint, ri: RoundInfo, challenge: boolean): Promise<TickReport["settled"][number] | undefined> {
     const round = Number(ri.round);
     const h = await this.rpc("history", () => readTaskHistory(this.c.publicClient, this.o.market, taskId, { fromBlock: this.o.fromBlock }));
     const ctx = this.ctx;
@@ -307,6 +316,14 @@ export class OracleService {
       }
     }
     if (!prepared) {
+      const reveals = h.rounds.get(round)?.reveals ?? [];
+      let any = false;
+      for (const r of reveals) if (!any && (await fetchUpdate(ctx, r)).update) any = true;
+      if (!any) {
+        // Nothing to prove: the round expires on its own (at no cost to anyone) unless content arrives.
+        this.o.log.warn({ taskId: String(taskId), round, reveals: reveals.length }, "no revealed content is available; nothing to prove yet");
+        return undefined;
+      }
       const out = await prepareSettlement(ctx, h, round, { settler: this.me, prev });
       prepared = out.prepared;
       unavailable = out.unavailable.map((u) => u.slot);

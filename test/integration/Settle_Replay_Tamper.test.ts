@@ -1,102 +1,91 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import type { Address } from "viem";
 import { SNARK_FIELD } from "../../oracle/field";
 import { prepareSettlement, type PreparedSettlement } from "../../oracle/contribution/settler";
-import { createTask, history, joinTask, submitVector } from "../../scripts/commands/market";
-import { CIRCUIT, SHAPE, TASK_OPTIONS, WINDOW, increaseTime, roundUpdates, systemFixture } from "./marketHarness";
+import { createTask, history, joinTask } from "../../scripts/commands/market";
+import { CIRCUIT, SHAPE, TASK_OPTIONS, WINDOW, commitAll, increaseTime, revealAll, roundUpdates, systemFixture } from "./marketHarness";
 
-/** Two identical tasks in round 0 with the same submissions, window closed, and a real proof for task 1. */
+/** Two identical tasks in round 0 with the same reveals, in the settlement window, and a real proof for task 1 (settler: the owner). */
 async function twoTasksFixture() {
   const f = await systemFixture();
   const t2 = await createTask(f.ctx(f.owner), TASK_OPTIONS);
   for (const t of f.trainers) await joinTask(f.ctx(t), t2.taskId);
   const ups = roundUpdates(0);
-  for (const task of [f.taskId, t2.taskId])
-    for (let i = 0; i < 4; i++) await submitVector(f.ctx(f.trainers[i]), task, 0, ups[i], { slot: i });
+  const s1 = await commitAll(f.ctx, f.trainers, f.taskId, 0, ups);
+  const s2 = await commitAll(f.ctx, f.trainers, t2.taskId, 0, ups);
+  await revealAll(f.ctx, f.trainers, s1);
+  await revealAll(f.ctx, f.trainers, s2, { advance: false });
   await increaseTime(WINDOW);
   const h = await history(f.ctx(f.owner), f.taskId);
-  const { prepared } = await prepareSettlement(
-    {
-      client: f.owner.publicClient,
-      chainId: f.owner.chain.id,
-      market: f.d.contracts.TrainingMarket as Address,
-      store: f.store,
-      circuit: CIRCUIT,
-      shape: SHAPE,
-    },
-    h,
-    0,
-  );
-  const market = await hre.ethers.getContractAt("TrainingMarket", f.d.contracts.TrainingMarket);
+  const settleCtx = { chainId: f.owner.chain.id, market: f.market, store: f.store, circuit: CIRCUIT, shape: SHAPE };
+  const { prepared } = await prepareSettlement(settleCtx, h, 0, { settler: f.owner.account.address });
+  const market = await hre.ethers.getContractAt("TrainingMarket", f.market);
   return { ...f, task2: t2.taskId, prepared, market };
 }
 
-const args = (taskId: bigint, p: PreparedSettlement, over: Partial<PreparedSettlement> = {}) => {
-  const q = { ...p, ...over };
-  return [
-    taskId,
-    q.round,
-    q.newState,
-    q.outlierBitmap,
-    q.modelCommitment,
-    q.rewardRoot,
-    q.modelURI,
-    { a: q.proof.a, b: q.proof.b, c: q.proof.c },
-  ] as const;
-};
+const args = (taskId: bigint, p: PreparedSettlement, over: Partial<PreparedSettlement["result"]> = {}, proof = p.proof) =>
+  [taskId, p.round, { ...p.result, ...over }, p.modelURI, { a: proof.a, b: proof.b, c: proof.c }] as const;
 
 describe("Settle_Replay_Tamper (real verifier, contribution_4x8)", () => {
-  it("rejects a proof made for another task (same round, same submissions), then accepts it for its own", async () => {
+  it("rejects a proof made for another task (same round, same reveals), then accepts it for its own", async () => {
     const { market, prepared, taskId, task2 } = await loadFixture(twoTasksFixture);
     await expect(market.settleRound(...args(task2, prepared)))
       .to.be.revertedWithCustomError(market, "InvalidProof")
       .withArgs((task2 << 64n) + 0n);
-    await expect(market.settleRound(...args(taskId, prepared))).to.emit(market, "RoundSettled");
-    // And never twice: the round moved on.
-    await expect(market.settleRound(...args(taskId, prepared))).to.be.revertedWithCustomError(market, "WrongRound");
+    await expect(market.settleRound(...args(taskId, prepared))).to.emit(market, "RoundProposed");
+    // Not again: a replacement must include strictly more.
+    await expect(market.settleRound(...args(taskId, prepared))).to.be.revertedWithCustomError(market, "ChallengeNotStronger");
   });
 
   it("rejects a proof made for the same task id on another market deployment", async () => {
     const { prepared } = await loadFixture(twoTasksFixture);
     const other = await systemFixture();
-    const ups = roundUpdates(0);
-    for (let i = 0; i < 4; i++) await submitVector(other.ctx(other.trainers[i]), other.taskId, 0, ups[i], { slot: i });
+    const s = await commitAll(other.ctx, other.trainers, other.taskId, 0, roundUpdates(0));
+    await revealAll(other.ctx, other.trainers, s);
     await increaseTime(WINDOW);
-    const market2 = await hre.ethers.getContractAt("TrainingMarket", other.d.contracts.TrainingMarket);
+    const market2 = await hre.ethers.getContractAt("TrainingMarket", other.market);
     await expect(market2.settleRound(...args(other.taskId, prepared)))
       .to.be.revertedWithCustomError(market2, "InvalidProof")
       .withArgs((other.taskId << 64n) + 0n);
   });
 
-  it("rejects results that do not match the proof", async () => {
+  it("rejects results that do not match the proof: state, model commitment, reward root, masks", async () => {
     const { market, prepared, taskId } = await loadFixture(twoTasksFixture);
     const id = (taskId << 64n) + 0n;
-    await expect(market.settleRound(...args(taskId, prepared, { newState: prepared.newState + 1n })))
-      .to.be.revertedWithCustomError(market, "InvalidProof")
-      .withArgs(id);
-    // Flag nobody (a subset of the submitters, so only the proof can object).
-    await expect(market.settleRound(...args(taskId, prepared, { outlierBitmap: 0n })))
-      .to.be.revertedWithCustomError(market, "InvalidProof")
-      .withArgs(id);
+    const r = prepared.result;
+    for (const over of [
+      { newState: r.newState + 1n },
+      { modelCommitment: r.modelCommitment + 1n },
+      { rewardRoot: r.rewardRoot + 1n },
+      // Slash nobody, or exclude the attacker instead: consistent masks, so only the proof can object.
+      { slashedMask: 0n },
+      { slashedMask: 0n, excludedMask: 0b1000n },
+      { includedMask: 0b0111n, slashedMask: 0n },
+    ]) {
+      await expect(market.settleRound(...args(taskId, prepared, over)), JSON.stringify(over, (_, v) => String(v)))
+        .to.be.revertedWithCustomError(market, "InvalidProof")
+        .withArgs(id);
+    }
     const p = prepared.proof;
-    await expect(market.settleRound(...args(taskId, prepared, { proof: { ...p, c: p.a } })))
+    await expect(market.settleRound(...args(taskId, prepared, {}, { ...p, c: p.a })))
       .to.be.revertedWithCustomError(market, "InvalidProof")
       .withArgs(id);
   });
 
   it("rejects a public value at or above the field modulus, even one congruent to the proven value", async () => {
     const { market, prepared, taskId } = await loadFixture(twoTasksFixture);
-    const aliased = prepared.newState + SNARK_FIELD;
+    const aliased = prepared.result.newState + SNARK_FIELD;
     await expect(market.settleRound(...args(taskId, prepared, { newState: aliased })))
       .to.be.revertedWithCustomError(market, "PublicInputNotInField")
       .withArgs(1, aliased);
   });
 
-  it("rejects a settlement after the deadline", async () => {
+  it("rejects a first proposal after the settlement deadline (the round expired)", async () => {
     const { market, prepared, taskId } = await loadFixture(twoTasksFixture);
     await increaseTime(WINDOW);
-    await expect(market.settleRound(...args(taskId, prepared))).to.be.revertedWithCustomError(market, "OutsideSettlementWindow");
+    await expect(market.settleRound(...args(taskId, prepared)))
+      .to.be.revertedWithCustomError(market, "WrongRound")
+      .withArgs(taskId, 0, 1);
   });
 });

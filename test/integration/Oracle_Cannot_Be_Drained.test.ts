@@ -1,0 +1,85 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import type { ContentStore } from "../../oracle/store";
+import { createTask, history, joinTask, read, syncTask } from "../../scripts/commands/market";
+import { TASK_OPTIONS, TOKEN, WINDOW, commitAll, increaseTime, revealAll, roundUpdates, systemFixture } from "./marketHarness";
+
+/**
+ * Issue: one createTask with 65,535 one-second rounds and a 1-wei budget made the oracle pay an
+ * expireRound transaction per round, and tasks pointing at content nobody hosts stalled every
+ * tick for the store's timeout.
+ */
+describe("Oracle_Cannot_Be_Drained (real proofs, contribution_4x8)", () => {
+  it("a task of 65,535 one-second rounds costs the oracle nothing: empty rounds resolve lazily, in one step", async () => {
+    const { owner, oracleOp, ctx, oracle, market } = await loadFixture(systemFixture);
+    const spam = await createTask(ctx(owner), {
+      ...TASK_OPTIONS,
+      rounds: 65535,
+      budget: 1n,
+      settlementFee: 0n,
+      commitWindow: 1,
+      revealWindow: 1,
+      settlementWindow: 1,
+      challengeWindow: 1,
+    });
+    const nonce = await owner.publicClient.getTransactionCount({ address: oracleOp.account.address });
+    const svc = oracle();
+    for (let i = 0; i < 20; i++) {
+      await increaseTime(7);
+      const t = await svc.tick();
+      expect([t.settled, t.errors]).to.deep.equal([[], []]);
+    }
+    expect(await owner.publicClient.getTransactionCount({ address: oracleOp.account.address })).to.equal(nonce);
+    // The views know where the task is without any transaction ...
+    const before = await read<{ round: bigint }>(owner, market, "TrainingMarket", "roundInfo", [spam.taskId]);
+    expect(before.round).to.be.greaterThan(100n);
+    // ... and one call by anyone writes it down, whatever the number of rounds skipped.
+    const m = await hre.ethers.getContractAt("TrainingMarket", market);
+    await expect(m.sync(spam.taskId)).to.emit(m, "RoundsSkipped");
+    const gas = await syncTask(ctx(owner), spam.taskId);
+    expect(gas).to.be.lessThan(60_000n);
+  });
+
+  it("refuses a task longer than MAX_TASK_DURATION", async () => {
+    const { owner, ctx } = await loadFixture(systemFixture);
+    const day = 86400;
+    await expect(
+      createTask(ctx(owner), { ...TASK_OPTIONS, rounds: 100, commitWindow: day, revealWindow: day, settlementWindow: day, challengeWindow: day }),
+    ).to.be.rejectedWith(/TaskTooLong/);
+  });
+
+  async function twoReadyTasks() {
+    const f = await systemFixture();
+    const t2 = await createTask(f.ctx(f.owner), TASK_OPTIONS);
+    for (const t of f.trainers) await joinTask(f.ctx(t), t2.taskId);
+    const ups = roundUpdates(0);
+    const s1 = await commitAll(f.ctx, f.trainers, f.taskId, 0, ups);
+    const s2 = await commitAll(f.ctx, f.trainers, t2.taskId, 0, ups);
+    await revealAll(f.ctx, f.trainers, s1);
+    await revealAll(f.ctx, f.trainers, s2, { advance: false });
+    await increaseTime(WINDOW);
+    return { ...f, task2: t2.taskId };
+  }
+
+  it("a task whose content never arrives does not stall the others (per-fetch timeout, per-task budget, concurrency)", async () => {
+    const { oracle, store, ctx, owner, taskId, task2 } = await loadFixture(twoReadyTasks);
+    const hanging = new Set((await history(ctx(owner), taskId)).rounds.get(0)!.reveals.map((r) => r.uri));
+    const slow: ContentStore = {
+      describe: "a store that never answers for task 1",
+      put: (b) => store.put(b),
+      get: (uri, max) => (hanging.has(uri) ? new Promise<never>(() => undefined) : store.get(uri, max)),
+    };
+    const t = await oracle(undefined, undefined, { store: slow, fetchTimeoutMs: 200, taskBudgetMs: 60_000, concurrency: 2 }).tick();
+    expect(t.errors).to.deep.equal([]);
+    expect(t.settled.map((s) => s.taskId)).to.deep.equal([task2]);
+    expect(t.unprovable.map((u) => u.taskId)).to.deep.equal([taskId]);
+  });
+
+  it("an operator serves only the tasks it chose, and none below its minimum fee", async () => {
+    const { oracle, task2 } = await loadFixture(twoReadyTasks);
+    expect((await oracle(undefined, undefined, { minFee: 2n * TOKEN }).tick()).settled).to.deep.equal([]);
+    const t = await oracle(undefined, undefined, { tasks: [task2] }).tick();
+    expect(t.settled.map((s) => s.taskId)).to.deep.equal([task2]);
+  });
+});

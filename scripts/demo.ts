@@ -27,8 +27,11 @@ import {
   joinTask,
   reclaimEscrow,
   releaseStake,
+  revealCommitted,
   shapeOf,
-  trainAndSubmit,
+  syncTask,
+  trainAndCommit,
+  withdrawFees,
   write,
   type Ctx,
 } from "./commands/market";
@@ -36,12 +39,18 @@ import {
 const CIRCUIT = process.env.ZKMERIT_DEMO_CIRCUIT ?? "contribution_8x130";
 const ROUNDS = Number(process.env.ZKMERIT_DEMO_ROUNDS ?? 5);
 const TRAINERS = 8;
-const WINDOW = 600;
+const COMMIT = 600;
+const REVEAL = 300;
+const SETTLE = 600;
+const CHALLENGE = 300;
 const DATA_SEED = 7;
 const TOKEN = 10n ** 18n;
-/** Attackers by slot; the copy attacker copies slot 0's update of the same round. */
+/** Attackers by slot. */
 const ATTACKS: Record<number, AttackKind> = { 5: "sign-flip", 6: "scaled", 7: "label-flip" };
+/** Slot 7 also free-rides (resubmits slot 0's update of the previous round), skips a reveal, and withholds its content. */
 const COPY_ROUNDS_SLOT7 = new Set([1, 3]);
+const NO_SHOW_ROUND_SLOT7 = 2;
+const WITHHOLD_ROUND_SLOT7 = 4;
 
 const say = (s = "") => process.stdout.write(`${s}\n`);
 const fmt = (wei: bigint) => (Number(wei) / 1e18).toFixed(2);
@@ -74,24 +83,31 @@ async function main(): Promise<void> {
     await write(owner, d.contracts.Token as `0x${string}`, "TestToken", "mint", [who.account.address, 5000n * TOKEN]);
 
   const budget = 1000n * TOKEN;
+  const fee = 2n * TOKEN;
   const task = await createTask(ctx(owner), {
     rounds: ROUNDS,
     budget,
+    settlementFee: fee,
     minStake: 100n * TOKEN,
     slashAmount: 20n * TOKEN,
+    noShowPenalty: 10n * TOKEN,
     maxTrainers: TRAINERS,
-    submissionWindow: WINDOW,
-    settlementWindow: WINDOW,
+    commitWindow: COMMIT,
+    revealWindow: REVEAL,
+    settlementWindow: SETTLE,
+    challengeWindow: CHALLENGE,
     normBound: 12,
     outlierFactor: 4,
   });
-  say(`   task ${task.taskId} created: budget ${fmt(budget)} escrowed, stake 100, slash 20 per flagged round (gas ${task.gasUsed})`);
+  say(
+    `   task ${task.taskId} created: budget ${fmt(budget)} and ${ROUNDS} x ${fmt(fee)} settlement fees escrowed; stake 100, slash 20 per proven offence, no-show 10 (gas ${task.gasUsed})`,
+  );
   const joinGas: bigint[] = [];
   for (const t of trainers) joinGas.push((await joinTask(ctx(t), task.taskId)).gasUsed);
   say(
     `   ${TRAINERS} trainers joined (join gas ${joinGas[0]}); attackers: ${Object.entries(ATTACKS)
       .map(([s, k]) => `slot ${s} ${k}`)
-      .join(", ")}; slot 7 copies slot 0 in rounds ${[...COPY_ROUNDS_SLOT7].join(", ")}`,
+      .join(", ")}; slot 7 also resubmits slot 0's previous update in rounds ${[...COPY_ROUNDS_SLOT7].join(", ")}, skips its reveal in round ${NO_SHOW_ROUND_SLOT7} and withholds its content in round ${WITHHOLD_ROUND_SLOT7}`,
   );
 
   const logFile = path.join(outDir, "oracle.log");
@@ -103,49 +119,68 @@ async function main(): Promise<void> {
     store,
     journalDir: path.join(outDir, "journal"),
     log: pino({ level: "info" }, pino.destination({ dest: logFile, sync: true })),
-    expire: true,
     fromBlock: BigInt(d.startBlock),
     retry: { attempts: 3, baseMs: 200 },
   });
   await oracle.checkVerifier(circuitArtifacts(CIRCUIT).verifierContract);
   const { test } = federationData();
   say(`   oracle service: logs in ${path.relative(REPO_ROOT, logFile)}\n`);
-  say(
-    "   round | accuracy | flagged (reason)                   | rewards of the round (tokens, by slot)           | slashed | settle gas | proof s",
-  );
-  let submitGas = 0n;
-  let submits = 0;
+  say("   round | accuracy | not paid (why)                               | rewards of the round (tokens, by slot)  | slashed | settle gas | proof s");
+  const gas = { commit: 0n, reveal: 0n, commits: 0, reveals: 0 };
+  const slotsOf = (mask: bigint) => [...Array(TRAINERS).keys()].filter((i) => (mask >> BigInt(i)) & 1n);
   for (let r = 0; r < ROUNDS; r++) {
+    const secrets = [];
     for (let i = 0; i < TRAINERS; i++) {
       const attack = i === 7 && COPY_ROUNDS_SLOT7.has(r) ? "copy" : ATTACKS[i];
-      const s = await trainAndSubmit(ctx(trainers[i]), task.taskId, {
+      const s = await trainAndCommit(ctx(trainers[i]), task.taskId, {
         shard: { index: i, of: TRAINERS, seed: DATA_SEED },
         seed: 1000 * r + i,
         attack,
         copySlot: 0,
       });
-      submitGas += s.gasUsed;
-      submits++;
+      gas.commit += s.gasUsed;
+      gas.commits++;
+      secrets.push(s.secret);
     }
-    await net.increaseTime(WINDOW);
+    await net.increaseTime(COMMIT);
+    for (let i = 0; i < TRAINERS; i++) {
+      if (i === 7 && r === NO_SHOW_ROUND_SLOT7) continue;
+      const v = await revealCommitted(ctx(trainers[i]), secrets[i], { publish: !(i === 7 && r === WITHHOLD_ROUND_SLOT7) });
+      gas.reveal += v.gasUsed;
+      gas.reveals++;
+    }
+    await net.increaseTime(REVEAL);
     const tick = await oracle.tick();
     if (tick.errors.length) throw new Error(`oracle: ${tick.errors.map((e) => e.message).join("; ")}`);
     const settled = tick.settled[0];
+    await net.increaseTime(CHALLENGE);
+    await syncTask(ctx(owner), task.taskId);
     const h = await history(ctx(owner), task.taskId);
-    const ev = h.rounds.get(r)!.settled!;
-    const rec = decodeRoundRecord(await store.get(ev.modelURI));
+    const final = h.rounds.get(r)!.final!;
+    const rec = decodeRoundRecord(await store.get(final.modelURI));
     const acc = accuracy(dequantizeVector(rec.model), test);
-    const flagged = rec.submissions
-      .filter((x) => x.outlier.norm || x.outlier.dist || x.outlier.dup)
-      .map((x) => `${x.slot}(${[x.outlier.norm && "norm", x.outlier.dist && "dist", x.outlier.dup && "copy"].filter(Boolean).join("+")})`)
-      .join(" ");
-    const shares = rec.submissions.map((x) => (Number(x.share) / 1e18).toFixed(1).padStart(5)).join("");
+    const revealed = new Set(h.rounds.get(r)!.reveals.map((x) => x.slot));
+    const why = [
+      ...slotsOf(BigInt(2 ** TRAINERS - 1))
+        .filter((i) => !revealed.has(i))
+        .map((i) => `${i}(no-show)`),
+      ...rec.submissions
+        .filter((x) => !x.flags.included || x.flags.excluded || x.flags.slashed)
+        .map(
+          (x) =>
+            `${x.slot}(${!x.flags.included ? "withheld" : x.flags.slashed ? [x.flags.norm && "norm", x.flags.dup && "copy"].filter(Boolean).join("+") : "dist"})`,
+        ),
+    ].join(" ");
+    const shareOf = new Map(rec.submissions.map((x) => [x.slot, x.share]));
+    const shares = [...Array(TRAINERS).keys()].map((i) => (Number(shareOf.get(i) ?? 0n) / 1e18).toFixed(1).padStart(5)).join("");
     const slashed = h.slashes.filter((s) => s.round === r).reduce((a, s) => a + s.amount, 0n);
     say(
-      `   ${String(r).padStart(5)} | ${(acc * 100).toFixed(1).padStart(7)}% | ${flagged.padEnd(34)} | ${shares.padEnd(48)} | ${fmt(slashed).padStart(7)} | ${String(settled.gasUsed).padStart(10)} | ${settled.proveSeconds.toFixed(1).padStart(6)}`,
+      `   ${String(r).padStart(5)} | ${(acc * 100).toFixed(1).padStart(7)}% | ${why.padEnd(44)} | ${shares.padEnd(40)}| ${fmt(slashed).padStart(7)} | ${String(settled.gasUsed).padStart(10)} | ${settled.proveSeconds.toFixed(1).padStart(6)}`,
     );
   }
-  say(`\n   average submitUpdate gas ${submitGas / BigInt(submits)}`);
+  say(`\n   average commitUpdate gas ${gas.commit / BigInt(gas.commits)}, revealUpdate gas ${gas.reveal / BigInt(gas.reveals)}`);
+  const fees = await withdrawFees(ctx(oracleOp));
+  say(`   the oracle withdrew ${fmt(fees.amount)} tokens of settlement fees (gas ${fees.gasUsed})`);
 
   let claimedTotal = 0n;
   const claimGas: bigint[] = [];
@@ -180,7 +215,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(outDir, "audit.json"), JSON.stringify(report, null, 2));
   fs.writeFileSync(path.join(outDir, "audit.html"), auditHtml(report));
   say(
-    `   ${report.ok ? "OK" : "MISMATCHES"}: ${report.rounds.filter((r) => r.checks.proof).length}/${report.rounds.length} proofs verified, verifier ${report.verifier.matchesLocalKey ? "matches" : "does NOT match"} the key; report in .zkmerit/demo/audit.{json,html}`,
+    `   ${report.ok ? "OK" : "MISMATCHES"}: ${report.rounds.flatMap((r) => r.proposals).filter((p) => p.checks.proof).length}/${report.rounds.flatMap((r) => r.proposals).length} proofs verified, verifier ${report.verifier.matchesLocalKey ? "matches" : "does NOT match"} the key; report in .zkmerit/demo/audit.{json,html}`,
   );
   if (!report.ok) throw new Error(`audit found ${report.mismatches.length} mismatches`);
 

@@ -1,20 +1,25 @@
 import { toField } from "../field";
-import { packConfig, type Settlement } from "./reference";
+import { type Settlement } from "./reference";
 
 /** The input object of Contribution(N, P, B): every value a field-encoded decimal string. */
 export type ContributionWitness = {
   acc: string;
   newState: string;
-  outlierBitmap: string;
+  modelCommitment: string;
+  rewardRoot: string;
+  masks: string;
+  settler: string;
   context: string;
   taskId: string;
   configPacked: string;
-  normBoundSq: string;
+  ruleParams: string;
   wOld: string[];
   cumOld: string[];
   round: string;
   count: string;
   slot: string[];
+  commitment: string[];
+  included: string[];
   u: string[][];
   sorted: string[][];
   sortedDist: string[];
@@ -32,7 +37,8 @@ const elem = (x: bigint) => x.toString();
 /**
  * The circuit input of a round settled by the reference (`settleRound`), which carries its input:
  * `prove(contributionCircuit(N, P), buildWitness(await settleRound(input)))`.
- * Positions count..N-1 are padding (slot 0 and an all-zero update, which the circuit ignores).
+ * Left-out positions (update unavailable) carry an all-zero update and included = 0; positions
+ * count..N-1 are padding (slot 0, commitment 0, an all-zero update), which the circuit ignores.
  * Quotients and remainders are computed inside the circuit; the sorted columns come from the reference.
  */
 export function buildWitness(s: Settlement): ContributionWitness {
@@ -40,24 +46,33 @@ export function buildWitness(s: Settlement): ContributionWitness {
   const n = trace.slots;
   const p = trace.params;
   const slot = input.submissions.map((x) => enc(BigInt(x.slot)));
-  const u = input.submissions.map((x) => x.update.map(enc));
+  const commitment = trace.commitments.map(elem);
+  const included = trace.included.map((b) => (b ? "1" : "0"));
+  const u = trace.updates.map((x) => x.map(enc));
   while (slot.length < n) {
     slot.push("0");
+    commitment.push("0");
+    included.push("0");
     u.push(new Array<string>(p).fill("0"));
   }
   return {
     acc: elem(publicInputs.acc),
     newState: elem(publicInputs.newState),
-    outlierBitmap: elem(publicInputs.outlierBitmap),
+    modelCommitment: elem(publicInputs.modelCommitment),
+    rewardRoot: elem(publicInputs.rewardRoot),
+    masks: elem(publicInputs.masks),
+    settler: elem(publicInputs.settler),
     context: elem(input.task.context),
     taskId: elem(input.task.taskId),
-    configPacked: elem(packConfig(input.task.config)),
-    normBoundSq: elem(input.task.normBoundSq),
+    configPacked: elem(trace.configPacked),
+    ruleParams: elem(trace.ruleParams),
     wOld: input.wOld.map(enc),
     cumOld: input.cumOld.map(elem),
     round: enc(BigInt(input.round)),
     count: enc(BigInt(trace.count)),
     slot,
+    commitment,
+    included,
     u,
     sorted: trace.sorted.map((col) => col.map(enc)),
     sortedDist: trace.sortedDist.map(enc),

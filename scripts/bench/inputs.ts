@@ -1,24 +1,26 @@
 import { proofContext } from "../../oracle/field";
 import { prove } from "../../oracle/prover";
 import { proveRoundTrip } from "../../oracle/roundtrip";
-import { buildWitness, settleRound } from "../../oracle/contribution";
+import { buildWitness, commitUpdate, settleRound } from "../../oracle/contribution";
 
 /** One full round of Contribution(N, P) with N honest submitters and one attacker, proven. */
 async function proveContribution(circuit: string, slots: number, params: number, i: number): Promise<number> {
   const upd = (j: number) =>
     Array.from({ length: params }, (_, k) => BigInt(Math.round(Math.sin(k + i) * 20000 + ((j * 17 + k) % 11) * 300)));
+  const updates = Array.from({ length: slots }, (_, j) => (j === slots - 1 ? upd(j).map((v) => -4n * v) : upd(j)));
   const s = await settleRound({
     slots,
     task: {
       context: proofContext(31337, "0x" + "cd".repeat(20)),
       taskId: 1n,
       config: { budget: 10n ** 21n, numRounds: 10, maxTrainers: slots, outlierFactor: 4n << 16n },
-      normBoundSq: 1n << 79n,
+      rule: { normBoundSq: 1n << 79n, distFloor: 0n, minSubmissions: 3 },
     },
     wOld: new Array<bigint>(params).fill(0n),
     cumOld: new Array<bigint>(slots).fill(0n),
     round: i % 10,
-    submissions: Array.from({ length: slots }, (_, j) => ({ slot: j, update: j === slots - 1 ? upd(j).map((v) => -4n * v) : upd(j) })),
+    submissions: await Promise.all(updates.map(async (update, j) => ({ slot: j, commitment: await commitUpdate(update), update }))),
+    settler: 0xabn,
   });
   return (await prove(circuit, buildWitness(s))).seconds;
 }

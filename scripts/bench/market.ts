@@ -4,10 +4,27 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Clients } from "../../oracle/chain/clients";
-import { LocalContentStore } from "../../oracle/store";
+import { LocalContentStore, encodeVectorPayload } from "../../oracle/store";
+import { DEFAULT_FIXED_POINT } from "../../oracle/field";
+import { popCount } from "../../oracle/contribution/settler";
 import { OracleService } from "../../oracle/service/oracle";
 import { deploySystem } from "../commands/deploy";
-import { claimReward, createTask, joinTask, reclaimEscrow, releaseStake, shapeOf, submitVector, write, type Ctx } from "../commands/market";
+import {
+  cancelTask,
+  claimReward,
+  commitUpdateVector,
+  createTask,
+  joinTask,
+  leaveTask,
+  reclaimEscrow,
+  releaseStake,
+  revealCommitted,
+  shapeOf,
+  syncTask,
+  withdrawFees,
+  write,
+  type Ctx,
+} from "../commands/market";
 import type { GasSample } from "../demo/foundation";
 
 const TOKEN = 10n ** 18n;
@@ -19,7 +36,7 @@ function honest(p: number, i: number, round: number): bigint[] {
 
 /**
  * Gas of every market call with the real verifier of `circuit`, and settlement gas against the
- * number of submitting trainers (1..N), each in its own round of one task.
+ * number of revealing trainers (1..N), each in its own round of one task.
  */
 export async function benchMarket(
   accounts: Clients[],
@@ -36,98 +53,129 @@ export async function benchMarket(
   const ctx = (c: Clients): Ctx => ({ c, d, store });
   const { slots, params } = await shapeOf(ctx(owner));
   const trainers = rest.slice(0, slots);
+  const challenger = rest[slots];
   for (const who of [owner, ...trainers])
     await write(owner, d.contracts.Token as Address, "TestToken", "mint", [who.account.address, 10_000n * TOKEN]);
   const gas: GasSample[] = [];
   const rec = (call: string, g: bigint, note?: string) => gas.push({ contract: `TrainingMarket (${circuit})`, call, gas: Number(g), note });
-  const rounds = slots + 1;
+  const rounds = slots + 2;
   const window = 100;
-  const task = await createTask(ctx(owner), {
-    rounds,
+  const challenge = 50;
+  const taskOptions = {
     budget: 1000n * TOKEN,
+    settlementFee: TOKEN,
     minStake: 50n * TOKEN,
     slashAmount: 10n * TOKEN,
+    noShowPenalty: 5n * TOKEN,
     maxTrainers: slots,
-    submissionWindow: window,
+    commitWindow: window,
+    revealWindow: window,
     settlementWindow: window,
-    normBound: 1e6,
+    challengeWindow: challenge,
+    normBound: 1e4,
     outlierFactor: 4,
-  });
+  };
+  const task = await createTask(ctx(owner), { ...taskOptions, rounds });
   rec("createTask", task.gasUsed);
   const joins: bigint[] = [];
   for (const t of trainers) joins.push((await joinTask(ctx(t), task.taskId)).gasUsed);
   rec("join", joins[joins.length - 1], "a later joiner");
-  const oracle = new OracleService({
-    clients: op,
-    market: d.contracts.TrainingMarket as Address,
-    circuit,
-    shape: { slots, params },
-    store,
-    journalDir: fs.mkdtempSync(path.join(os.tmpdir(), "zkm-bench-journal-")),
-    log: pino({ level: "silent" }),
-    expire: true,
-    fromBlock: BigInt(d.startBlock),
-    retry: { attempts: 2, baseMs: 100 },
-  });
+  const oracleFor = (c: Clients) =>
+    new OracleService({
+      clients: c,
+      market: d.contracts.TrainingMarket as Address,
+      circuit,
+      shape: { slots, params },
+      store,
+      journalDir: fs.mkdtempSync(path.join(os.tmpdir(), "zkm-bench-journal-")),
+      log: pino({ level: "silent" }),
+      fromBlock: BigInt(d.startBlock),
+      retry: { attempts: 2, baseMs: 100 },
+    });
+  const oracle = oracleFor(op);
   const settleByTrainers = [];
-  let submitGas = 0n;
-  let submits = 0;
-  for (let k = 1; k <= slots; k++) {
-    const round = k - 1;
+  const g = { commit: 0n, commits: 0, reveal: 0n, reveals: 0, sync: 0n, syncs: 0 };
+  /** One round: the first k trainers commit and reveal `update(i)` (withholding some), then the oracle proposes. */
+  const round = async (r: number, k: number, update: (i: number) => bigint[], withhold = new Set<number>()) => {
+    const secrets = [];
     for (let i = 0; i < k; i++) {
-      submitGas += (await submitVector(ctx(trainers[i]), task.taskId, round, honest(params, i, round), { slot: i })).gasUsed;
-      submits++;
+      const c = await commitUpdateVector(ctx(trainers[i]), task.taskId, r, update(i), i);
+      g.commit += c.gasUsed;
+      g.commits++;
+      secrets.push(c.secret);
+    }
+    await increaseTime(window);
+    for (let i = 0; i < k; i++) {
+      g.reveal += (await revealCommitted(ctx(trainers[i]), secrets[i], { publish: !withhold.has(i) })).gasUsed;
+      g.reveals++;
     }
     await increaseTime(window);
     const t = await oracle.tick();
     if (t.errors.length || t.settled.length !== 1) throw new Error(`bench settle failed: ${JSON.stringify(t.errors)}`);
-    const s = t.settled[0];
-    const outliers = s.outlierBitmap
-      .toString(2)
-      .split("")
-      .filter((b) => b === "1").length;
+    return { settled: t.settled[0], secrets };
+  };
+  for (let k = 1; k <= slots; k++) {
+    const r = k - 1;
+    const { settled: s } = await round(r, k, (i) => honest(params, i, r));
+    const outliers = popCount(s.masks.excluded | s.masks.slashed);
     settleByTrainers.push({ circuit, trainers: k, gas: Number(s.gasUsed), outliers, proveSeconds: s.proveSeconds });
-    log(`${circuit}: settle with ${k} submitter(s): ${s.gasUsed} gas (${outliers} outliers), proof ${s.proveSeconds.toFixed(1)} s`);
+    log(`${circuit}: settle with ${k} revealing trainer(s): ${s.gasUsed} gas (${outliers} not paid), proof ${s.proveSeconds.toFixed(1)} s`);
+    await increaseTime(challenge);
+    const sy = await syncTask(ctx(owner), task.taskId);
+    if (k === slots) rec("sync (finalizes a round, no slash)", sy);
   }
-  rec("submitUpdate", submitGas / BigInt(submits), "average");
-  // A round with one outlier (its slash included).
-  const last = slots;
-  for (let i = 0; i < slots; i++) {
-    const u = honest(params, i, last);
-    await submitVector(ctx(trainers[i]), task.taskId, last, i === slots - 1 ? u.map((v) => -8n * v) : u, { slot: i });
-  }
+  rec("commitUpdate", g.commit / BigInt(g.commits), "average");
+  rec("revealUpdate", g.reveal / BigInt(g.reveals), "average");
+  rec("settleRound (first proposal, all slots)", BigInt(settleByTrainers[settleByTrainers.length - 1].gas));
+  // A round with one over-norm update (slashed) and one withheld, then a challenge that proves it in.
+  const r = slots;
+  const { secrets } = await round(
+    r,
+    slots,
+    (i) => {
+      const u = honest(params, i, r);
+      return i === slots - 1 ? u.map((v) => 64n * v) : u;
+    },
+    new Set([0]),
+  );
+  const s0 = secrets[0];
+  await store.put(
+    encodeVectorPayload({
+      kind: "update",
+      params: DEFAULT_FIXED_POINT,
+      values: s0.update,
+      meta: { taskId: String(s0.taskId), round: s0.round, slot: s0.slot },
+    }),
+  );
+  const c = await oracleFor(challenger).tick();
+  if (c.settled.length !== 1 || !c.settled[0].challenge) throw new Error(`bench challenge failed: ${JSON.stringify(c.errors)}`);
+  rec("settleRound (challenge: replaces a proposal)", c.settled[0].gasUsed);
+  await increaseTime(challenge);
+  rec("sync (finalizes a round, 1 slash)", await syncTask(ctx(owner), task.taskId));
+  // A round with a no-show.
+  const r2 = slots + 1;
+  const nsSecrets = [];
+  for (let i = 0; i < 2; i++) nsSecrets.push((await commitUpdateVector(ctx(trainers[i]), task.taskId, r2, honest(params, i, r2), i)).secret);
   await increaseTime(window);
-  const t = await oracle.tick();
-  const s = t.settled[0];
-  rec("settleRound (all slots, 1 outlier slashed)", s.gasUsed);
-  rec("settleRound (all slots, no outlier)", BigInt(settleByTrainers[settleByTrainers.length - 1].gas));
+  await revealCommitted(ctx(trainers[0]), nsSecrets[0]);
+  await increaseTime(2 * window);
+  rec("sync (expires a round, 1 no-show penalty)", await syncTask(ctx(owner), task.taskId));
   const claims: bigint[] = [];
   for (const tr of trainers) {
-    const c = await claimReward(ctx(tr), task.taskId);
-    if (c.gasUsed) claims.push(c.gasUsed);
+    const cl = await claimReward(ctx(tr), task.taskId);
+    if (cl.gasUsed) claims.push(cl.gasUsed);
     const rel = await releaseStake(ctx(tr), task.taskId, tr.account.address);
     if (tr === trainers[0]) rec("releaseStake", rel);
   }
   rec("claim (once per task: all rounds' rewards)", claims[0]);
-  // An expired round and a reclaim, on a second task.
-  const smallTask = () =>
-    createTask(ctx(owner), {
-      rounds: 1,
-      budget: 10n * TOKEN,
-      minStake: 50n * TOKEN,
-      slashAmount: 0n,
-      maxTrainers: slots,
-      submissionWindow: window,
-      settlementWindow: window,
-      normBound: 1e6,
-      outlierFactor: 4,
-    });
-  const t2 = await smallTask();
-  await increaseTime(window);
-  const ex = await write(op, d.contracts.TrainingMarket as Address, "TrainingMarket", "expireRound", [t2.taskId]);
-  rec("expireRound (no submissions)", ex.gasUsed);
-  rec("reclaim", (await reclaimEscrow(ctx(owner), t2.taskId)).gasUsed);
-  const t3 = await smallTask();
-  rec("cancelTask", (await write(owner, d.contracts.TrainingMarket as Address, "TrainingMarket", "cancelTask", [t3.taskId])).gasUsed);
+  rec("withdrawFees", (await withdrawFees(ctx(op))).gasUsed);
+  // Leaving, skipped rounds, reclaim and cancel, on small tasks.
+  const small = await createTask(ctx(owner), { ...taskOptions, rounds: 50 });
+  await joinTask(ctx(trainers[0]), small.taskId);
+  rec("leave", await leaveTask(ctx(trainers[0]), small.taskId));
+  await increaseTime(40 * window);
+  rec("sync (skips 40 empty rounds)", await syncTask(ctx(owner), small.taskId));
+  rec("reclaim", (await reclaimEscrow(ctx(owner), small.taskId)).gasUsed);
+  rec("cancelTask", await cancelTask(ctx(owner), small.taskId));
   return { gas, settleByTrainers };
 }

@@ -13,7 +13,7 @@ import { marketAbi, readTaskHistory, type TaskHistory } from "../../oracle/contr
 import { loadTaskState, marketShape, type ChainContext, type TaskState } from "../../oracle/contribution/taskstate";
 import { rewardPath } from "../../oracle/contribution/reference";
 import { trainRound, type Shard } from "../../oracle/contribution/trainer";
-import { normBoundSqFromReal, outlierFactorToFixed, type AttackKind } from "../../oracle/contribution/model";
+import { deriveSeed, normBoundSqFromReal, outlierFactorToFixed, type AttackKind } from "../../oracle/contribution/model";
 import { marketCircuit } from "./deploy";
 
 /** Sends a write, waits, and turns a revert into an error naming the call and the custom error. */
@@ -266,7 +266,9 @@ export async function trainAndCommit(x: Ctx, taskId: bigint, o: SubmitOptions): 
       })
     ).values;
   }
-  const update = trainRound(state.model, { shard: o.shard, seed: o.seed, attack: o.attack, copyOf });
+  // A fresh training seed per round: an honest update never repeats an earlier public one, which a
+  // copier could reveal beside it to get both slashed as duplicates.
+  const update = trainRound(state.model, { shard: o.shard, seed: deriveSeed(o.seed, Number(ri.round)), attack: o.attack, copyOf });
   return { ...(await commitUpdateVector(x, taskId, Number(ri.round), update, slot)), state };
 }
 

@@ -51,6 +51,8 @@ export interface FoundationParams {
   token?: Address;
   unbondingDelaySeconds: number;
   adminTransferDelaySeconds: number;
+  /** Seconds between scheduling and granting a vault module (MODULE_ROLE); default 2 days, at most 30 days. */
+  moduleGrantDelaySeconds?: number;
 }
 
 export interface Foundation {
@@ -71,6 +73,7 @@ export async function deployFoundation(c: Clients, p: FoundationParams): Promise
     BigInt(p.unbondingDelaySeconds),
     p.admin,
     BigInt(p.adminTransferDelaySeconds),
+    BigInt(p.moduleGrantDelaySeconds ?? 2 * 86400),
   ]);
   return { token, stakeVault };
 }

@@ -108,9 +108,25 @@ export async function deployMarket(c: Clients, p: MarketParams): Promise<Market>
   ]);
   let moduleRoleTx: Hash | undefined;
   if (p.grantModuleRole ?? true) {
+    // MODULE_ROLE is granted through a delayed schedule; on a vault that holds no stake yet
+    // (a fresh deployment) the schedule is ready at once.
     const vaultAbi = loadArtifact("StakeVault").abi;
-    const role = (await c.publicClient.readContract({ address: p.stakeVault, abi: vaultAbi, functionName: "MODULE_ROLE" })) as Hex;
-    moduleRoleTx = (await send(c, p.stakeVault, "StakeVault", "grantRole", [role, market.address])).txHash;
+    const scheduled = await send(c, p.stakeVault, "StakeVault", "scheduleModuleGrant", [market.address]);
+    const readyAt = (await c.publicClient.readContract({
+      address: p.stakeVault,
+      abi: vaultAbi,
+      functionName: "moduleGrantReadyAt",
+      args: [market.address],
+    })) as bigint;
+    const now = (await c.publicClient.getBlock({ blockNumber: BigInt(scheduled.blockNumber) })).timestamp;
+    if (readyAt > now) {
+      throw new ZkMeritError(
+        "DEPLOYMENTS",
+        `TrainingMarket ${market.address} deployed; its vault module grant is scheduled and ready at ${readyAt} (call grantModule then)`,
+        { market: market.address, readyAt: Number(readyAt), txHash: scheduled.txHash },
+      );
+    }
+    moduleRoleTx = (await send(c, p.stakeVault, "StakeVault", "grantModule", [market.address])).txHash;
   }
   return { hashers, verifier, market, moduleRoleTx };
 }

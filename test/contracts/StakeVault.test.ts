@@ -9,6 +9,9 @@ import { ADMIN_TRANSFER_DELAY, UNBONDING_DELAY, clientsFor, foundationFixture } 
 const { ethers } = hre;
 
 const MAX_UNBONDING_DELAY = 90n * 24n * 3600n;
+const MAX_MODULE_GRANT_DELAY = 30n * 24n * 3600n;
+/** The deploy code's default module grant delay. */
+const MODULE_GRANT_DELAY = 2n * 24n * 3600n;
 const DELAY = BigInt(UNBONDING_DELAY);
 const FUNDS = parseEther("1000");
 const OFFENCE_A = id("offence-a");
@@ -19,16 +22,19 @@ interface Stake {
   locked: bigint;
   unbonding: bigint;
   unbondingReleaseAt: bigint;
+  moduleUnbonding: bigint;
 }
 
 interface Totals {
   free: bigint;
   locked: bigint;
   unbonding: bigint;
+  moduleUnbonding: bigint;
   slashedUnswept: bigint;
 }
 
-/** The foundation, plus MODULE_ROLE for `module` and a second module, and funded, approving stakers. */
+/** The foundation, plus MODULE_ROLE for `module` and a second module (scheduled and granted at once on the
+ * empty vault, as the deploy code does), and funded, approving stakers. */
 async function vaultFixture() {
   const f = await foundationFixture();
   const { admin, alice, bob, carol, token, vault, others } = f;
@@ -37,14 +43,17 @@ async function vaultFixture() {
   const TREASURER_ROLE: string = await vault.TREASURER_ROLE();
   const DEFAULT_ADMIN_ROLE: string = await vault.DEFAULT_ADMIN_ROLE();
   const asAdmin = vault.connect(admin) as Contract;
-  await asAdmin.grantRole(MODULE_ROLE, f.module.address);
-  await asAdmin.grantRole(MODULE_ROLE, module2.address);
+  for (const m of [f.module, module2]) {
+    await asAdmin.scheduleModuleGrant(m.address);
+    await asAdmin.grantModule(m.address);
+  }
+  const GRANT_DELAY: bigint = await vault.moduleGrantDelay();
   const vaultAddress = await vault.getAddress();
   for (const s of [alice, bob, carol]) {
     await (token.connect(admin) as Contract).mint(s.address, FUNDS);
     await (token.connect(s) as Contract).approve(vaultAddress, ethers.MaxUint256);
   }
-  return { ...f, module2, stranger, vaultAddress, MODULE_ROLE, TREASURER_ROLE, DEFAULT_ADMIN_ROLE };
+  return { ...f, module2, stranger, vaultAddress, MODULE_ROLE, TREASURER_ROLE, DEFAULT_ADMIN_ROLE, GRANT_DELAY };
 }
 
 /** `contract` with `signer` as the sender. */
@@ -54,12 +63,18 @@ function as(contract: Contract, signer: HardhatEthersSigner): Contract {
 
 async function stakeOf(vault: Contract, account: HardhatEthersSigner): Promise<Stake> {
   const s = await vault.stakeOf(account.address);
-  return { free: s.free, locked: s.locked, unbonding: s.unbonding, unbondingReleaseAt: s.unbondingReleaseAt };
+  return {
+    free: s.free,
+    locked: s.locked,
+    unbonding: s.unbonding,
+    unbondingReleaseAt: s.unbondingReleaseAt,
+    moduleUnbonding: s.moduleUnbonding,
+  };
 }
 
 async function totalsOf(vault: Contract): Promise<Totals> {
   const t = await vault.totals();
-  return { free: t.free, locked: t.locked, unbonding: t.unbonding, slashedUnswept: t.slashedUnswept };
+  return { free: t.free, locked: t.locked, unbonding: t.unbonding, moduleUnbonding: t.moduleUnbonding, slashedUnswept: t.slashedUnswept };
 }
 
 /** Pins the timestamp of the next block and returns it. */
@@ -72,7 +87,7 @@ async function atNextBlock(secondsFromNow = 10): Promise<bigint> {
 /** The vault's token balance equals the sum of its totals. */
 async function expectBalanced(token: Contract, vault: Contract): Promise<void> {
   const t = await totalsOf(vault);
-  expect(await token.balanceOf(await vault.getAddress())).to.equal(t.free + t.locked + t.unbonding + t.slashedUnswept);
+  expect(await token.balanceOf(await vault.getAddress())).to.equal(t.free + t.locked + t.unbonding + t.moduleUnbonding + t.slashedUnswept);
 }
 
 /** A vault over a fee-on-transfer token (1% burnt per transfer), deployed by the deploy code. */
@@ -117,6 +132,8 @@ describe("StakeVault", () => {
       expect(await vault.token()).to.equal(await token.getAddress());
       expect(await vault.unbondingDelay()).to.equal(DELAY);
       expect(await vault.MAX_UNBONDING_DELAY()).to.equal(MAX_UNBONDING_DELAY);
+      expect(await vault.moduleGrantDelay()).to.equal(MODULE_GRANT_DELAY);
+      expect(await vault.MAX_MODULE_GRANT_DELAY()).to.equal(MAX_MODULE_GRANT_DELAY);
       expect(MODULE_ROLE).to.equal(id("zkmerit.MODULE_ROLE"));
       expect(TREASURER_ROLE).to.equal(id("zkmerit.TREASURER_ROLE"));
       expect(await vault.defaultAdmin()).to.equal(admin.address);
@@ -124,7 +141,7 @@ describe("StakeVault", () => {
       expect(await vault.hasRole(DEFAULT_ADMIN_ROLE, admin.address)).to.equal(true);
       expect(await vault.hasRole(TREASURER_ROLE, admin.address)).to.equal(true);
       expect(await vault.hasRole(TREASURER_ROLE, module.address)).to.equal(false);
-      expect(await totalsOf(vault)).to.deep.equal({ free: 0n, locked: 0n, unbonding: 0n, slashedUnswept: 0n });
+      expect(await totalsOf(vault)).to.deep.equal({ free: 0n, locked: 0n, unbonding: 0n, moduleUnbonding: 0n, slashedUnswept: 0n });
     });
 
     it("grants no module role by itself", async () => {
@@ -135,21 +152,45 @@ describe("StakeVault", () => {
     it("emits UnbondingDelayChanged from zero to the initial delay", async () => {
       const { token, admin } = await loadFixture(vaultFixture);
       const factory = await ethers.getContractFactory("StakeVault");
-      const v = await factory.deploy(await token.getAddress(), 3600n, admin.address, 0n);
+      const v = await factory.deploy(await token.getAddress(), 3600n, admin.address, 0n, 0n);
       await expect(v.deploymentTransaction()).to.emit(v, "UnbondingDelayChanged").withArgs(0n, 3600n);
+    });
+
+    it("emits ModuleGrantDelaySet with the module grant delay", async () => {
+      const { token, admin } = await loadFixture(vaultFixture);
+      const factory = await ethers.getContractFactory("StakeVault");
+      const v = await factory.deploy(await token.getAddress(), 3600n, admin.address, 0n, 600n);
+      await expect(v.deploymentTransaction()).to.emit(v, "ModuleGrantDelaySet").withArgs(600n);
+    });
+
+    it("accepts the maximum module grant delay, and one shorter than the unbonding delay", async () => {
+      const { token, admin } = await loadFixture(vaultFixture);
+      const factory = await ethers.getContractFactory("StakeVault");
+      const v = (await factory.deploy(await token.getAddress(), DELAY, admin.address, 0n, MAX_MODULE_GRANT_DELAY)) as Contract;
+      expect(await v.moduleGrantDelay()).to.equal(MAX_MODULE_GRANT_DELAY);
+      const w = (await factory.deploy(await token.getAddress(), DELAY, admin.address, 0n, 60n)) as Contract;
+      expect(await w.moduleGrantDelay()).to.equal(60n);
+    });
+
+    it("reverts if the module grant delay exceeds the maximum", async () => {
+      const { token, admin } = await loadFixture(vaultFixture);
+      const factory = await ethers.getContractFactory("StakeVault");
+      await expect(factory.deploy(await token.getAddress(), DELAY, admin.address, 0n, MAX_MODULE_GRANT_DELAY + 1n))
+        .to.be.revertedWithCustomError(factory, "ModuleGrantDelayTooLong")
+        .withArgs(MAX_MODULE_GRANT_DELAY + 1n, MAX_MODULE_GRANT_DELAY);
     });
 
     it("accepts the maximum unbonding delay", async () => {
       const { token, admin } = await loadFixture(vaultFixture);
       const factory = await ethers.getContractFactory("StakeVault");
-      const v = (await factory.deploy(await token.getAddress(), MAX_UNBONDING_DELAY, admin.address, 0n)) as Contract;
+      const v = (await factory.deploy(await token.getAddress(), MAX_UNBONDING_DELAY, admin.address, 0n, 0n)) as Contract;
       expect(await v.unbondingDelay()).to.equal(MAX_UNBONDING_DELAY);
     });
 
     it("reverts if the unbonding delay exceeds the maximum", async () => {
       const { token, admin } = await loadFixture(vaultFixture);
       const factory = await ethers.getContractFactory("StakeVault");
-      await expect(factory.deploy(await token.getAddress(), MAX_UNBONDING_DELAY + 1n, admin.address, 0n))
+      await expect(factory.deploy(await token.getAddress(), MAX_UNBONDING_DELAY + 1n, admin.address, 0n, 0n))
         .to.be.revertedWithCustomError(factory, "UnbondingDelayTooLong")
         .withArgs(MAX_UNBONDING_DELAY + 1n, MAX_UNBONDING_DELAY);
     });
@@ -157,7 +198,7 @@ describe("StakeVault", () => {
     it("reverts if the token is the zero address", async () => {
       const { admin } = await loadFixture(vaultFixture);
       const factory = await ethers.getContractFactory("StakeVault");
-      await expect(factory.deploy(ZeroAddress, DELAY, admin.address, 0n))
+      await expect(factory.deploy(ZeroAddress, DELAY, admin.address, 0n, 0n))
         .to.be.revertedWithCustomError(factory, "ZeroAddress")
         .withArgs("token");
     });
@@ -165,7 +206,7 @@ describe("StakeVault", () => {
     it("reverts if the admin is the zero address", async () => {
       const { token } = await loadFixture(vaultFixture);
       const factory = await ethers.getContractFactory("StakeVault");
-      await expect(factory.deploy(await token.getAddress(), DELAY, ZeroAddress, 0n))
+      await expect(factory.deploy(await token.getAddress(), DELAY, ZeroAddress, 0n, 0n))
         .to.be.revertedWithCustomError(factory, "AccessControlInvalidDefaultAdmin")
         .withArgs(ZeroAddress);
     });
@@ -177,8 +218,14 @@ describe("StakeVault", () => {
       const tx = as(vault, alice).stake(100n);
       await expect(tx).to.emit(vault, "Staked").withArgs(alice.address, 100n);
       await expect(tx).to.changeTokenBalances(token, [alice, vault], [-100n, 100n]);
-      expect(await stakeOf(vault, alice)).to.deep.equal({ free: 100n, locked: 0n, unbonding: 0n, unbondingReleaseAt: 0n });
-      expect(await totalsOf(vault)).to.deep.equal({ free: 100n, locked: 0n, unbonding: 0n, slashedUnswept: 0n });
+      expect(await stakeOf(vault, alice)).to.deep.equal({
+        free: 100n,
+        locked: 0n,
+        unbonding: 0n,
+        unbondingReleaseAt: 0n,
+        moduleUnbonding: 0n,
+      });
+      expect(await totalsOf(vault)).to.deep.equal({ free: 100n, locked: 0n, unbonding: 0n, moduleUnbonding: 0n, slashedUnswept: 0n });
     });
 
     it("adds up repeated stakes and keeps accounts apart", async () => {
@@ -231,7 +278,7 @@ describe("StakeVault", () => {
       await expect(tx).to.emit(fotVault, "Withdrawn").withArgs(alice.address, 990n);
       // The vault sends 990; the token burns 1% (9) on the way.
       await expect(tx).to.changeTokenBalances(fot, [alice, fotVault], [981n, -990n]);
-      expect(await totalsOf(fotVault)).to.deep.equal({ free: 0n, locked: 0n, unbonding: 0n, slashedUnswept: 0n });
+      expect(await totalsOf(fotVault)).to.deep.equal({ free: 0n, locked: 0n, unbonding: 0n, moduleUnbonding: 0n, slashedUnswept: 0n });
       await expectBalanced(fot, fotVault);
     });
 
@@ -245,7 +292,7 @@ describe("StakeVault", () => {
       const { ree, reeVault, alice } = await loadFixture(reentrantFixture);
       await ree.arm(await reeVault.getAddress(), reeVault.interface.encodeFunctionData("stake", [100n]));
       await expect(as(reeVault, alice).stake(100n)).to.be.revertedWithCustomError(reeVault, "ReentrancyGuardReentrantCall");
-      expect(await totalsOf(reeVault)).to.deep.equal({ free: 0n, locked: 0n, unbonding: 0n, slashedUnswept: 0n });
+      expect(await totalsOf(reeVault)).to.deep.equal({ free: 0n, locked: 0n, unbonding: 0n, moduleUnbonding: 0n, slashedUnswept: 0n });
     });
   });
 
@@ -264,8 +311,9 @@ describe("StakeVault", () => {
         locked: 0n,
         unbonding: 30n,
         unbondingReleaseAt: at + DELAY,
+        moduleUnbonding: 0n,
       });
-      expect(await totalsOf(vault)).to.deep.equal({ free: 70n, locked: 0n, unbonding: 30n, slashedUnswept: 0n });
+      expect(await totalsOf(vault)).to.deep.equal({ free: 70n, locked: 0n, unbonding: 30n, moduleUnbonding: 0n, slashedUnswept: 0n });
     });
 
     it("moves the release time of all unbonding stake to the latest unstake", async () => {
@@ -281,6 +329,7 @@ describe("StakeVault", () => {
         locked: 0n,
         unbonding: 50n,
         unbondingReleaseAt: at + DELAY,
+        moduleUnbonding: 0n,
       });
     });
 
@@ -347,8 +396,9 @@ describe("StakeVault", () => {
         locked: 0n,
         unbonding: 25n,
         unbondingReleaseAt: at + DELAY,
+        moduleUnbonding: 0n,
       });
-      expect(await totalsOf(vault)).to.deep.equal({ free: 75n, locked: 0n, unbonding: 25n, slashedUnswept: 0n });
+      expect(await totalsOf(vault)).to.deep.equal({ free: 75n, locked: 0n, unbonding: 25n, moduleUnbonding: 0n, slashedUnswept: 0n });
     });
 
     it("resets the release time when everything is rebonded", async () => {
@@ -358,7 +408,13 @@ describe("StakeVault", () => {
       const tx = as(vault, alice).rebond(40n);
       await expect(tx).to.emit(vault, "Rebonded").withArgs(alice.address, 40n);
       await expect(tx).to.changeTokenBalances(token, [alice, vault], [0n, 0n]);
-      expect(await stakeOf(vault, alice)).to.deep.equal({ free: 100n, locked: 0n, unbonding: 0n, unbondingReleaseAt: 0n });
+      expect(await stakeOf(vault, alice)).to.deep.equal({
+        free: 100n,
+        locked: 0n,
+        unbonding: 0n,
+        unbondingReleaseAt: 0n,
+        moduleUnbonding: 0n,
+      });
       await time.increase(UNBONDING_DELAY);
       await expect(as(vault, alice).withdraw()).to.be.revertedWithCustomError(vault, "NothingUnbonding").withArgs(alice.address);
     });
@@ -418,8 +474,14 @@ describe("StakeVault", () => {
       const tx = as(vault, alice).withdraw();
       await expect(tx).to.emit(vault, "Withdrawn").withArgs(alice.address, 40n);
       await expect(tx).to.changeTokenBalances(token, [alice, vault], [40n, -40n]);
-      expect(await stakeOf(vault, alice)).to.deep.equal({ free: 50n, locked: 10n, unbonding: 0n, unbondingReleaseAt: 0n });
-      expect(await totalsOf(vault)).to.deep.equal({ free: 50n, locked: 10n, unbonding: 0n, slashedUnswept: 0n });
+      expect(await stakeOf(vault, alice)).to.deep.equal({
+        free: 50n,
+        locked: 10n,
+        unbonding: 0n,
+        unbondingReleaseAt: 0n,
+        moduleUnbonding: 0n,
+      });
+      expect(await totalsOf(vault)).to.deep.equal({ free: 50n, locked: 10n, unbonding: 0n, moduleUnbonding: 0n, slashedUnswept: 0n });
       await expectBalanced(token, vault);
     });
 
@@ -491,9 +553,15 @@ describe("StakeVault", () => {
       const tx = as(vault, module).lock(alice.address, 60n);
       await expect(tx).to.emit(vault, "Locked").withArgs(module.address, alice.address, 60n);
       await expect(tx).to.changeTokenBalances(token, [alice, vault], [0n, 0n]);
-      expect(await stakeOf(vault, alice)).to.deep.equal({ free: 40n, locked: 60n, unbonding: 0n, unbondingReleaseAt: 0n });
+      expect(await stakeOf(vault, alice)).to.deep.equal({
+        free: 40n,
+        locked: 60n,
+        unbonding: 0n,
+        unbondingReleaseAt: 0n,
+        moduleUnbonding: 0n,
+      });
       expect(await vault.lockedBy(module.address, alice.address)).to.equal(60n);
-      expect(await totalsOf(vault)).to.deep.equal({ free: 40n, locked: 60n, unbonding: 0n, slashedUnswept: 0n });
+      expect(await totalsOf(vault)).to.deep.equal({ free: 40n, locked: 60n, unbonding: 0n, moduleUnbonding: 0n, slashedUnswept: 0n });
     });
 
     it("keeps each module's locks apart", async () => {
@@ -546,16 +614,109 @@ describe("StakeVault", () => {
   });
 
   describe("# unlock", () => {
-    it("returns locked stake to free and emits Unlocked", async () => {
+    it("moves locked stake into the module's unbonding bucket for the account and emits Unlocked", async () => {
+      const { vault, token, module, alice } = await loadFixture(vaultFixture);
+      await as(vault, alice).stake(100n);
+      await as(vault, module).lock(alice.address, 60n);
+      const at = await atNextBlock();
+      const tx = as(vault, module).unlock(alice.address, 25n);
+      await expect(tx).to.emit(vault, "Unlocked").withArgs(module.address, alice.address, 25n);
+      await expect(tx).to.changeTokenBalances(token, [alice, vault], [0n, 0n]);
+      expect(await stakeOf(vault, alice)).to.deep.equal({
+        free: 40n,
+        locked: 35n,
+        unbonding: 0n,
+        unbondingReleaseAt: 0n,
+        moduleUnbonding: 25n,
+      });
+      expect(await vault.lockedBy(module.address, alice.address)).to.deep.equal(35n);
+      expect(await vault.unlockedBy(module.address, alice.address)).to.deep.equal([25n, at + DELAY]);
+      expect(await totalsOf(vault)).to.deep.equal({ free: 40n, locked: 35n, unbonding: 0n, moduleUnbonding: 25n, slashedUnswept: 0n });
+      await expectBalanced(token, vault);
+    });
+
+    it("merges into a bucket still unbonding and keeps the later release time", async () => {
+      const { vault, admin, module, alice } = await loadFixture(vaultFixture);
+      await as(vault, alice).stake(100n);
+      await as(vault, module).lock(alice.address, 60n);
+      await as(vault, module).unlock(alice.address, 10n);
+      const later = await atNextBlock(3600);
+      await as(vault, module).unlock(alice.address, 5n);
+      expect(await vault.unlockedBy(module.address, alice.address)).to.deep.equal([15n, later + DELAY]);
+      // With a shorter delay now, the merged bucket still waits for the earlier, later-ending release.
+      await as(vault, admin).setUnbondingDelay(60n);
+      await as(vault, module).unlock(alice.address, 5n);
+      expect(await vault.unlockedBy(module.address, alice.address)).to.deep.equal([20n, later + DELAY]);
+      expect((await stakeOf(vault, alice)).moduleUnbonding).to.equal(20n);
+    });
+
+    it("becomes free stake at the release time; stakeOf counts it before a transaction moves it", async () => {
+      const { vault, token, module, alice } = await loadFixture(vaultFixture);
+      await as(vault, alice).stake(100n);
+      await as(vault, module).lock(alice.address, 60n);
+      const at = await atNextBlock();
+      await as(vault, module).unlock(alice.address, 25n);
+      await time.increaseTo(at + DELAY - 1n);
+      expect(await stakeOf(vault, alice)).to.deep.equal({
+        free: 40n,
+        locked: 35n,
+        unbonding: 0n,
+        unbondingReleaseAt: 0n,
+        moduleUnbonding: 25n,
+      });
+      await time.increaseTo(at + DELAY);
+      expect(await stakeOf(vault, alice)).to.deep.equal({
+        free: 65n,
+        locked: 35n,
+        unbonding: 0n,
+        unbondingReleaseAt: 0n,
+        moduleUnbonding: 0n,
+      });
+      // Not moved yet: the bucket and the totals still hold it.
+      expect(await vault.unlockedBy(module.address, alice.address)).to.deep.equal([25n, at + DELAY]);
+      expect((await totalsOf(vault)).moduleUnbonding).to.equal(25n);
+      // The account's next action moves it first.
+      const tx = as(vault, alice).unstake(65n);
+      await expect(tx).to.emit(vault, "UnlockedReleased").withArgs(module.address, alice.address, 25n);
+      await expect(tx).to.emit(vault, "UnbondingStarted");
+      expect(await vault.unlockedBy(module.address, alice.address)).to.deep.equal([0n, 0n]);
+      expect(await totalsOf(vault)).to.deep.equal({ free: 0n, locked: 35n, unbonding: 65n, moduleUnbonding: 0n, slashedUnswept: 0n });
+      await expectBalanced(token, vault);
+    });
+
+    it("moves a released bucket to free before starting a new one, so released stake is never slashable again", async () => {
       const { vault, module, alice } = await loadFixture(vaultFixture);
       await as(vault, alice).stake(100n);
       await as(vault, module).lock(alice.address, 60n);
-      await expect(as(vault, module).unlock(alice.address, 25n)).to.emit(vault, "Unlocked").withArgs(module.address, alice.address, 25n);
-      expect(await stakeOf(vault, alice)).to.deep.equal({ free: 65n, locked: 35n, unbonding: 0n, unbondingReleaseAt: 0n });
-      expect(await vault.lockedBy(module.address, alice.address)).to.equal(35n);
-      expect(await totalsOf(vault)).to.deep.equal({ free: 65n, locked: 35n, unbonding: 0n, slashedUnswept: 0n });
-      await as(vault, module).unlock(alice.address, 35n);
-      expect(await stakeOf(vault, alice)).to.deep.equal({ free: 100n, locked: 0n, unbonding: 0n, unbondingReleaseAt: 0n });
+      const first = await atNextBlock();
+      await as(vault, module).unlock(alice.address, 10n);
+      await time.setNextBlockTimestamp(first + DELAY);
+      const tx = as(vault, module).unlock(alice.address, 5n);
+      await expect(tx).to.emit(vault, "UnlockedReleased").withArgs(module.address, alice.address, 10n);
+      await expect(tx).to.emit(vault, "Unlocked").withArgs(module.address, alice.address, 5n);
+      expect(await vault.unlockedBy(module.address, alice.address)).to.deep.equal([5n, first + DELAY + DELAY]);
+      expect(await stakeOf(vault, alice)).to.deep.equal({
+        free: 50n,
+        locked: 45n,
+        unbonding: 0n,
+        unbondingReleaseAt: 0n,
+        moduleUnbonding: 5n,
+      });
+    });
+
+    it("keeps each module's buckets apart", async () => {
+      const { vault, module, module2, alice } = await loadFixture(vaultFixture);
+      await as(vault, alice).stake(100n);
+      await as(vault, module).lock(alice.address, 30n);
+      await as(vault, module2).lock(alice.address, 30n);
+      const at = await atNextBlock();
+      await as(vault, module).unlock(alice.address, 10n);
+      const at2 = await atNextBlock();
+      await as(vault, module2).unlock(alice.address, 20n);
+      expect(await vault.unlockedBy(module.address, alice.address)).to.deep.equal([10n, at + DELAY]);
+      expect(await vault.unlockedBy(module2.address, alice.address)).to.deep.equal([20n, at2 + DELAY]);
+      expect((await stakeOf(vault, alice)).moduleUnbonding).to.equal(30n);
+      expect((await totalsOf(vault)).moduleUnbonding).to.equal(30n);
     });
 
     it("reverts if the amount is zero", async () => {
@@ -599,14 +760,98 @@ describe("StakeVault", () => {
     });
   });
 
+  describe("# releaseUnlocked", () => {
+    /** alice: 35 locked by `module`, 25 in its bucket released at `releaseAt`, 40 free. */
+    async function bucketFixture() {
+      const f = await vaultFixture();
+      await as(f.vault, f.alice).stake(100n);
+      await as(f.vault, f.module).lock(f.alice.address, 60n);
+      const at = await atNextBlock();
+      await as(f.vault, f.module).unlock(f.alice.address, 25n);
+      return { ...f, releaseAt: at + DELAY };
+    }
+
+    it("moves a released bucket to free stake on anyone's call and emits UnlockedReleased", async () => {
+      const { vault, token, module, alice, stranger, releaseAt } = await loadFixture(bucketFixture);
+      await time.increaseTo(releaseAt);
+      expect(await as(vault, stranger).releaseUnlocked.staticCall(module.address, alice.address)).to.equal(25n);
+      const tx = as(vault, stranger).releaseUnlocked(module.address, alice.address);
+      await expect(tx).to.emit(vault, "UnlockedReleased").withArgs(module.address, alice.address, 25n);
+      await expect(tx).to.changeTokenBalances(token, [alice, vault], [0n, 0n]);
+      expect(await vault.unlockedBy(module.address, alice.address)).to.deep.equal([0n, 0n]);
+      expect(await stakeOf(vault, alice)).to.deep.equal({
+        free: 65n,
+        locked: 35n,
+        unbonding: 0n,
+        unbondingReleaseAt: 0n,
+        moduleUnbonding: 0n,
+      });
+      expect(await totalsOf(vault)).to.deep.equal({ free: 65n, locked: 35n, unbonding: 0n, moduleUnbonding: 0n, slashedUnswept: 0n });
+      await expectBalanced(token, vault);
+    });
+
+    it("reverts before the release time, with the times", async () => {
+      const { vault, module, alice, releaseAt } = await loadFixture(bucketFixture);
+      await time.setNextBlockTimestamp(releaseAt - 1n);
+      await expect(as(vault, alice).releaseUnlocked(module.address, alice.address))
+        .to.be.revertedWithCustomError(vault, "UnlockedStakeNotReleased")
+        .withArgs(module.address, alice.address, releaseAt, releaseAt - 1n);
+    });
+
+    it("reverts if there is no bucket, or it was already moved", async () => {
+      const { vault, module, module2, alice, releaseAt } = await loadFixture(bucketFixture);
+      await expect(as(vault, alice).releaseUnlocked(module2.address, alice.address))
+        .to.be.revertedWithCustomError(vault, "NoUnlockedStake")
+        .withArgs(module2.address, alice.address);
+      await time.increaseTo(releaseAt);
+      await as(vault, alice).releaseUnlocked(module.address, alice.address);
+      await expect(as(vault, alice).releaseUnlocked(module.address, alice.address))
+        .to.be.revertedWithCustomError(vault, "NoUnlockedStake")
+        .withArgs(module.address, alice.address);
+    });
+
+    it("releases a revoked module's bucket at once: it can no longer slash it", async () => {
+      const { vault, admin, module, alice, stranger, MODULE_ROLE } = await loadFixture(bucketFixture);
+      await as(vault, admin).revokeRole(MODULE_ROLE, module.address);
+      expect((await stakeOf(vault, alice)).free).to.equal(65n);
+      await expect(as(vault, stranger).releaseUnlocked(module.address, alice.address))
+        .to.emit(vault, "UnlockedReleased")
+        .withArgs(module.address, alice.address, 25n);
+      expect((await totalsOf(vault)).moduleUnbonding).to.equal(0n);
+    });
+
+    it("is done for every due bucket by the account's own next action", async () => {
+      const { vault, module, module2, alice, releaseAt } = await loadFixture(bucketFixture);
+      await as(vault, module2).lock(alice.address, 40n);
+      await as(vault, module2).unlock(alice.address, 15n);
+      // module2's bucket for alice is released one block after module's.
+      await time.setNextBlockTimestamp(releaseAt);
+      const tx = as(vault, alice).stake(1n);
+      await expect(tx).to.emit(vault, "UnlockedReleased").withArgs(module.address, alice.address, 25n);
+      expect((await vault.unlockedBy(module2.address, alice.address))[0]).to.equal(15n);
+      expect(await stakeOf(vault, alice)).to.deep.equal({
+        free: 26n,
+        locked: 60n,
+        unbonding: 0n,
+        unbondingReleaseAt: 0n,
+        moduleUnbonding: 15n,
+      });
+      await time.increase(UNBONDING_DELAY);
+      await expect(as(vault, alice).unstake(1n)).to.emit(vault, "UnlockedReleased").withArgs(module2.address, alice.address, 15n);
+      expect(await totalsOf(vault)).to.deep.equal({ free: 40n, locked: 60n, unbonding: 1n, moduleUnbonding: 0n, slashedUnswept: 0n });
+    });
+  });
+
   describe("# slash", () => {
-    /** alice: 40 locked by `module`, 30 unbonding, 30 free. */
+    /** alice: 40 locked by `module`, 10 in its bucket, 20 unbonding (her own unstake), 30 free. */
     async function slashableFixture() {
       const f = await vaultFixture();
       await as(f.vault, f.alice).stake(100n);
-      await as(f.vault, f.module).lock(f.alice.address, 40n);
-      await as(f.vault, f.alice).unstake(30n);
-      return f;
+      await as(f.vault, f.module).lock(f.alice.address, 50n);
+      const at = await atNextBlock();
+      await as(f.vault, f.module).unlock(f.alice.address, 10n);
+      await as(f.vault, f.alice).unstake(20n);
+      return { ...f, bucketReleaseAt: at + DELAY };
     }
 
     it("takes from the module's own lock first and emits Slashed", async () => {
@@ -618,48 +863,43 @@ describe("StakeVault", () => {
       await expect(tx).to.changeTokenBalances(token, [alice, vault], [0n, 0n]);
       expect(await stakeOf(vault, alice)).to.deep.equal({ ...before, locked: 15n });
       expect(await vault.lockedBy(module.address, alice.address)).to.equal(15n);
-      expect(await totalsOf(vault)).to.deep.equal({ free: 30n, locked: 15n, unbonding: 30n, slashedUnswept: 25n });
+      expect(await totalsOf(vault)).to.deep.equal({ free: 30n, locked: 15n, unbonding: 20n, moduleUnbonding: 10n, slashedUnswept: 25n });
       await expectBalanced(token, vault);
     });
 
-    it("then takes unbonding stake", async () => {
-      const { vault, module, alice } = await loadFixture(slashableFixture);
+    it("then takes what the module unlocked for the account, keeping the bucket's release time", async () => {
+      const { vault, token, module, alice, bucketReleaseAt } = await loadFixture(slashableFixture);
       const before = await stakeOf(vault, alice);
-      await expect(as(vault, module).slash(alice.address, 60n, OFFENCE_A))
+      await expect(as(vault, module).slash(alice.address, 45n, OFFENCE_A))
         .to.emit(vault, "Slashed")
-        .withArgs(module.address, alice.address, OFFENCE_A, 60n, 60n);
-      // Slashing does not move the release time of what is left unbonding.
-      expect(await stakeOf(vault, alice)).to.deep.equal({ ...before, locked: 0n, unbonding: 10n });
-      expect(await vault.lockedBy(module.address, alice.address)).to.equal(0n);
-      expect(await totalsOf(vault)).to.deep.equal({ free: 30n, locked: 0n, unbonding: 10n, slashedUnswept: 60n });
+        .withArgs(module.address, alice.address, OFFENCE_A, 45n, 45n);
+      expect(await stakeOf(vault, alice)).to.deep.equal({ ...before, locked: 0n, moduleUnbonding: 5n });
+      expect(await vault.unlockedBy(module.address, alice.address)).to.deep.equal([5n, bucketReleaseAt]);
+      expect(await totalsOf(vault)).to.deep.equal({ free: 30n, locked: 0n, unbonding: 20n, moduleUnbonding: 5n, slashedUnswept: 45n });
+      await expectBalanced(token, vault);
     });
 
-    it("clears the release time when it empties the unbonding stake", async () => {
+    it("clears the bucket when it empties it", async () => {
       const { vault, module, alice } = await loadFixture(slashableFixture);
-      await as(vault, module).slash(alice.address, 70n, OFFENCE_A);
-      const s = await stakeOf(vault, alice);
-      expect([s.unbonding, s.unbondingReleaseAt]).to.deep.equal([0n, 0n]);
+      await as(vault, module).slash(alice.address, 50n, OFFENCE_A);
+      expect(await vault.unlockedBy(module.address, alice.address)).to.deep.equal([0n, 0n]);
+      expect((await stakeOf(vault, alice)).moduleUnbonding).to.equal(0n);
+      // A new unlock starts a fresh bucket.
+      await as(vault, module).lock(alice.address, 5n);
+      const at = await atNextBlock();
+      await as(vault, module).unlock(alice.address, 5n);
+      expect(await vault.unlockedBy(module.address, alice.address)).to.deep.equal([5n, at + DELAY]);
     });
 
-    it("then takes free stake", async () => {
-      const { vault, module, alice } = await loadFixture(slashableFixture);
-      await expect(as(vault, module).slash(alice.address, 90n, OFFENCE_A))
-        .to.emit(vault, "Slashed")
-        .withArgs(module.address, alice.address, OFFENCE_A, 90n, 90n);
-      const s = await stakeOf(vault, alice);
-      expect([s.free, s.locked, s.unbonding]).to.deep.equal([10n, 0n, 0n]);
-      expect(await totalsOf(vault)).to.deep.equal({ free: 10n, locked: 0n, unbonding: 0n, slashedUnswept: 90n });
-    });
-
-    it("takes at most what the account holds, and reports requested and taken", async () => {
+    it("takes at most the lock plus the bucket, and reports requested and taken", async () => {
       const { vault, token, module, alice } = await loadFixture(slashableFixture);
-      expect(await as(vault, module).slash.staticCall(alice.address, 1000n, OFFENCE_A)).to.equal(100n);
+      expect(await as(vault, module).slash.staticCall(alice.address, 1000n, OFFENCE_A)).to.equal(50n);
       await expect(as(vault, module).slash(alice.address, 1000n, OFFENCE_A))
         .to.emit(vault, "Slashed")
-        .withArgs(module.address, alice.address, OFFENCE_A, 1000n, 100n);
+        .withArgs(module.address, alice.address, OFFENCE_A, 1000n, 50n);
       const s = await stakeOf(vault, alice);
-      expect([s.free, s.locked, s.unbonding]).to.deep.equal([0n, 0n, 0n]);
-      expect(await totalsOf(vault)).to.deep.equal({ free: 0n, locked: 0n, unbonding: 0n, slashedUnswept: 100n });
+      expect([s.free, s.locked, s.unbonding, s.moduleUnbonding]).to.deep.equal([30n, 0n, 20n, 0n]);
+      expect(await totalsOf(vault)).to.deep.equal({ free: 30n, locked: 0n, unbonding: 20n, moduleUnbonding: 0n, slashedUnswept: 50n });
       await expectBalanced(token, vault);
     });
 
@@ -668,34 +908,33 @@ describe("StakeVault", () => {
       expect(await as(vault, module).slash.staticCall(alice.address, 45n, OFFENCE_A)).to.equal(45n);
     });
 
-    it("never touches another module's lock", async () => {
+    it("never touches another module's lock or bucket", async () => {
       const { vault, module, module2, alice } = await loadFixture(slashableFixture);
-      // alice: module 40, module2 20, unbonding 30, free 10.
+      // alice: module 40 + bucket 10, module2 15 + bucket 5, unbonding 20, free 10.
       await as(vault, module2).lock(alice.address, 20n);
+      await as(vault, module2).unlock(alice.address, 5n);
       await expect(as(vault, module).slash(alice.address, 1000n, OFFENCE_A))
         .to.emit(vault, "Slashed")
-        .withArgs(module.address, alice.address, OFFENCE_A, 1000n, 80n);
-      expect(await vault.lockedBy(module2.address, alice.address)).to.equal(20n);
+        .withArgs(module.address, alice.address, OFFENCE_A, 1000n, 50n);
+      expect(await vault.lockedBy(module2.address, alice.address)).to.equal(15n);
+      expect((await vault.unlockedBy(module2.address, alice.address))[0]).to.equal(5n);
       const s = await stakeOf(vault, alice);
-      expect([s.free, s.locked, s.unbonding]).to.deep.equal([0n, 20n, 0n]);
-      // module2's own slash takes its lock.
+      expect([s.free, s.locked, s.unbonding, s.moduleUnbonding]).to.deep.equal([10n, 15n, 20n, 5n]);
+      // module2's own slash takes its lock and bucket.
       await expect(as(vault, module2).slash(alice.address, 1000n, OFFENCE_B))
         .to.emit(vault, "Slashed")
         .withArgs(module2.address, alice.address, OFFENCE_B, 1000n, 20n);
-      expect((await totalsOf(vault)).slashedUnswept).to.equal(100n);
+      expect((await totalsOf(vault)).slashedUnswept).to.equal(70n);
     });
 
-    it("reaches stake that is unbonding, so unstaking does not escape a slash", async () => {
-      const { vault, token, module, alice } = await loadFixture(vaultFixture);
-      await as(vault, alice).stake(100n);
-      await as(vault, alice).unstake(100n);
-      await expect(as(vault, module).slash(alice.address, 70n, OFFENCE_A))
-        .to.emit(vault, "Slashed")
-        .withArgs(module.address, alice.address, OFFENCE_A, 70n, 70n);
-      await time.increase(UNBONDING_DELAY);
-      const tx = as(vault, alice).withdraw();
-      await expect(tx).to.emit(vault, "Withdrawn").withArgs(alice.address, 30n);
-      await expect(tx).to.changeTokenBalances(token, [alice, vault], [30n, -30n]);
+    it("does not reach the bucket once it is released, and moves it to free first", async () => {
+      const { vault, token, module, alice, bucketReleaseAt } = await loadFixture(slashableFixture);
+      await time.setNextBlockTimestamp(bucketReleaseAt);
+      const tx = as(vault, module).slash(alice.address, 1000n, OFFENCE_A);
+      await expect(tx).to.emit(vault, "UnlockedReleased").withArgs(module.address, alice.address, 10n);
+      await expect(tx).to.emit(vault, "Slashed").withArgs(module.address, alice.address, OFFENCE_A, 1000n, 40n);
+      const s = await stakeOf(vault, alice);
+      expect([s.free, s.locked, s.unbonding, s.moduleUnbonding]).to.deep.equal([40n, 0n, 20n, 0n]);
       await expectBalanced(token, vault);
     });
 
@@ -711,6 +950,7 @@ describe("StakeVault", () => {
     it("reverts a second slash for the same offence, even against another account", async () => {
       const { vault, module, alice, bob } = await loadFixture(slashableFixture);
       await as(vault, bob).stake(100n);
+      await as(vault, module).lock(bob.address, 100n);
       expect(await vault.isOffenceSlashed(module.address, OFFENCE_A)).to.equal(false);
       await as(vault, module).slash(alice.address, 10n, OFFENCE_A);
       expect(await vault.isOffenceSlashed(module.address, OFFENCE_A)).to.equal(true);
@@ -729,6 +969,7 @@ describe("StakeVault", () => {
 
     it("lets two modules use the same offence id", async () => {
       const { vault, module, module2, alice } = await loadFixture(slashableFixture);
+      await as(vault, module2).lock(alice.address, 10n);
       await as(vault, module).slash(alice.address, 10n, OFFENCE_A);
       expect(await vault.isOffenceSlashed(module2.address, OFFENCE_A)).to.equal(false);
       await expect(as(vault, module2).slash(alice.address, 10n, OFFENCE_A))
@@ -752,11 +993,289 @@ describe("StakeVault", () => {
     });
   });
 
+  describe("attacks (each of these succeeded on the vault that slashed across modules and free stake)", () => {
+    it("a module cannot slash another module's lock", async () => {
+      const { vault, token, module, module2, alice } = await loadFixture(vaultFixture);
+      await as(vault, alice).stake(100n);
+      await as(vault, module2).lock(alice.address, 60n);
+      await expect(as(vault, module).slash(alice.address, 1000n, OFFENCE_A))
+        .to.emit(vault, "Slashed")
+        .withArgs(module.address, alice.address, OFFENCE_A, 1000n, 0n);
+      expect(await vault.lockedBy(module2.address, alice.address)).to.equal(60n);
+      expect(await stakeOf(vault, alice)).to.deep.equal({
+        free: 40n,
+        locked: 60n,
+        unbonding: 0n,
+        unbondingReleaseAt: 0n,
+        moduleUnbonding: 0n,
+      });
+      await expectBalanced(token, vault);
+    });
+
+    it("a module cannot slash free stake", async () => {
+      const { vault, module, alice } = await loadFixture(vaultFixture);
+      await as(vault, alice).stake(100n);
+      await expect(as(vault, module).slash(alice.address, 100n, OFFENCE_A))
+        .to.emit(vault, "Slashed")
+        .withArgs(module.address, alice.address, OFFENCE_A, 100n, 0n);
+      await as(vault, module).lock(alice.address, 10n);
+      await expect(as(vault, module).slash(alice.address, 100n, OFFENCE_B))
+        .to.emit(vault, "Slashed")
+        .withArgs(module.address, alice.address, OFFENCE_B, 100n, 10n);
+      expect((await stakeOf(vault, alice)).free).to.equal(90n);
+    });
+
+    it("a module cannot slash stake the account is unstaking", async () => {
+      const { vault, token, module, alice } = await loadFixture(vaultFixture);
+      await as(vault, alice).stake(100n);
+      await as(vault, alice).unstake(100n);
+      await expect(as(vault, module).slash(alice.address, 70n, OFFENCE_A))
+        .to.emit(vault, "Slashed")
+        .withArgs(module.address, alice.address, OFFENCE_A, 70n, 0n);
+      await time.increase(UNBONDING_DELAY);
+      const tx = as(vault, alice).withdraw();
+      await expect(tx).to.emit(vault, "Withdrawn").withArgs(alice.address, 100n);
+      await expect(tx).to.changeTokenBalances(token, [alice, vault], [100n, -100n]);
+      await expectBalanced(token, vault);
+    });
+
+    it("a module can slash what it unlocked within the unbonding delay, and not after", async () => {
+      const { vault, token, module, alice } = await loadFixture(vaultFixture);
+      await as(vault, alice).stake(100n);
+      await as(vault, module).lock(alice.address, 50n);
+      const at = await atNextBlock();
+      await as(vault, module).unlock(alice.address, 50n);
+      await time.setNextBlockTimestamp(at + DELAY - 1n);
+      await expect(as(vault, module).slash(alice.address, 20n, OFFENCE_A))
+        .to.emit(vault, "Slashed")
+        .withArgs(module.address, alice.address, OFFENCE_A, 20n, 20n);
+      await time.setNextBlockTimestamp(at + DELAY);
+      const tx = as(vault, module).slash(alice.address, 1000n, OFFENCE_B);
+      await expect(tx).to.emit(vault, "UnlockedReleased").withArgs(module.address, alice.address, 30n);
+      await expect(tx).to.emit(vault, "Slashed").withArgs(module.address, alice.address, OFFENCE_B, 1000n, 0n);
+      expect(await stakeOf(vault, alice)).to.deep.equal({
+        free: 80n,
+        locked: 0n,
+        unbonding: 0n,
+        unbondingReleaseAt: 0n,
+        moduleUnbonding: 0n,
+      });
+      await expectBalanced(token, vault);
+    });
+
+    it("a module cannot slash what another module unlocked", async () => {
+      const { vault, module, module2, alice } = await loadFixture(vaultFixture);
+      await as(vault, alice).stake(100n);
+      await as(vault, module2).lock(alice.address, 30n);
+      await as(vault, module2).unlock(alice.address, 30n);
+      await expect(as(vault, module).slash(alice.address, 1000n, OFFENCE_A))
+        .to.emit(vault, "Slashed")
+        .withArgs(module.address, alice.address, OFFENCE_A, 1000n, 0n);
+      expect((await vault.unlockedBy(module2.address, alice.address))[0]).to.equal(30n);
+    });
+
+    it("an admin cannot grant itself MODULE_ROLE without the delay, and stakers can leave meanwhile", async () => {
+      const { vault, admin, alice, MODULE_ROLE, GRANT_DELAY } = await loadFixture(vaultFixture);
+      await as(vault, alice).stake(100n);
+      await expect(as(vault, admin).grantRole(MODULE_ROLE, admin.address))
+        .to.be.revertedWithCustomError(vault, "ModuleGrantMustBeScheduled")
+        .withArgs(admin.address);
+      const at = await atNextBlock();
+      await expect(as(vault, admin).scheduleModuleGrant(admin.address))
+        .to.emit(vault, "ModuleGrantScheduled")
+        .withArgs(admin.address, at + GRANT_DELAY);
+      const now = await atNextBlock();
+      await expect(as(vault, admin).grantModule(admin.address))
+        .to.be.revertedWithCustomError(vault, "ModuleGrantNotReady")
+        .withArgs(admin.address, at + GRANT_DELAY, now);
+      await expect(as(vault, admin).lock(alice.address, 100n))
+        .to.be.revertedWithCustomError(vault, "AccessControlUnauthorizedAccount")
+        .withArgs(admin.address, MODULE_ROLE);
+      // alice sees the schedule and unstakes; unbonding stake can be neither locked nor slashed.
+      await as(vault, alice).unstake(100n);
+      await time.setNextBlockTimestamp(at + GRANT_DELAY);
+      await as(vault, admin).grantModule(admin.address);
+      await expect(as(vault, admin).lock(alice.address, 1n))
+        .to.be.revertedWithCustomError(vault, "InsufficientFreeStake")
+        .withArgs(alice.address, 0n, 1n);
+      await expect(as(vault, admin).slash(alice.address, 100n, OFFENCE_A))
+        .to.emit(vault, "Slashed")
+        .withArgs(admin.address, alice.address, OFFENCE_A, 100n, 0n);
+    });
+
+    it("grantRole(MODULE_ROLE) reverts, even on an empty vault and for the admin", async () => {
+      const { vault, admin, module } = await loadFixture(foundationFixture);
+      const MODULE_ROLE = await vault.MODULE_ROLE();
+      await expect(as(vault as unknown as Contract, admin).grantRole(MODULE_ROLE, module.address))
+        .to.be.revertedWithCustomError(vault, "ModuleGrantMustBeScheduled")
+        .withArgs(module.address);
+      expect(await vault.hasRole(MODULE_ROLE, module.address)).to.equal(false);
+    });
+  });
+
+  describe("# module grants", () => {
+    /** The vault with stake in it, so grants wait for the delay. */
+    async function stakedFixture() {
+      const f = await vaultFixture();
+      await as(f.vault, f.alice).stake(100n);
+      return f;
+    }
+
+    it("schedules a grant ready after the delay and emits ModuleGrantScheduled", async () => {
+      const { vault, admin, stranger, GRANT_DELAY } = await loadFixture(stakedFixture);
+      expect(await vault.moduleGrantReadyAt(stranger.address)).to.equal(0n);
+      const at = await atNextBlock();
+      await expect(as(vault, admin).scheduleModuleGrant(stranger.address))
+        .to.emit(vault, "ModuleGrantScheduled")
+        .withArgs(stranger.address, at + GRANT_DELAY);
+      expect(await vault.moduleGrantReadyAt(stranger.address)).to.equal(at + GRANT_DELAY);
+    });
+
+    it("reverts granting before the delay, with the times", async () => {
+      const { vault, admin, bob, stranger, GRANT_DELAY } = await loadFixture(stakedFixture);
+      const at = await atNextBlock();
+      await as(vault, admin).scheduleModuleGrant(stranger.address);
+      await time.setNextBlockTimestamp(at + GRANT_DELAY - 1n);
+      await expect(as(vault, bob).grantModule(stranger.address))
+        .to.be.revertedWithCustomError(vault, "ModuleGrantNotReady")
+        .withArgs(stranger.address, at + GRANT_DELAY, at + GRANT_DELAY - 1n);
+    });
+
+    it("grants at the ready time on anyone's call and clears the schedule", async () => {
+      const { vault, admin, alice, bob, stranger, MODULE_ROLE, GRANT_DELAY } = await loadFixture(stakedFixture);
+      const at = await atNextBlock();
+      await as(vault, admin).scheduleModuleGrant(stranger.address);
+      await time.setNextBlockTimestamp(at + GRANT_DELAY);
+      await expect(as(vault, bob).grantModule(stranger.address))
+        .to.emit(vault, "RoleGranted")
+        .withArgs(MODULE_ROLE, stranger.address, bob.address);
+      expect(await vault.hasRole(MODULE_ROLE, stranger.address)).to.equal(true);
+      expect(await vault.moduleGrantReadyAt(stranger.address)).to.equal(0n);
+      await expect(as(vault, stranger).lock(alice.address, 10n)).to.emit(vault, "Locked").withArgs(stranger.address, alice.address, 10n);
+      await expect(as(vault, bob).grantModule(stranger.address))
+        .to.be.revertedWithCustomError(vault, "ModuleGrantNotScheduled")
+        .withArgs(stranger.address);
+    });
+
+    it("makes a schedule ready at once while the vault holds no stake at all", async () => {
+      const { vault, admin, module, others } = await loadFixture(foundationFixture);
+      const [stranger] = others;
+      const v = vault as unknown as Contract;
+      const at = await atNextBlock();
+      await expect(as(v, admin).scheduleModuleGrant(module.address)).to.emit(v, "ModuleGrantScheduled").withArgs(module.address, at);
+      await expect(as(v, stranger).grantModule(module.address))
+        .to.emit(v, "RoleGranted")
+        .withArgs(await v.MODULE_ROLE(), module.address, stranger.address);
+    });
+
+    it("counts free, locked, unbonding and unlocked stake as stake, but not slashed tokens", async () => {
+      const { vault, admin, module, alice, others, GRANT_DELAY } = await loadFixture(vaultFixture);
+      const [, , x1, x2, x3, x4] = others;
+      const readyDelay = async (m: HardhatEthersSigner): Promise<bigint> => {
+        const at = await atNextBlock();
+        await as(vault, admin).scheduleModuleGrant(m.address);
+        return (await vault.moduleGrantReadyAt(m.address)) - at;
+      };
+      await as(vault, alice).stake(100n);
+      await as(vault, module).lock(alice.address, 60n);
+      await as(vault, alice).unstake(40n);
+      // Locked 60, unbonding 40.
+      expect(await readyDelay(x1)).to.equal(GRANT_DELAY);
+      await time.increase(UNBONDING_DELAY);
+      await as(vault, alice).withdraw();
+      await as(vault, module).unlock(alice.address, 60n);
+      // Only the bucket of 60 is left.
+      expect(await totalsOf(vault)).to.deep.equal({ free: 0n, locked: 0n, unbonding: 0n, moduleUnbonding: 60n, slashedUnswept: 0n });
+      expect(await readyDelay(x2)).to.equal(GRANT_DELAY);
+      await as(vault, module).slash(alice.address, 50n, OFFENCE_A);
+      await time.increase(UNBONDING_DELAY);
+      await as(vault, alice).releaseUnlocked(module.address, alice.address);
+      // Only free stake (10) is left.
+      expect(await readyDelay(x3)).to.equal(GRANT_DELAY);
+      await as(vault, alice).unstake(10n);
+      await time.increase(UNBONDING_DELAY);
+      await as(vault, alice).withdraw();
+      // Only the 50 slashed tokens are left: they are the treasury's, nobody's stake.
+      expect(await totalsOf(vault)).to.deep.equal({ free: 0n, locked: 0n, unbonding: 0n, moduleUnbonding: 0n, slashedUnswept: 50n });
+      expect(await readyDelay(x4)).to.equal(0n);
+    });
+
+    it("reverts scheduling twice, with the ready time", async () => {
+      const { vault, admin, stranger, GRANT_DELAY } = await loadFixture(stakedFixture);
+      const at = await atNextBlock();
+      await as(vault, admin).scheduleModuleGrant(stranger.address);
+      await expect(as(vault, admin).scheduleModuleGrant(stranger.address))
+        .to.be.revertedWithCustomError(vault, "ModuleGrantAlreadyScheduled")
+        .withArgs(stranger.address, at + GRANT_DELAY);
+    });
+
+    it("reverts scheduling a module that already holds the role, or the zero address", async () => {
+      const { vault, admin, module } = await loadFixture(stakedFixture);
+      await expect(as(vault, admin).scheduleModuleGrant(module.address))
+        .to.be.revertedWithCustomError(vault, "ModuleAlreadyGranted")
+        .withArgs(module.address);
+      await expect(as(vault, admin).scheduleModuleGrant(ZeroAddress))
+        .to.be.revertedWithCustomError(vault, "ZeroAddress")
+        .withArgs("module");
+    });
+
+    it("a cancelled schedule cannot be granted; a new schedule waits the full delay again", async () => {
+      const { vault, admin, bob, stranger, GRANT_DELAY } = await loadFixture(stakedFixture);
+      const at = await atNextBlock();
+      await as(vault, admin).scheduleModuleGrant(stranger.address);
+      await expect(as(vault, admin).cancelModuleGrant(stranger.address))
+        .to.emit(vault, "ModuleGrantCancelled")
+        .withArgs(stranger.address, at + GRANT_DELAY);
+      expect(await vault.moduleGrantReadyAt(stranger.address)).to.equal(0n);
+      await time.increaseTo(at + GRANT_DELAY);
+      await expect(as(vault, bob).grantModule(stranger.address))
+        .to.be.revertedWithCustomError(vault, "ModuleGrantNotScheduled")
+        .withArgs(stranger.address);
+      const again = await atNextBlock();
+      await as(vault, admin).scheduleModuleGrant(stranger.address);
+      expect(await vault.moduleGrantReadyAt(stranger.address)).to.equal(again + GRANT_DELAY);
+    });
+
+    it("reverts cancelling or granting what is not scheduled", async () => {
+      const { vault, admin, stranger } = await loadFixture(stakedFixture);
+      await expect(as(vault, admin).cancelModuleGrant(stranger.address))
+        .to.be.revertedWithCustomError(vault, "ModuleGrantNotScheduled")
+        .withArgs(stranger.address);
+      await expect(as(vault, admin).grantModule(stranger.address))
+        .to.be.revertedWithCustomError(vault, "ModuleGrantNotScheduled")
+        .withArgs(stranger.address);
+    });
+
+    it("lets only the admin schedule and cancel", async () => {
+      const { vault, admin, module, stranger, DEFAULT_ADMIN_ROLE } = await loadFixture(stakedFixture);
+      await expect(as(vault, module).scheduleModuleGrant(stranger.address))
+        .to.be.revertedWithCustomError(vault, "AccessControlUnauthorizedAccount")
+        .withArgs(module.address, DEFAULT_ADMIN_ROLE);
+      await as(vault, admin).scheduleModuleGrant(stranger.address);
+      await expect(as(vault, stranger).cancelModuleGrant(stranger.address))
+        .to.be.revertedWithCustomError(vault, "AccessControlUnauthorizedAccount")
+        .withArgs(stranger.address, DEFAULT_ADMIN_ROLE);
+    });
+
+    it("needs a new schedule to bring back a revoked module", async () => {
+      const { vault, admin, module, MODULE_ROLE, GRANT_DELAY } = await loadFixture(stakedFixture);
+      await as(vault, admin).revokeRole(MODULE_ROLE, module.address);
+      await expect(as(vault, admin).grantModule(module.address))
+        .to.be.revertedWithCustomError(vault, "ModuleGrantNotScheduled")
+        .withArgs(module.address);
+      const at = await atNextBlock();
+      await as(vault, admin).scheduleModuleGrant(module.address);
+      expect(await vault.moduleGrantReadyAt(module.address)).to.equal(at + GRANT_DELAY);
+    });
+  });
+
   describe("# sweepSlashed", () => {
     async function slashedFixture() {
       const f = await vaultFixture();
       await as(f.vault, f.alice).stake(100n);
       await as(f.vault, f.bob).stake(50n);
+      await as(f.vault, f.module).lock(f.alice.address, 30n);
+      await as(f.vault, f.module2).lock(f.bob.address, 12n);
       await as(f.vault, f.module).slash(f.alice.address, 30n, OFFENCE_A);
       await as(f.vault, f.module2).slash(f.bob.address, 12n, OFFENCE_A);
       await (f.vault.connect(f.admin) as Contract).grantRole(f.TREASURER_ROLE, f.treasurer.address);
@@ -769,7 +1288,7 @@ describe("StakeVault", () => {
       const tx = as(vault, treasurer).sweepSlashed(carol.address);
       await expect(tx).to.emit(vault, "SlashedSwept").withArgs(carol.address, 42n);
       await expect(tx).to.changeTokenBalances(token, [carol, vault], [42n, -42n]);
-      expect(await totalsOf(vault)).to.deep.equal({ free: 108n, locked: 0n, unbonding: 0n, slashedUnswept: 0n });
+      expect(await totalsOf(vault)).to.deep.equal({ free: 108n, locked: 0n, unbonding: 0n, moduleUnbonding: 0n, slashedUnswept: 0n });
       await expectBalanced(token, vault);
     });
 
@@ -848,13 +1367,11 @@ describe("StakeVault", () => {
   });
 
   describe("access control", () => {
-    it("gives MODULE_ROLE through grantRole by the admin", async () => {
-      const { vault, admin, stranger, alice, MODULE_ROLE } = await loadFixture(vaultFixture);
-      await as(vault, alice).stake(100n);
-      await expect(as(vault, admin).grantRole(MODULE_ROLE, stranger.address))
+    it("still gives other roles through grantRole by the admin", async () => {
+      const { vault, admin, treasurer, TREASURER_ROLE } = await loadFixture(vaultFixture);
+      await expect(as(vault, admin).grantRole(TREASURER_ROLE, treasurer.address))
         .to.emit(vault, "RoleGranted")
-        .withArgs(MODULE_ROLE, stranger.address, admin.address);
-      await expect(as(vault, stranger).lock(alice.address, 10n)).to.emit(vault, "Locked").withArgs(stranger.address, alice.address, 10n);
+        .withArgs(TREASURER_ROLE, treasurer.address, admin.address);
     });
 
     it("takes a module's powers away with revokeRole; its locks stay in place", async () => {
@@ -870,6 +1387,24 @@ describe("StakeVault", () => {
         await expect(call()).to.be.revertedWithCustomError(vault, "AccessControlUnauthorizedAccount").withArgs(module.address, MODULE_ROLE);
       }
       expect(await vault.lockedBy(module.address, alice.address)).to.equal(10n);
+    });
+
+    it("revokes at once; the revoked module's buckets are released at once", async () => {
+      const { vault, admin, module, alice, MODULE_ROLE } = await loadFixture(vaultFixture);
+      await as(vault, alice).stake(100n);
+      await as(vault, module).lock(alice.address, 10n);
+      await as(vault, module).unlock(alice.address, 4n);
+      await expect(as(vault, admin).revokeRole(MODULE_ROLE, module.address))
+        .to.emit(vault, "RoleRevoked")
+        .withArgs(MODULE_ROLE, module.address, admin.address);
+      expect(await stakeOf(vault, alice)).to.deep.equal({
+        free: 94n,
+        locked: 6n,
+        unbonding: 0n,
+        unbondingReleaseAt: 0n,
+        moduleUnbonding: 0n,
+      });
+      await expect(as(vault, alice).unstake(94n)).to.emit(vault, "UnlockedReleased").withArgs(module.address, alice.address, 4n);
     });
 
     it("lets the admin release a revoked module's lock, and only then", async () => {
@@ -896,9 +1431,10 @@ describe("StakeVault", () => {
 
     it("lets only the admin grant roles", async () => {
       const { vault, module, stranger, MODULE_ROLE, TREASURER_ROLE, DEFAULT_ADMIN_ROLE } = await loadFixture(vaultFixture);
+      // MODULE_ROLE is refused to everyone, pointing at the scheduled path.
       await expect(as(vault, module).grantRole(MODULE_ROLE, stranger.address))
-        .to.be.revertedWithCustomError(vault, "AccessControlUnauthorizedAccount")
-        .withArgs(module.address, DEFAULT_ADMIN_ROLE);
+        .to.be.revertedWithCustomError(vault, "ModuleGrantMustBeScheduled")
+        .withArgs(stranger.address);
       await expect(as(vault, module).grantRole(TREASURER_ROLE, module.address))
         .to.be.revertedWithCustomError(vault, "AccessControlUnauthorizedAccount")
         .withArgs(module.address, DEFAULT_ADMIN_ROLE);

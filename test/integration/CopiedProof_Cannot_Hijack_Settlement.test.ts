@@ -1,3 +1,4 @@
+import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -17,24 +18,30 @@ describe("CopiedProof_Cannot_Hijack_Settlement (real proofs, contribution_4x8)",
     const h = await history(f.ctx(f.owner), f.taskId);
     const { prepared } = await prepareSettlement(settleCtx, h, 0, { settler: f.oracleOp.account.address });
     const signers = await hre.ethers.getSigners();
-    const market = await hre.ethers.getContractAt("TrainingMarket", f.market);
+    const market = (await hre.ethers.getContractAt("TrainingMarket", f.market)) as unknown as Contract;
     return { ...f, prepared, settleCtx, market, oracleSigner: signers[1], strangerSigner: signers[6] };
   }
 
   it("a proof copied from the mempool reverts for anyone but the settler it was made for", async () => {
     const { market, prepared, taskId, oracleSigner, strangerSigner } = await loadFixture(provenRound);
     const call = [taskId, 0, prepared.result, prepared.modelURI, prepared.proof] as const;
-    await expect(market.connect(strangerSigner).settleRound(...call))
+    await expect((market.connect(strangerSigner) as Contract).settleRound(...call))
       .to.be.revertedWithCustomError(market, "InvalidProof")
       .withArgs(taskId << 64n);
-    await expect(market.connect(oracleSigner).settleRound(...call)).to.emit(market, "RoundProposed");
+    await expect((market.connect(oracleSigner) as Contract).settleRound(...call)).to.emit(market, "RoundProposed");
   });
 
   it("the settler itself cannot pair its proof with a junk model commitment or reward root", async () => {
     const { market, prepared, taskId, oracleSigner } = await loadFixture(provenRound);
     for (const junk of [{ modelCommitment: 12345n }, { rewardRoot: 12345n }]) {
       await expect(
-        market.connect(oracleSigner).settleRound(taskId, 0, { ...prepared.result, ...junk }, prepared.modelURI, prepared.proof),
+        (market.connect(oracleSigner) as Contract).settleRound(
+          taskId,
+          0,
+          { ...prepared.result, ...junk },
+          prepared.modelURI,
+          prepared.proof,
+        ),
       ).to.be.revertedWithCustomError(market, "InvalidProof");
     }
   });
@@ -45,7 +52,7 @@ describe("CopiedProof_Cannot_Hijack_Settlement (real proofs, contribution_4x8)",
     const h = await history(ctx(owner), taskId);
     const { prepared } = await prepareSettlement(settleCtx, h, 0, { settler: stranger.account.address });
     const junkURI = `zkm://sha256/${"00".repeat(32)}`;
-    await market.connect(strangerSigner).settleRound(taskId, 0, prepared.result, junkURI, prepared.proof);
+    await (market.connect(strangerSigner) as Contract).settleRound(taskId, 0, prepared.result, junkURI, prepared.proof);
     const tick = await oracle().tick();
     expect(tick.junk.map((j) => [j.round, j.settler])).to.deep.equal([[0, stranger.account.address]]);
     expect(tick.settled).to.deep.equal([]); // nothing to add: the proposal includes every reveal

@@ -7,16 +7,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { circuitArtifacts } from "../../oracle/artifacts/manifest";
 import { auditTask } from "../../oracle/contribution/auditor";
 import { loadTaskState } from "../../oracle/contribution/taskstate";
-import {
-  chainCtx,
-  claimReward,
-  history,
-  read,
-  reclaimEscrow,
-  releaseStake,
-  syncTask,
-  withdrawFees,
-} from "../../scripts/commands/market";
+import { chainCtx, claimReward, history, read, reclaimEscrow, releaseStake, syncTask, withdrawFees } from "../../scripts/commands/market";
 import {
   CHALLENGE,
   CIRCUIT,

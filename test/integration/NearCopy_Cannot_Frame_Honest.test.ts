@@ -1,3 +1,4 @@
+import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -20,9 +21,12 @@ describe("NearCopy_Cannot_Frame_Honest (real proofs, contribution_4x8)", () => {
     expect(h.rounds.get(0)!.commits).to.have.length(2);
     expect(h.rounds.get(0)!.reveals).to.have.length(0);
     await increaseTime(WINDOW);
-    const m = await hre.ethers.getContractAt("TrainingMarket", market);
+    const m = (await hre.ethers.getContractAt("TrainingMarket", market)) as unknown as Contract;
     const copier = (await hre.ethers.getSigners())[5]; // trainers[3]
-    await expect(m.connect(copier).commitUpdate(taskId, 0, hre.ethers.id("a copy"))).to.be.revertedWithCustomError(m, "OutsidePhase");
+    await expect((m.connect(copier) as Contract).commitUpdate(taskId, 0, hre.ethers.id("a copy"))).to.be.revertedWithCustomError(
+      m,
+      "OutsidePhase",
+    );
   });
 
   it("with two submitters, a near-copy of the honest update gets nobody excluded or slashed", async () => {

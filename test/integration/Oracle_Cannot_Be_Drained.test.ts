@@ -1,9 +1,11 @@
+import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContentStore } from "../../oracle/store";
 import { createTask, history, joinTask, read, syncTask } from "../../scripts/commands/market";
 import { TASK_OPTIONS, TOKEN, WINDOW, commitAll, increaseTime, revealAll, roundUpdates, systemFixture } from "./marketHarness";
+import { expectRejects } from "./marketHarness";
 
 /**
  * Issue: one createTask with 65,535 one-second rounds and a 1-wei budget made the oracle pay an
@@ -35,7 +37,7 @@ describe("Oracle_Cannot_Be_Drained (real proofs, contribution_4x8)", () => {
     const before = await read<{ round: bigint }>(owner, market, "TrainingMarket", "roundInfo", [spam.taskId]);
     expect(before.round).to.be.greaterThan(100n);
     // ... and one call by anyone writes it down, whatever the number of rounds skipped.
-    const m = await hre.ethers.getContractAt("TrainingMarket", market);
+    const m = (await hre.ethers.getContractAt("TrainingMarket", market)) as unknown as Contract;
     await expect(m.sync(spam.taskId)).to.emit(m, "RoundsSkipped");
     const gas = await syncTask(ctx(owner), spam.taskId);
     expect(gas).to.be.lessThan(60_000n);
@@ -44,9 +46,17 @@ describe("Oracle_Cannot_Be_Drained (real proofs, contribution_4x8)", () => {
   it("refuses a task longer than MAX_TASK_DURATION", async () => {
     const { owner, ctx } = await loadFixture(systemFixture);
     const day = 86400;
-    await expect(
-      createTask(ctx(owner), { ...TASK_OPTIONS, rounds: 100, commitWindow: day, revealWindow: day, settlementWindow: day, challengeWindow: day }),
-    ).to.be.rejectedWith(/TaskTooLong/);
+    await expectRejects(
+      createTask(ctx(owner), {
+        ...TASK_OPTIONS,
+        rounds: 100,
+        commitWindow: day,
+        revealWindow: day,
+        settlementWindow: day,
+        challengeWindow: day,
+      }),
+      /TaskTooLong/,
+    );
   });
 
   async function twoReadyTasks() {

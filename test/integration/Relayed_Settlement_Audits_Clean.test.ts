@@ -1,3 +1,4 @@
+import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -24,7 +25,7 @@ describe("Relayed_Settlement_Audits_Clean (real proofs, contribution_4x8)", () =
       functionName: "settleRound",
       args: [taskId, 0n, prepared.result, prepared.modelURI, prepared.proof],
     });
-    const m = await hre.ethers.getContractAt("TrainingMarket", market);
+    const m = (await hre.ethers.getContractAt("TrainingMarket", market)) as unknown as Contract;
     await expect(forwarder.forward(market, data)).to.emit(m, "RoundProposed");
     await increaseTime(CHALLENGE);
     await syncTask(ctx(owner), taskId);

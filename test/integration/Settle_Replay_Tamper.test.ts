@@ -1,3 +1,4 @@
+import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -20,7 +21,7 @@ async function twoTasksFixture() {
   const h = await history(f.ctx(f.owner), f.taskId);
   const settleCtx = { chainId: f.owner.chain.id, market: f.market, store: f.store, circuit: CIRCUIT, shape: SHAPE };
   const { prepared } = await prepareSettlement(settleCtx, h, 0, { settler: f.owner.account.address });
-  const market = await hre.ethers.getContractAt("TrainingMarket", f.market);
+  const market = (await hre.ethers.getContractAt("TrainingMarket", f.market)) as unknown as Contract;
   return { ...f, task2: t2.taskId, prepared, market };
 }
 
@@ -44,7 +45,7 @@ describe("Settle_Replay_Tamper (real verifier, contribution_4x8)", () => {
     const s = await commitAll(other.ctx, other.trainers, other.taskId, 0, roundUpdates(0));
     await revealAll(other.ctx, other.trainers, s);
     await increaseTime(WINDOW);
-    const market2 = await hre.ethers.getContractAt("TrainingMarket", other.market);
+    const market2 = (await hre.ethers.getContractAt("TrainingMarket", other.market)) as unknown as Contract;
     await expect(market2.settleRound(...args(other.taskId, prepared)))
       .to.be.revertedWithCustomError(market2, "InvalidProof")
       .withArgs((other.taskId << 64n) + 0n);
@@ -63,7 +64,10 @@ describe("Settle_Replay_Tamper (real verifier, contribution_4x8)", () => {
       { slashedMask: 0n, excludedMask: 0b1000n },
       { includedMask: 0b0111n, slashedMask: 0n },
     ]) {
-      await expect(market.settleRound(...args(taskId, prepared, over)), JSON.stringify(over, (_, v) => String(v)))
+      await expect(
+        market.settleRound(...args(taskId, prepared, over)),
+        JSON.stringify(over, (_, v) => String(v)),
+      )
         .to.be.revertedWithCustomError(market, "InvalidProof")
         .withArgs(id);
     }

@@ -1,3 +1,4 @@
+import type { Contract } from "ethers";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -88,7 +89,7 @@ describe("Withholding_Cannot_Void_Round (real proofs, contribution_4x8)", () => 
     expect(after.finished).to.equal(true);
     const a = await read<{ refundable: bigint; pending: bigint }>(owner, market, "TrainingMarket", "accounting", [taskId]);
     expect([a.refundable, a.pending]).to.deep.equal([102n * TOKEN, 0n]);
-    const m = await hre.ethers.getContractAt("TrainingMarket", market);
+    const m = (await hre.ethers.getContractAt("TrainingMarket", market)) as unknown as Contract;
     await expect(m.releaseStake(taskId, trainers[1].account.address)).to.emit(m, "StakeReleased");
   });
 });

@@ -144,3 +144,16 @@ export async function playRound(
   await increaseTime(WINDOW);
   return secrets;
 }
+
+/** Asserts that `p` rejects with a message matching `re` (a revert reported by the command helpers). */
+export async function expectRejects(p: Promise<unknown>, re: RegExp): Promise<void> {
+  let err: unknown;
+  try {
+    await p;
+  } catch (e) {
+    err = e;
+  }
+  if (err === undefined) throw new Error(`expected a rejection matching ${re}, but it resolved`);
+  const msg = (err as Error).message;
+  if (!re.test(msg)) throw new Error(`expected a rejection matching ${re}, got: ${msg}`);
+}

@@ -1,66 +1,84 @@
 pragma circom 2.1.9;
 
 // Contribution(N, P, B): the settlement of one round of a proof-of-contribution training task
-// (module 1; the rule is the protocol spec, and oracle/contribution/reference.ts is its reference
-// model, value for value).
+// (module 1; the rule is docs/spec/contribution.md, whose step n is Check (n) here, and
+// oracle/contribution/reference.ts is its reference model, value for value).
 //
-// Proves: starting from the task state committed in the round's accumulator, the round's
-// submissions (count updates u_j of P B-bit signed fixed-point values, from distinct slots below
-// maxTrainers, in submission order) were settled by the rule: submissions far from the
-// coordinate-wise lower median, with too large a norm, or copying an earlier submission are
-// outliers; the new global model is the old one plus the floor-average of the inliers' updates
-// (clamped to B bits); each inlier is weighted 1 + its clipped squared cosine similarity to that
-// average and shares the round's reward R in proportion (floor, the remainder to the first inlier,
+// Proves: starting from the task state committed in the round's accumulator, the round's reveals
+// (count commitments from distinct slots below maxTrainers, in reveal order) were settled by the
+// rule. The prover includes the reveals whose content (an update u_j of P B-bit signed fixed-point
+// values) it holds and that match their commitment; the others are left out (unavailable). Of the
+// included ones, an update whose squared norm exceeds normBoundSq, or that equals another included
+// update, is slashed (objective offences); when at least minSubmissions are included, an update
+// whose distance to the coordinate-wise lower median exceeds both distFloor and outlierFactor times
+// the median distance is excluded (statistical, never slashed); the rest are inliers. The new
+// global model is the old one plus the floor-average of the inliers' updates (clamped to B bits);
+// each inlier weighs 1 + its clipped squared cosine similarity to that average (16-bit fixed
+// point) and shares the round's reward R in proportion (floor, the remainder to the first inlier,
 // so the shares sum to R exactly when there is an inlier); the reward tree, the model commitment
-// and the state are updated accordingly.
+// and the state are updated accordingly. The proof is bound to the address that may post it.
 //
 // Public inputs, in order:
-//   acc            the round's on-chain accumulator: acc_0 = the state at the round's start,
-//                  acc_{j+1} = Poseidon(acc_j, round * 2^16 + slot_j, VectorCommit(u_j)), acc = acc_count;
-//                  it binds the task, the old model and reward tree, the round, slots, updates and order
-//   newState       Poseidon(taskHeader, VectorCommit(wNew), rewardRoot(cumNew))
-//   outlierBitmap  sum of 2^slot_j over the flagged submissions (< 2^N)
+//   acc              the round's on-chain accumulator: acc_0 = the state at the round's start,
+//                    acc_{j+1} = Poseidon(acc_j, round * 2^16 + slot_j, commitment_j), acc = acc_count;
+//                    it binds the task, the old model and reward tree, the round, slots, commitments
+//                    and order
+//   newState         Poseidon(taskHeader, modelCommitment, rewardRoot)
+//   modelCommitment  VectorCommit(wNew), the new global model
+//   rewardRoot       rewardRoot(cumNew), the Merkle root of the new cumulative rewards
+//   masks            includedMask + excludedMask * 2^64 + slashedMask * 2^128, each the sum of
+//                    2^slot_j over its positions (< 2^N)
+//   settler          the address allowed to post this proof (< 2^160; the contract passes
+//                    msg.sender, so a copied pending proof is useless to anyone else)
 //
 // Parameters: N trainer slots (a power of two, 2..64), P model parameters (1..1024; the
 // sentinels and bit widths below assume P <= 1024), B value bits (32 in every instance and in the
 // reference; the widths hold for 2..32).
 //
 // Private inputs: the task header (context, taskId, configPacked = budget + numRounds * 2^128 +
-// maxTrainers * 2^144 + outlierFactor * 2^160, normBoundSq), the old model wOld[P] and cumulative
-// rewards cumOld[N], the round, count, slot[N] and u[N][P], and the prover's sorted columns
-// sorted[P][N] and sortedDist[N] (hints, checked by (8) and (9)). Positions j >= count are
-// padding, ignored by the rule; like every position they must hold a slot below N and B-bit
-// values (the witness builder uses slot 0 and zeros). Quotients and remainders are `<--` hints
-// inside the arithmetic templates, each pinned by its constraints.
+// maxTrainers * 2^144 + outlierFactor * 2^160, ruleParams = normBoundSq + distFloor * 2^80 +
+// minSubmissions * 2^160), the old model wOld[P] and cumulative rewards cumOld[N], the round,
+// count, slot[N], the revealed commitment[N], included[N] and u[N][P], and the prover's sorted
+// columns sorted[P][N] and sortedDist[N] (hints, checked by (9) and (10)). Positions j >= count
+// are padding, ignored by the rule; like every position they must hold a slot below N and B-bit
+// values (the witness builder uses slot 0, commitment 0 and zeros; left-out positions carry zeros
+// too). Quotients and remainders are `<--` hints inside the arithmetic templates, each pinned by
+// its constraints.
 //
-// Soundness rests on Poseidon's collision resistance (acc binds the submissions, the challenges
-// bind the sorted columns) and, for the permutation checks, on Schwartz-Zippel: a sorted column
-// that is not a permutation passes with probability at most N / p per column.
+// Soundness rests on Poseidon's collision resistance (acc binds the commitments, a commitment binds
+// an included update, masks bind the included set, the challenges bind the sorted columns) and,
+// for the permutation checks, on Schwartz-Zippel: a sorted column that is not a permutation passes
+// with probability at most N / p per column.
 //
 // Checks:
-//   (1)  the task header and the split of configPacked; normBoundSq < 2^80
+//   (1)  the task header; the split of configPacked (192 bits) and of ruleParams (168 bits)
 //   (2)  round < numRounds (both 16-bit); whether it is the last round
 //   (3)  1 <= count <= N; valid_j = (j < count)
 //   (4)  each slot is below N, valid slots are below maxTrainers and pairwise distinct
 //   (5)  cumOld[i] < 2^128; oldState = Poseidon(taskHeader, VectorCommit(wOld), rewardRoot(cumOld))
-//   (6)  the updates' commitments (which range-check u) and the accumulator acc
-//   (7)  norm2_j = sum_k u_j[k]^2
-//   (8)  med[k] = sorted[k][m], m = floor((count - 1) / 2), where sorted[k] is the column
-//        v_j = valid_j ? u_j[k] : 2^(B-1) sorted (order, range and grand-product permutation,
-//        challenge gammaU = HashPacked(acc, all sorted columns))
-//   (9)  dist_j = sum_k (u_j[k] - med[k])^2 and medDist = sortedDist[m], where sortedDist is the
-//        column valid_j ? dist_j : 2^(2B+12) sorted (challenge chained from gammaU)
-//   (10) copy_j: an earlier position has the same commitment
-//   (11) outlier_j = valid_j AND (norm2_j > normBoundSq OR dist_j * 2^16 > outlierFactor * medDist
-//        OR copy_j); inlier_j; nIn; the public outlierBitmap
-//   (12) g[k] = floor(sum_j inlier_j * u_j[k] / nIn), 0 when nIn = 0
-//   (13) wNew[k] = clamp(wOld[k] + g[k]) to B-bit signed, and its commitment
-//   (14) score_j = (inlier_j AND dot_j > 0) ? floor(2^16 * dot_j^2 / (norm2_j * gnorm2)) : 0
-//   (15) R = floor(budget / numRounds), plus budget mod numRounds in the last round
-//   (16) share_j = floor(R * weight_j / W), weight_j = inlier_j * (1 + score_j), the remainder
+//   (6)  the accumulator acc over the revealed commitments
+//   (7)  included_j is a bit, included_j <= valid_j, nIncl = sum included_j >= 1; an included
+//        position's commitment is VectorCommit(u_j) (which range-checks every u_j)
+//   (8)  norm2_j = sum_k u_j[k]^2
+//   (9)  med[k] = sorted[k][m], m = floor((nIncl - 1) / 2), where sorted[k] is the column
+//        v_j = included_j ? u_j[k] : 2^(B-1) sorted (order, range and grand-product permutation,
+//        challenge gammaU = HashPacked(Poseidon(acc, masks), all sorted columns))
+//   (10) dist_j = sum_k (u_j[k] - med[k])^2 and medDist = sortedDist[m], where sortedDist is the
+//        column included_j ? dist_j : 2^(2B+12) sorted (challenge chained from gammaU)
+//   (11) dup_j = included_j AND another included position has the same commitment
+//   (12) slashed_j = included_j AND (norm2_j > normBoundSq OR dup_j);
+//        excluded_j = included_j AND NOT slashed_j AND nIncl >= minSubmissions AND
+//        dist_j > distFloor AND dist_j * 2^16 > outlierFactor * medDist;
+//        inlier_j = included_j - slashed_j - excluded_j; nIn; the public masks
+//   (13) g[k] = floor(sum_j inlier_j * u_j[k] / nIn), 0 when nIn = 0
+//   (14) wNew[k] = clamp(wOld[k] + g[k]) to B-bit signed; VectorCommit(wNew) = modelCommitment
+//   (15) score_j = (inlier_j AND dot_j > 0) ? floor(2^16 * dot_j^2 / (norm2_j * gnorm2)) : 0
+//   (16) R = floor(budget / numRounds), plus budget mod numRounds in the last round
+//   (17) share_j = floor(R * weight_j / W), weight_j = inlier_j * 2^16 + score_j, the remainder
 //        to the first inlier; all 0 when nIn = 0
-//   (17) cumNew[i] = cumOld[i] + the share of the valid position with slot i, < 2^128; the
-//        public newState
+//   (18) cumNew[i] = cumOld[i] + the share of the valid position with slot i, < 2^128;
+//        rewardRoot(cumNew) = rewardRoot; newState = Poseidon(taskHeader, modelCommitment, rewardRoot)
+//   (19) settler < 2^160
 
 include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/comparators.circom";
@@ -88,17 +106,21 @@ template Contribution(N, P, B) {
     assert(P >= 1 && P <= 1024);
     assert(B >= 2 && B <= 32);
 
-    // Fixed point of outlierFactor and of scores: F fractional bits.
+    // Fixed point of outlierFactor, scores and weights: F fractional bits.
     var F = 16;
-    // Column sentinels: above every valid value (B-bit signed) and every distance (P <= 1024:
+    // Column sentinels: above every included value (B-bit signed) and every distance (P <= 1024:
     // dist_j <= P * (2^B - 1)^2 < 2^(2B+10)).
     var SENT = 1 << (B - 1);
     var DSENT = 1 << (2 * B + 12);
-    // Candidate median positions: m = floor((count - 1) / 2) <= N/2 - 1.
+    // Candidate median positions: m = floor((nIncl - 1) / 2) <= N/2 - 1.
     var H = N \ 2;
+    // Field widths of ruleParams: normBoundSq and distFloor are 80-bit, minSubmissions 8-bit.
+    var NORM_BOUND_BITS = 80;
+    var DIST_FLOOR_BITS = 80;
+    var MIN_SUBMISSIONS_BITS = 8;
+    var RULE_BITS = NORM_BOUND_BITS + DIST_FLOOR_BITS + MIN_SUBMISSIONS_BITS;
     // Bit widths, from |u|, |g| <= 2^(B-1) and P <= 2^10:
     //   norm2_j, gnorm2, |dot_j| <= P * 2^(2B-2) <= 2^(2B+8), so |dot_j| < 2^(DOT_BITS - 1)
-    var NORM_BOUND_BITS = 80;
     var DOT_BITS = 2 * B + 10;
     //   sorted distances are in [0, DSENT], steps below 2^(2B+13)
     var DIST_BITS = 2 * B + 13;
@@ -106,34 +128,46 @@ template Contribution(N, P, B) {
     var OUTLIER_BITS = 2 * B + 42;
     //   norm2_j * gnorm2 <= 2^(4B+16)
     var SCORE_DEN_BITS = 4 * B + 16;
-    //   R < 2^128 + 2^16, weight_j <= 2^F + 1, W <= N * (2^F + 1) <= 2^(LOG_N + F + 1)
+    //   R < 2^128 + 2^16; weight_j <= 2^F + 2^F, W <= N * 2^(F+1) = 2^(LOG_N + F + 1), which
+    //   DivRem(., LOG_N + F + 1) admits as a divisor (d <= 2^DB)
     var SHARE_BITS = 129;
     var WEIGHT_SUM_BITS = LOG_N + F + 1;
     var CUM_BITS = 128;
+    //   each mask is a sum of distinct powers 2^slot, slot < N <= 64
+    var MASK_SHIFT = 64;
+    var ADDRESS_BITS = 160;
 
     // Public inputs.
     signal input acc;
     signal input newState;
-    signal input outlierBitmap;
+    signal input modelCommitment;
+    signal input rewardRoot;
+    signal input masks;
+    signal input settler;
     // Private: the task header.
     signal input context;
     signal input taskId;
     signal input configPacked;
-    signal input normBoundSq;
+    signal input ruleParams;
     // Private: the state at the round's start.
     signal input wOld[P];
     signal input cumOld[N];
-    // Private: the round and its submissions in submission order.
+    // Private: the round and its reveals in reveal order; which of them are included, and the
+    // included updates (zeros elsewhere).
     signal input round;
     signal input count;
     signal input slot[N];
+    signal input commitment[N];
+    signal input included[N];
     signal input u[N][P];
-    // Private hints: each column v (see (8)) and the distance column (see (9)), sorted ascending.
+    // Private hints: each column v (see (9)) and the distance column (see (10)), sorted ascending.
     signal input sorted[P][N];
     signal input sortedDist[N];
 
     // Check (1) - the task header. configPacked is 192 bits, so its fields are unique:
     // budget (bits 0..127), numRounds (128..143), maxTrainers (144..159), outlierFactor (160..191).
+    // ruleParams is 168 bits: normBoundSq (0..79), distFloor (80..159), minSubmissions (160..167);
+    // the split also range-checks each field for the comparisons in (12).
     signal configBits[192] <== Num2Bits(192)(configPacked);
     var lcBudget = 0;
     var lcRounds = 0;
@@ -153,19 +187,33 @@ template Contribution(N, P, B) {
     signal numRounds <== lcRounds;
     signal maxTrainers <== lcMaxTrainers;
     signal outlierFactor <== lcFactor;
-    // The outlier rule compares squared norms (< 2^(2B+9)) with normBoundSq as 80-bit integers.
-    _ <== Num2Bits(NORM_BOUND_BITS)(normBoundSq);
-    signal taskHeader <== Poseidon(4)([context, taskId, configPacked, normBoundSq]);
+    signal ruleBits[RULE_BITS] <== Num2Bits(RULE_BITS)(ruleParams);
+    var lcNormBound = 0;
+    var lcDistFloor = 0;
+    var lcMinSubmissions = 0;
+    for (var i = 0; i < NORM_BOUND_BITS; i++) {
+        lcNormBound += ruleBits[i] * (1 << i);
+    }
+    for (var i = 0; i < DIST_FLOOR_BITS; i++) {
+        lcDistFloor += ruleBits[NORM_BOUND_BITS + i] * (1 << i);
+    }
+    for (var i = 0; i < MIN_SUBMISSIONS_BITS; i++) {
+        lcMinSubmissions += ruleBits[NORM_BOUND_BITS + DIST_FLOOR_BITS + i] * (1 << i);
+    }
+    signal normBoundSq <== lcNormBound;
+    signal distFloor <== lcDistFloor;
+    signal minSubmissions <== lcMinSubmissions;
+    signal taskHeader <== Poseidon(4)([context, taskId, configPacked, ruleParams]);
 
     // Check (2) - the round is one of the task's (a 16-bit round also keeps round * 2^16 + slot
-    // in the accumulator unambiguous); isLast picks up the budget's remainder in (15).
+    // in the accumulator unambiguous); isLast picks up the budget's remainder in (16).
     _ <== Num2Bits(16)(round);
     signal roundOpen <== LessThanRanged(16)([round, numRounds]);
     roundOpen === 1;
     signal isLast <== IsEqual()([round, numRounds - 1]);
 
     // Check (3) - count in [1, N]: countHot is its one-hot vector over 0..N and countHot[0] = 0.
-    // valid_j = (j < count) = sum_{c > j} countHot[c], so valid_0 = 1.
+    // valid_j = (j < count) = sum_{c > j} countHot[c].
     signal countHot[N + 1] <== OneHot(N + 1)(count);
     countHot[0] === 0;
     signal valid[N];
@@ -179,14 +227,14 @@ template Contribution(N, P, B) {
 
     // Check (4) - slots. slotHot[j] is the one-hot vector of slot_j (so slot_j < N, padding
     // included) and slotBit[j] = 2^slot_j. A valid slot is below maxTrainers (both are 16-bit).
-    // Valid slots are distinct: submitted = sum_{valid j} 2^slot_j is a sum of count powers of
+    // Valid slots are distinct: revealed = sum_{valid j} 2^slot_j is a sum of count powers of
     // two; its binary form (N bits, Num2Bits) has exactly count ones iff no two are equal (a
     // repeated power carries, which lowers the number of ones, or overflows N bits).
     signal slotHot[N][N];
     signal slotBit[N];
     signal belowMax[N];
-    signal submittedTerm[N];
-    var lcSubmitted = 0;
+    signal revealedTerm[N];
+    var lcRevealed = 0;
     for (var j = 0; j < N; j++) {
         slotHot[j] <== OneHot(N)(slot[j]);
         var lc = 0;
@@ -196,13 +244,13 @@ template Contribution(N, P, B) {
         slotBit[j] <== lc;
         belowMax[j] <== LessThanRanged(16)([slot[j], maxTrainers]);
         valid[j] * (1 - belowMax[j]) === 0;
-        submittedTerm[j] <== valid[j] * slotBit[j];
-        lcSubmitted += submittedTerm[j];
+        revealedTerm[j] <== valid[j] * slotBit[j];
+        lcRevealed += revealedTerm[j];
     }
-    signal submittedBits[N] <== Num2Bits(N)(lcSubmitted);
+    signal revealedBits[N] <== Num2Bits(N)(lcRevealed);
     var lcOnes = 0;
     for (var i = 0; i < N; i++) {
-        lcOnes += submittedBits[i];
+        lcOnes += revealedBits[i];
     }
     lcOnes === count;
 
@@ -214,13 +262,11 @@ template Contribution(N, P, B) {
     signal oldModelCommitment <== VectorCommit(P, B)(wOld);
     signal oldState <== Poseidon(3)([taskHeader, oldModelCommitment, oldRoot]);
 
-    // Check (6) - the accumulator: one step per position (padding included, then ignored);
-    // acc must be the chain after exactly count steps.
-    signal commitment[N];
+    // Check (6) - the accumulator over the revealed commitments: one step per position (padding
+    // included, then ignored); acc must be the chain after exactly count steps.
     signal chain[N + 1];
     chain[0] <== oldState;
     for (var j = 0; j < N; j++) {
-        commitment[j] <== VectorCommit(P, B)(u[j]);
         chain[j + 1] <== Poseidon(3)([chain[j], round * (1 << 16) + slot[j], commitment[j]]);
     }
     component accAt = EscalarProduct(N);
@@ -230,7 +276,24 @@ template Contribution(N, P, B) {
     }
     acc === accAt.out;
 
-    // Check (7) - squared norms.
+    // Check (7) - the included set. A bit, only on a revealed position; an included position's
+    // update is the revealed content (VectorCommit range-checks every update, included or not,
+    // which bounds the squares and products below). nIncl in [1, N]: inclHot is its one-hot
+    // vector over 0..N and inclHot[0] = 0 (a settlement must include someone).
+    signal updateCommitment[N];
+    var lcIncl = 0;
+    for (var j = 0; j < N; j++) {
+        included[j] * (included[j] - 1) === 0;
+        included[j] * (1 - valid[j]) === 0;
+        updateCommitment[j] <== VectorCommit(P, B)(u[j]);
+        included[j] * (commitment[j] - updateCommitment[j]) === 0;
+        lcIncl += included[j];
+    }
+    signal nIncl <== lcIncl;
+    signal inclHot[N + 1] <== OneHot(N + 1)(nIncl);
+    inclHot[0] === 0;
+
+    // Check (8) - squared norms.
     signal uSq[N][P];
     signal norm2[N];
     for (var j = 0; j < N; j++) {
@@ -242,21 +305,22 @@ template Contribution(N, P, B) {
         norm2[j] <== lc;
     }
 
-    // Check (8) - coordinate-wise lower median. column[k][j] = valid_j ? u_j[k] : SENT; the
-    // sorted copy is checked by SortedPermutation (order, [-SENT, SENT], grand product at
-    // gammaU, which hashes acc - binding every valid u - and every sorted value).
-    // medHot[i] = (m == i) = countHot[2i + 1] + countHot[2i + 2].
+    // Check (9) - coordinate-wise lower median of the included updates. column[k][j] =
+    // included_j ? u_j[k] : SENT; the sorted copy is checked by SortedPermutation (order,
+    // [-SENT, SENT], grand product at gammaU). Its seed hashes acc - binding every commitment,
+    // hence every included u - and masks - binding the included set, hence the column - and
+    // gammaU hashes every sorted value. medHot[i] = (m == i) = inclHot[2i + 1] + inclHot[2i + 2].
     signal column[P][N];
     for (var k = 0; k < P; k++) {
-        column[k][0] <== u[0][k];
-        for (var j = 1; j < N; j++) {
-            column[k][j] <== valid[j] * (u[j][k] - SENT) + SENT;
+        for (var j = 0; j < N; j++) {
+            column[k][j] <== included[j] * (u[j][k] - SENT) + SENT;
         }
     }
-    signal gammaU <== SortedPermutation(P, N, -SENT, SENT, B + 1)(acc, column, sorted);
+    signal sortSeed <== Poseidon(2)([acc, masks]);
+    signal gammaU <== SortedPermutation(P, N, -SENT, SENT, B + 1)(sortSeed, column, sorted);
     signal medHot[H];
     for (var i = 0; i < H; i++) {
-        medHot[i] <== countHot[2 * i + 1] + countHot[2 * i + 2];
+        medHot[i] <== inclHot[2 * i + 1] + inclHot[2 * i + 2];
     }
     signal med[P];
     component medAt[P];
@@ -269,8 +333,9 @@ template Contribution(N, P, B) {
         med[k] <== medAt[k].out;
     }
 
-    // Check (9) - distances to the median and their lower median, sorted the same way with a
-    // challenge chained from gammaU (the distances depend on the median, fixed by then).
+    // Check (10) - distances to the median and their lower median over the included positions,
+    // sorted the same way with a challenge chained from gammaU (the distances depend on the
+    // median, fixed by then).
     signal diffSq[N][P];
     signal dist[N];
     signal distColumn[1][N];
@@ -281,11 +346,7 @@ template Contribution(N, P, B) {
             lc += diffSq[j][k];
         }
         dist[j] <== lc;
-        if (j == 0) {
-            distColumn[0][j] <== dist[j];
-        } else {
-            distColumn[0][j] <== valid[j] * (dist[j] - DSENT) + DSENT;
-        }
+        distColumn[0][j] <== included[j] * (dist[j] - DSENT) + DSENT;
     }
     signal distSorted[1][N];
     distSorted[0] <== sortedDist;
@@ -297,55 +358,88 @@ template Contribution(N, P, B) {
     }
     signal medDist <== medDistAt.out;
 
-    // Check (10) - copies: copy_j = 1 iff some i < j has commitment_i == commitment_j. Positions
-    // before a valid j are valid, so this is the rule's "valid i < j"; (11) masks invalid j.
-    signal copy[N];
-    component same[N * (N - 1) \ 2];
-    component anySame[N];
-    copy[0] <== 0;
+    // Check (11) - duplicates: dup_j = 1 iff j and some other i (before or after) are both
+    // included with the same commitment. Both copies are flagged: the rule cannot tell who
+    // copied whom, and an equal pair is evidence of collusion.
+    var PAIRS = N * (N - 1) \ 2;
+    component same[PAIRS];
+    signal bothIncluded[PAIRS];
+    signal pairDup[PAIRS];
+    var lcDup[N];
+    for (var j = 0; j < N; j++) {
+        lcDup[j] = 0;
+    }
     var pair = 0;
     for (var j = 1; j < N; j++) {
-        var lc = 0;
         for (var i = 0; i < j; i++) {
             same[pair] = IsEqual();
             same[pair].in[0] <== commitment[i];
             same[pair].in[1] <== commitment[j];
-            lc += same[pair].out;
+            bothIncluded[pair] <== included[i] * included[j];
+            pairDup[pair] <== bothIncluded[pair] * same[pair].out;
+            lcDup[i] += pairDup[pair];
+            lcDup[j] += pairDup[pair];
             pair++;
         }
-        anySame[j] = IsZero();
-        anySame[j].in <== lc;
-        copy[j] <== 1 - anySame[j].out;
+    }
+    signal dup[N];
+    component noDup[N];
+    for (var j = 0; j < N; j++) {
+        noDup[j] = IsZero();
+        noDup[j].in <== lcDup[j];
+        dup[j] <== 1 - noDup[j].out;
     }
 
-    // Check (11) - outliers, inliers and the public bitmap. Comparator inputs are in range:
-    // norm2_j < 2^80 and normBoundSq < 2^80 (1); dist_j * 2^F and outlierFactor * medDist below
-    // 2^OUTLIER_BITS (medDist is a valid position's distance by (9)).
+    // Check (12) - slashed, excluded, inliers and the public masks. Comparator inputs are in
+    // range: norm2_j, dist_j < 2^(2B+10) <= 2^80 (every u is B-bit by (7)) and normBoundSq,
+    // distFloor < 2^80 (1); nIncl <= 64 and minSubmissions < 2^8; dist_j * 2^F and
+    // outlierFactor * medDist below 2^OUTLIER_BITS (medDist is an included position's distance
+    // by (10)). The distance rule
+    // only excludes: the median moves with the other submissions, so it is no evidence of an
+    // offence; below minSubmissions inclusions it is not applied at all, and a distance at or
+    // below distFloor is never too far.
     signal factorMedDist <== outlierFactor * medDist;
+    signal tooFew <== LessThanRanged(MIN_SUBMISSIONS_BITS)([nIncl, minSubmissions]);
+    signal distApplies <== 1 - tooFew;
     signal normOut[N];
+    signal offence[N];
+    signal slashed[N];
+    signal aboveFloor[N];
+    signal farFromMedian[N];
     signal distOut[N];
-    signal normOrDist[N];
-    signal flagged[N];
-    signal outlier[N];
+    signal distExcludes[N];
+    signal excluded[N];
     signal inlier[N];
-    signal bitmapTerm[N];
-    var lcBitmap = 0;
+    signal includedTerm[N];
+    signal excludedTerm[N];
+    signal slashedTerm[N];
+    var lcIncludedMask = 0;
+    var lcExcludedMask = 0;
+    var lcSlashedMask = 0;
     var lcInliers = 0;
     for (var j = 0; j < N; j++) {
         normOut[j] <== GreaterThanRanged(NORM_BOUND_BITS)([norm2[j], normBoundSq]);
-        distOut[j] <== GreaterThanRanged(OUTLIER_BITS)([dist[j] * (1 << F), factorMedDist]);
-        normOrDist[j] <== OR()(normOut[j], distOut[j]);
-        flagged[j] <== OR()(normOrDist[j], copy[j]);
-        outlier[j] <== valid[j] * flagged[j];
-        inlier[j] <== valid[j] - outlier[j];
-        bitmapTerm[j] <== outlier[j] * slotBit[j];
-        lcBitmap += bitmapTerm[j];
+        offence[j] <== OR()(normOut[j], dup[j]);
+        slashed[j] <== included[j] * offence[j];
+        aboveFloor[j] <== GreaterThanRanged(DIST_FLOOR_BITS)([dist[j], distFloor]);
+        farFromMedian[j] <== GreaterThanRanged(OUTLIER_BITS)([dist[j] * (1 << F), factorMedDist]);
+        distOut[j] <== aboveFloor[j] * farFromMedian[j];
+        distExcludes[j] <== distApplies * distOut[j];
+        excluded[j] <== (included[j] - slashed[j]) * distExcludes[j];
+        inlier[j] <== included[j] - slashed[j] - excluded[j];
+        includedTerm[j] <== included[j] * slotBit[j];
+        excludedTerm[j] <== excluded[j] * slotBit[j];
+        slashedTerm[j] <== slashed[j] * slotBit[j];
+        lcIncludedMask += includedTerm[j];
+        lcExcludedMask += excludedTerm[j];
+        lcSlashedMask += slashedTerm[j];
         lcInliers += inlier[j];
     }
-    outlierBitmap === lcBitmap;
+    // Each mask is below 2^N <= 2^64 (distinct valid slots, (4)), so the three do not overlap.
+    masks === lcIncludedMask + lcExcludedMask * (1 << MASK_SHIFT) + lcSlashedMask * (1 << (2 * MASK_SHIFT));
     signal nIn <== lcInliers;
 
-    // Check (12) - the robust aggregate, floor toward -infinity. With no inlier every sum is 0
+    // Check (13) - the robust aggregate, floor toward -infinity. With no inlier every sum is 0
     // and the divisor is 1, so g = 0. The divisor is in [1, N].
     signal noInlier <== IsZero()(nIn);
     signal divisor <== nIn + noInlier;
@@ -365,15 +459,17 @@ template Contribution(N, P, B) {
         _ <== average[k].r;
     }
 
-    // Check (13) - the new model (wOld + g is in [-2^B, 2^B), as Clamp requires) and its
-    // commitment: the clamp's output is B-bit signed, so the packing needs no range check.
+    // Check (14) - the new model (wOld + g is in [-2^B, 2^B), as Clamp requires) and its
+    // commitment, the public modelCommitment: the clamp's output is B-bit signed, so the packing
+    // needs no range check.
     signal wNew[P];
     for (var k = 0; k < P; k++) {
         wNew[k] <== Clamp(B)(wOld[k] + g[k]);
     }
     signal newModelCommitment <== VectorCommitRanged(P, B)(wNew);
+    modelCommitment === newModelCommitment;
 
-    // Check (14) - scores in [0, 2^F] (Cauchy-Schwarz). When a position does not score, the
+    // Check (15) - scores in [0, 2^F] (Cauchy-Schwarz). When a position does not score, the
     // division is 0 / 1, which forces score_j = 0; otherwise dot_j > 0 makes the divisor >= 1.
     signal gSq[P];
     var lcGnorm = 0;
@@ -412,20 +508,21 @@ template Contribution(N, P, B) {
         _ <== scoreDiv[j].r;
     }
 
-    // Check (15) - the round's reward. numRounds >= 1 by (2).
+    // Check (16) - the round's reward. numRounds >= 1 by (2).
     component perRound = DivRem(128, 16);
     perRound.a <== budget;
     perRound.d <== numRounds;
     signal lastExtra <== isLast * perRound.r;
     signal reward <== perRound.q + lastExtra;
 
-    // Check (16) - shares. weight_j = inlier_j + score_j (score_j = 0 unless inlier_j). W = 0 iff
-    // nIn = 0, when every weight is 0 and the divisor is 1, so every share is 0.
-    // noneBefore[j] = no inlier before position j; first_j = noneBefore[j] - noneBefore[j + 1].
+    // Check (17) - shares. weight_j = inlier_j * 2^F + score_j: 1 + score in F-bit fixed point
+    // (score_j = 0 unless inlier_j). W = 0 iff nIn = 0, when every weight is 0 and the divisor is
+    // 1, so every share is 0. noneBefore[j] = no inlier before position j; first_j = noneBefore[j]
+    // - noneBefore[j + 1].
     signal weight[N];
     var lcWeight = 0;
     for (var j = 0; j < N; j++) {
-        weight[j] <== inlier[j] + score[j];
+        weight[j] <== inlier[j] * (1 << F) + score[j];
         lcWeight += weight[j];
     }
     signal weightSum <== lcWeight + noInlier;
@@ -453,8 +550,9 @@ template Contribution(N, P, B) {
         share[j] <== baseShare[j] + bonus[j];
     }
 
-    // Check (17) - the new reward leaves (a valid slot is hit by exactly one position by (4);
-    // padding positions have share 0), their range, the new root and the public state.
+    // Check (18) - the new reward leaves (a valid slot is hit by exactly one position by (4);
+    // padding and non-inlier positions have share 0), their range, the public rewardRoot and the
+    // public newState.
     signal cumTerm[N][N];
     signal cumNew[N];
     for (var i = 0; i < N; i++) {
@@ -467,6 +565,12 @@ template Contribution(N, P, B) {
         _ <== Num2Bits(CUM_BITS)(cumNew[i]);
     }
     signal newRoot <== MerkleRoot(LOG_N)(cumNew);
-    signal computedState <== Poseidon(3)([taskHeader, newModelCommitment, newRoot]);
+    rewardRoot === newRoot;
+    signal computedState <== Poseidon(3)([taskHeader, modelCommitment, rewardRoot]);
     newState === computedState;
+
+    // Check (19) - the settler is an address. The range check is also what binds this public
+    // input into the proof: a proof is valid for one settler only, so a front-runner who copies a
+    // pending proof cannot post it as its own.
+    _ <== Num2Bits(ADDRESS_BITS)(settler);
 }

@@ -135,13 +135,27 @@ common(task.command("create").description("escrow a budget and per-round settlem
   .requiredOption("--budget <tokens>", "reward budget of the whole task", tokens("--budget"))
   .option("--fee <tokens>", "paid per round to whoever's settlement becomes final", tokens("--fee"), parseUnits("1", 18))
   .option("--min-stake <tokens>", "stake each trainer locks", tokens("--min-stake"), parseUnits("100", 18))
-  .option("--slash <tokens>", "stake slashed per proven offence (over the norm bound, or a duplicate)", tokens("--slash"), parseUnits("20", 18))
-  .option("--no-show-penalty <tokens>", "stake taken from a trainer who commits and does not reveal (default: --slash)", tokens("--no-show-penalty"))
+  .option(
+    "--slash <tokens>",
+    "stake slashed per proven offence (over the norm bound, or a duplicate)",
+    tokens("--slash"),
+    parseUnits("20", 18),
+  )
+  .option(
+    "--no-show-penalty <tokens>",
+    "stake taken from a trainer who commits and does not reveal (default: --slash)",
+    tokens("--no-show-penalty"),
+  )
   .option("--max-trainers <n>", "maximum trainers (<= the circuit's slots)", int("--max-trainers", 1, 64), 8)
   .option("--commit-window <s>", "seconds each round takes commits", int("--commit-window", 1, 30 * 86400), 600)
   .option("--reveal-window <s>", "seconds after that to reveal", int("--reveal-window", 1, 30 * 86400), 300)
   .option("--settlement-window <s>", "seconds after that to propose a settlement", int("--settlement-window", 1, 30 * 86400), 600)
-  .option("--challenge-window <s>", "seconds a proposal can be replaced by one that includes more", int("--challenge-window", 1, 30 * 86400), 300)
+  .option(
+    "--challenge-window <s>",
+    "seconds a proposal can be replaced by one that includes more",
+    int("--challenge-window", 1, 30 * 86400),
+    300,
+  )
   .option("--norm-bound <x>", "bound on an update's L2 norm (real units; above it is slashed)", num("--norm-bound"), 12)
   .option(
     "--outlier-factor <x>",
@@ -149,8 +163,18 @@ common(task.command("create").description("escrow a budget and per-round settlem
     num("--outlier-factor"),
     4,
   )
-  .option("--dist-floor <x>", "distances to the median at or below this (real units) are never excluded", num("--dist-floor"), TASK_DEFAULTS.distFloor)
-  .option("--min-submissions <n>", "the distance rule applies only with at least this many updates", int("--min-submissions", 3, 255), TASK_DEFAULTS.minSubmissions)
+  .option(
+    "--dist-floor <x>",
+    "distances to the median at or below this (real units) are never excluded",
+    num("--dist-floor"),
+    TASK_DEFAULTS.distFloor,
+  )
+  .option(
+    "--min-submissions <n>",
+    "the distance rule applies only with at least this many updates",
+    int("--min-submissions", 3, 255),
+    TASK_DEFAULTS.minSubmissions,
+  )
   .action(
     async (
       o: Common & {
@@ -231,8 +255,16 @@ common(trainer.command("join").description("stake what is missing and join a tas
     out(`joined in slot ${r.slot} (gas ${r.gasUsed}${r.stakeGas ? `, staked first: ${r.stakeGas}` : ""})`);
   });
 const secretsOption = (cmd: Command) =>
-  cmd.option("--secrets <dir>", "where commit secrets (update + salt) are kept until the reveal", path.join(REPO_ROOT, ".zkmerit", "secrets"));
-secretsOption(common(trainer.command("train").description("train one round on your data shard and commit to the update (reveal it with `trainer reveal`)")))
+  cmd.option(
+    "--secrets <dir>",
+    "where commit secrets (update + salt) are kept until the reveal",
+    path.join(REPO_ROOT, ".zkmerit", "secrets"),
+  );
+secretsOption(
+  common(
+    trainer.command("train").description("train one round on your data shard and commit to the update (reveal it with `trainer reveal`)"),
+  ),
+)
   .requiredOption("--task <id>", "task id", taskId)
   .requiredOption("--shard <i>", "your shard of the training data", int("--shard", 0, 63))
   .option("--shards <n>", "number of shards the data is split into", int("--shards", 1, 64), 8)
@@ -261,7 +293,9 @@ secretsOption(common(trainer.command("train").description("train one round on yo
         copySlot: o.copySlot,
       });
       const file = saveSecret(o.secrets, x.c.chain.id, r.secret);
-      out(`committed round ${r.secret.round} from slot ${r.secret.slot} (gas ${r.gasUsed}); secret kept in ${file}; reveal after the commit window`);
+      out(
+        `committed round ${r.secret.round} from slot ${r.secret.slot} (gas ${r.gasUsed}); secret kept in ${file}; reveal after the commit window`,
+      );
     },
   );
 secretsOption(common(trainer.command("reveal").description("publish and reveal your committed update, in the reveal window")))
@@ -296,7 +330,9 @@ const bigints = (name: string) => (v: string) => {
   if (!/^\d+(,\d+)*$/.test(v)) throw new InvalidArgumentError(`${name} must be a comma-separated list of task ids, like 1,2,5`);
   return v.split(",").map((t) => BigInt(t));
 };
-common(program.command("oracle").description("run the oracle service: prove and propose due rounds, challenge proposals that leave content out"))
+common(
+  program.command("oracle").description("run the oracle service: prove and propose due rounds, challenge proposals that leave content out"),
+)
   .option("--interval <ms>", "poll interval", int("--interval", 100), 5000)
   .option("--health-port <port>", "serve GET /health on this port (0: a free one)", int("--health-port", 0, 65535), 8787)
   .option("--journal <dir>", "proof journal directory", path.join(REPO_ROOT, ".zkmerit", "oracle-journal"))
@@ -355,11 +391,10 @@ common(program.command("oracle").description("run the oracle service: prove and 
       await svc.run(o.interval);
     },
   );
-common(program.command("fees").description("settler: withdraw the settlement fees credited to you"))
-  .action(async (o: Common) => {
-    const r = await withdrawFees(await context(o));
-    out(r.amount === 0n ? "no fees owed" : `withdrew ${r.amount} wei (gas ${r.gasUsed})`);
-  });
+common(program.command("fees").description("settler: withdraw the settlement fees credited to you")).action(async (o: Common) => {
+  const r = await withdrawFees(await context(o));
+  out(r.amount === 0n ? "no fees owed" : `withdrew ${r.amount} wei (gas ${r.gasUsed})`);
+});
 
 common(program.command("audit").description("replay a task, recompute every round, verify every proof; exit 1 on any mismatch"))
   .requiredOption("--task <id>", "task id", taskId)

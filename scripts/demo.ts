@@ -107,7 +107,9 @@ async function main(): Promise<void> {
   say(
     `   ${TRAINERS} trainers joined (join gas ${joinGas[0]}); attackers: ${Object.entries(ATTACKS)
       .map(([s, k]) => `slot ${s} ${k}`)
-      .join(", ")}; slot 7 also resubmits slot 0's previous update in rounds ${[...COPY_ROUNDS_SLOT7].join(", ")}, skips its reveal in round ${NO_SHOW_ROUND_SLOT7} and withholds its content in round ${WITHHOLD_ROUND_SLOT7}`,
+      .join(
+        ", ",
+      )}; slot 7 also resubmits slot 0's previous update in rounds ${[...COPY_ROUNDS_SLOT7].join(", ")}, skips its reveal in round ${NO_SHOW_ROUND_SLOT7} and withholds its content in round ${WITHHOLD_ROUND_SLOT7}`,
   );
 
   const logFile = path.join(outDir, "oracle.log");
@@ -125,7 +127,9 @@ async function main(): Promise<void> {
   await oracle.checkVerifier(circuitArtifacts(CIRCUIT).verifierContract);
   const { test } = federationData();
   say(`   oracle service: logs in ${path.relative(REPO_ROOT, logFile)}\n`);
-  say("   round | accuracy | not paid (why)                               | rewards of the round (tokens, by slot)  | slashed | settle gas | proof s");
+  say(
+    "   round | accuracy | not paid (why)                               | rewards of the round (tokens, by slot)  | slashed | settle gas | proof s",
+  );
   const gas = { commit: 0n, reveal: 0n, commits: 0, reveals: 0 };
   const slotsOf = (mask: bigint) => [...Array(TRAINERS).keys()].filter((i) => (mask >> BigInt(i)) & 1n);
   for (let r = 0; r < ROUNDS; r++) {

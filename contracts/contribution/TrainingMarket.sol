@@ -209,13 +209,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     }
 
     /// @dev Writes a new task. The narrowing casts are lossless: _validate bounded every value.
-    function _initTask(
-        Task storage t,
-        TaskParams calldata p,
-        uint64 startTime,
-        uint256 header,
-        uint256 state
-    ) private {
+    function _initTask(Task storage t, TaskParams calldata p, uint64 startTime, uint256 header, uint256 state) private {
         t.core = TaskCore({
             round: 0,
             numRounds: uint16(p.numRounds),
@@ -256,7 +250,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     /// @inheritdoc ITrainingMarket
     function cancelTask(uint256 taskId) external nonReentrant {
         (Task storage t, TaskCore memory c, ) = _sync(taskId);
-        _requireActive(taskId, c);
+        _requireOpen(taskId, c);
         if (msg.sender != t.owner) revert NotTaskOwner(taskId, msg.sender, t.owner);
         // Trainers who committed this round may be doing the work: the round runs to its end.
         // Nobody can block the cancellation itself (a commit only delays it by one round).
@@ -290,7 +284,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     /// @inheritdoc ITrainingMarket
     function join(uint256 taskId) external nonReentrant returns (uint8 slot) {
         (Task storage t, TaskCore memory c, ) = _sync(taskId);
-        _requireActive(taskId, c);
+        _requireOpen(taskId, c);
         Member storage m = _members[taskId][msg.sender];
         if (m.joined) revert AlreadyJoined(taskId, msg.sender, m.slot);
         if (c.members >= c.maxTrainers) revert TaskFull(taskId, c.maxTrainers);
@@ -436,18 +430,11 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
                     uint64(block.timestamp)
                 );
             }
-            if (ph.revealedMask == 0) revert NothingRevealed(taskId, round);
+            // revealedMask != 0 here: a round with commits and no reveal ends at revealEnd (sync
+            // moved on) and one with no commit at its commit deadline, so _checkMasks suffices.
         }
         _checkMasks(taskId, round, result, ph.revealedMask);
-        if (replacing) {
-            // A proposal is replaced only by one that leaves strictly fewer revealed submissions
-            // out: whoever holds an honest trainer's content can prove it in, so nobody (the
-            // oracle included) can censor a trainer by proposing first; and the count only grows,
-            // so at most maxTrainers proposals are ever made for a round.
-            uint256 pendingIncluded = _popCount(uint64(t.pending.masks));
-            uint256 included = _popCount(result.includedMask);
-            if (included <= pendingIncluded) revert ChallengeNotStronger(taskId, round, included, pendingIncluded);
-        }
+        if (replacing) _checkStronger(taskId, round, result.includedMask, uint64(t.pending.masks));
         _checkURI(modelURI);
         uint192 masks = _packMasks(result);
         // Replay protection is the round counter, never the proof bytes (Groth16 proofs are
@@ -455,7 +442,16 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         _verifyOrRevert((taskId << 64) | round, proof, _inputs(t.acc, result, masks, msg.sender));
         t.pending = Pending({state: result.newState, masks: masks, settler: msg.sender});
         t.phase.proposedAt = uint40(block.timestamp);
-        _emitProposed(t, taskId, round, result, uint64(block.timestamp) + ph.challengeWindow, replacing, modelURI, proof);
+        _emitProposed(
+            t,
+            taskId,
+            round,
+            result,
+            uint64(block.timestamp) + ph.challengeWindow,
+            replacing,
+            modelURI,
+            proof
+        );
     }
 
     /// @dev Emits RoundProposed (its own frame: the event has more fields than settleRound's stack holds).
@@ -740,22 +736,9 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
             u.round = c.round;
             u.committedMask = c.committedMask;
             u.revealedMask = ph.revealedMask;
-            if (ph.proposedAt != 0) {
-                u.finalized = true;
-                // Cannot overflow: each round is counted once, so the counters stay <= numRounds < 2^16.
-                unchecked {
-                    ++c.settledRounds;
-                }
-                uint64 inliers = uint64(masks) & ~uint64(masks >> 64) & ~uint64(masks >> 128);
-                if (inliers != 0) {
-                    unchecked {
-                        ++c.paidRounds;
-                    }
-                    if (c.round == c.numRounds - 1) c.lastRoundPaid = true;
-                }
-            } else {
-                u.expired = true;
-            }
+            u.finalized = ph.proposedAt != 0;
+            u.expired = !u.finalized;
+            if (u.finalized) _countFinal(c, masks);
             // Fits: the task is active, so round + 1 <= endRound < 2^16; endsAt < 2^40 (bounded windows).
             unchecked {
                 ++c.round;
@@ -779,6 +762,22 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         }
     }
 
+    /// @dev Counts a final proposal with `masks` in the reward counters: its fee is paid, and its
+    /// reward distributed if some reveal is an inlier (included, neither excluded nor slashed).
+    function _countFinal(TaskCore memory c, uint192 masks) private pure {
+        // Cannot overflow: each round is counted once, so the counters stay <= numRounds < 2^16.
+        unchecked {
+            ++c.settledRounds;
+        }
+        uint64 inliers = uint64(masks) & ~uint64(masks >> 64) & ~uint64(masks >> 128);
+        if (inliers != 0) {
+            unchecked {
+                ++c.paidRounds;
+            }
+            if (c.round == c.numRounds - 1) c.lastRoundPaid = true;
+        }
+    }
+
     // ---------------------------------------------------------------- internal: rules
 
     /// @dev The task with id `taskId`, or a TaskNotFound revert.
@@ -795,6 +794,11 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     /// @dev Reverts unless the task has rounds left.
     function _requireActive(uint256 taskId, TaskCore memory c) private pure {
         if (_ended(c)) revert TaskNotActive(taskId, c.round, c.endRound, c.cancelled);
+    }
+
+    /// @dev Reverts unless the task has rounds left and is not cancelled (its last round may still run).
+    function _requireOpen(uint256 taskId, TaskCore memory c) private pure {
+        if (_ended(c) || c.cancelled) revert TaskNotActive(taskId, c.round, c.endRound, c.cancelled);
     }
 
     /// @dev Checks that the caller is a current member and `round` is the task's current round; returns its slot.
@@ -845,6 +849,16 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
             r.slashedMask & ~inc != 0 ||
             r.excludedMask & r.slashedMask != 0
         ) revert InvalidMasks(taskId, round, inc, r.excludedMask, r.slashedMask, revealed);
+    }
+
+    /// @dev A proposal is replaced only by one that leaves strictly fewer revealed submissions out:
+    /// whoever holds an honest trainer's content can prove it in, so nobody (the oracle included)
+    /// can censor a trainer by proposing first; and the count only grows, so at most maxTrainers
+    /// proposals are ever made for a round.
+    function _checkStronger(uint256 taskId, uint64 round, uint64 included, uint64 pendingIncluded) private pure {
+        uint256 n = _popCount(included);
+        uint256 pending = _popCount(pendingIncluded);
+        if (n <= pending) revert ChallengeNotStronger(taskId, round, n, pending);
     }
 
     /// @dev The public inputs of a proposal, in circuit order.
@@ -972,18 +986,21 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         _checkWindow("settlement", p.settlementWindow);
         _checkWindow("challenge", p.challengeWindow);
         // Cannot overflow: every factor is bounded above (2^16 rounds, 64 trainers, 30-day windows).
-        uint256 duration = p.numRounds *
-            (p.commitWindow + p.revealWindow + p.settlementWindow + p.maxTrainers * p.challengeWindow);
+        uint256 duration =
+            p.numRounds * (p.commitWindow + p.revealWindow + p.settlementWindow + p.maxTrainers * p.challengeWindow);
         if (duration > MAX_TASK_DURATION) revert TaskTooLong(duration, MAX_TASK_DURATION);
         if (p.minStake == 0 || p.minStake >> 128 != 0) revert InvalidMinStake(p.minStake);
         // Bounded by the stake each trainer locks: a slash can take no more than that anyway.
         if (p.slashAmount > p.minStake) revert InvalidPenalty("slashAmount", p.slashAmount, p.minStake);
         if (p.noShowPenalty > p.minStake) revert InvalidPenalty("noShowPenalty", p.noShowPenalty, p.minStake);
         // The limits below are the field widths of configPacked, ruleParams and the circuit's range checks.
-        if (p.budget == 0 || p.budget >> 128 != 0 || p.settlementFee >> 128 != 0) {
-            revert InvalidBudget(p.budget, p.settlementFee);
-        }
-        if ((p.budget + p.numRounds * p.settlementFee) >> 128 != 0) revert InvalidBudget(p.budget, p.settlementFee);
+        // Cannot overflow once the fee fits 128 bits: numRounds < 2^16.
+        if (
+            p.budget == 0 ||
+            p.budget >> 128 != 0 ||
+            p.settlementFee >> 128 != 0 ||
+            (p.budget + p.numRounds * p.settlementFee) >> 128 != 0
+        ) revert InvalidBudget(p.budget, p.settlementFee);
         if (p.normBoundSq >> 80 != 0) revert InvalidNormBoundSq(p.normBoundSq);
         if (p.outlierFactor >> 32 != 0) revert InvalidOutlierFactor(p.outlierFactor);
         if (p.distFloor >> 80 != 0) revert InvalidDistFloor(p.distFloor);

@@ -226,8 +226,8 @@ interface ITrainingMarket is IGroth16Settlement {
     error InvalidMinStake(uint256 minStake);
     /// @notice A penalty (named by `which`) exceeds the stake it is taken from.
     error InvalidPenalty(string which, uint256 amount, uint256 minStake);
-    /// @notice The budget is 0, or the budget plus all fees does not fit 128 bits.
-    error InvalidBudget(uint256 budget, uint256 fees);
+    /// @notice The budget is 0, or budget + numRounds * settlementFee does not fit 128 bits.
+    error InvalidBudget(uint256 budget, uint256 settlementFee);
     /// @notice normBoundSq does not fit 80 bits.
     error InvalidNormBoundSq(uint256 normBoundSq);
     /// @notice outlierFactor does not fit 32 bits.
@@ -272,8 +272,6 @@ interface ITrainingMarket is IGroth16Settlement {
     error RevealMismatch(uint256 taskId, uint64 round, uint8 slot, bytes32 expected, bytes32 actual);
     /// @notice An update commitment is not below r.
     error InvalidCommitment(uint256 commitment);
-    /// @notice The round has no reveal, so there is nothing to settle.
-    error NothingRevealed(uint256 taskId, uint64 round);
     /// @notice The masks of a proposal are inconsistent: included must be a nonempty subset of
     /// the revealed submissions, excluded and slashed disjoint subsets of included.
     error InvalidMasks(uint256 taskId, uint64 round, uint64 included, uint64 excluded, uint64 slashed, uint64 revealed);
@@ -407,7 +405,7 @@ interface ITrainingMarket is IGroth16Settlement {
     /// Computes the task header and the initial state on-chain. Ids come from a counter starting at 1.
     function createTask(TaskParams calldata params) external returns (uint256 taskId);
 
-    /// @notice Cancels the task (its owner only). If the current round has commits it still runs
+    /// @notice Cancels the task (its owner only, once). If the current round has commits it still runs
     /// to its end (the trainers did the work); otherwise the task ends now. Later rounds' rewards
     /// and fees become refundable; rewards already distributed stay claimable.
     function cancelTask(uint256 taskId) external;
@@ -418,7 +416,7 @@ interface ITrainingMarket is IGroth16Settlement {
     // ---------------------------------------------------------------- trainers
 
     /// @notice Joins the task in the next free slot, locking `minStake` of the caller's free stake
-    /// in the stake vault. Not once the task ended, not twice, not beyond maxTrainers.
+    /// in the stake vault. Not once the task ended or was cancelled, not twice, not beyond maxTrainers.
     function join(uint256 taskId) external returns (uint8 slot);
 
     /// @notice Leaves the task before its end, unlocking the caller's stake (into the vault's
@@ -433,13 +431,7 @@ interface ITrainingMarket is IGroth16Settlement {
     /// @notice Reveals the caller's committed update for `round` in the reveal window: its
     /// commitment (VectorCommit of the update, < r), the salt and where the content is stored.
     /// Updates acc = Poseidon(acc, round * 2^16 + slot, commitment).
-    function revealUpdate(
-        uint256 taskId,
-        uint64 round,
-        uint256 commitment,
-        bytes32 salt,
-        string calldata uri
-    ) external;
+    function revealUpdate(uint256 taskId, uint64 round, uint256 commitment, bytes32 salt, string calldata uri) external;
 
     /// @notice Pays the caller its cumulative reward `cumAmount` minus what it claimed already.
     /// `path` holds the log2(slotCapacity) siblings of the caller's leaf (level 0 first);
@@ -525,7 +517,9 @@ interface ITrainingMarket is IGroth16Settlement {
     /// @notice What `reclaim` would pay the task owner now.
     function refundable(uint256 taskId) external view returns (uint256);
 
-    /// @notice Settlement fees credited to `account` and not withdrawn.
+    /// @notice Settlement fees credited to `account` and not withdrawn. A proposal final by time
+    /// is credited at the task's next transaction (`sync` or any other), while `accounting`
+    /// already counts it in `feesPaid`.
     function feesOwed(address account) external view returns (uint256);
 
     /// @notice The reward R of `round`: floor(budget / numRounds), plus budget mod numRounds in the last round.

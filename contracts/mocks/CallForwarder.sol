@@ -11,6 +11,7 @@ contract CallForwarder {
     /// @notice Calls `target` with `data` and bubbles a revert up as ForwardFailed.
     function forward(address target, bytes calldata data) external returns (bytes memory ret) {
         bool ok;
+        // solhint-disable-next-line avoid-low-level-calls
         (ok, ret) = target.call(data);
         if (!ok) revert ForwardFailed(ret);
     }

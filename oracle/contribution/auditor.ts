@@ -194,7 +194,8 @@ async function auditRound(
       if (noShow !== penalized.has(c.slot) && h.params.noShowPenalty > 0n && (noShow || penalized.has(c.slot)))
         mismatch(r, `noShow.slot${c.slot}`, noShow ? "a no-show penalty" : "no penalty", noShow ? "none" : "a penalty");
     }
-    for (const s of penalized) if (!x.commits.some((c) => c.slot === s)) mismatch(r, `noShow.slot${s}`, "no penalty (no commit)", "a penalty");
+    for (const s of penalized)
+      if (!x.commits.some((c) => c.slot === s)) mismatch(r, `noShow.slot${s}`, "no penalty (no commit)", "a penalty");
   }
   if (x.proposals.length === 0) return;
   const prev = await loadTaskState(ctx, h, r);
@@ -216,7 +217,11 @@ async function auditRound(
     const fl = ref.results.flags[j];
     return { slot: s.slot, included: fl.included, excluded: fl.excluded, slashed: fl.slashed, norm: fl.norm, dist: fl.dist, dup: fl.dup };
   });
-  audit.shares = input.submissions.map((s, j) => ({ slot: s.slot, share: ref.results.shares[j].toString(), score: ref.results.scores[j].toString() }));
+  audit.shares = input.submissions.map((s, j) => ({
+    slot: s.slot,
+    share: ref.results.shares[j].toString(),
+    score: ref.results.scores[j].toString(),
+  }));
   // The round record is a hint; a missing or wrong one is reported, not a protocol failure.
   try {
     const rec = decodeRoundRecord(await ctx.store.get(f.modelURI), f.modelURI);
@@ -263,7 +268,8 @@ async function auditProposal(
   const masks = packMasks({ includedMask: res.includedMask, excludedMask: res.excludedMask, slashedMask: res.slashedMask });
   const signals = [p.acc, res.newState, res.modelCommitment, res.rewardRoot, masks, BigInt(p.settler)];
   pa.checks.proof = await verifyProof(entry, toSnarkjsProof(p.proof), signals);
-  if (!pa.checks.proof) mismatch(r, `proposal.${p.txHash}.proof`, "a proof valid for the public inputs the contract rebuilt", "an invalid proof");
+  if (!pa.checks.proof)
+    mismatch(r, `proposal.${p.txHash}.proof`, "a proof valid for the public inputs the contract rebuilt", "an invalid proof");
   const { input, unavailable } = await roundInput(ctx, h, r, {
     settler: p.settler,
     include: (s) => ((res.includedMask >> BigInt(s)) & 1n) === 1n,
@@ -271,7 +277,12 @@ async function auditProposal(
   });
   if (unavailable.length) {
     pa.checks.recomputed = false;
-    mismatch(r, `proposal.${p.txHash}.content`, "the included content in the store", unavailable.map((u) => `slot ${u.slot}: ${u.reason}`).join("; "));
+    mismatch(
+      r,
+      `proposal.${p.txHash}.content`,
+      "the included content in the store",
+      unavailable.map((u) => `slot ${u.slot}: ${u.reason}`).join("; "),
+    );
     return pa;
   }
   const ref = await settleRound(input);
@@ -307,13 +318,19 @@ export function auditHtml(r: AuditReport): string {
     )
     .join("");
   const why = (d: RoundAudit["decisions"][number]) =>
-    !d.included ? "left out" : d.slashed ? `slashed: ${[d.norm && "norm", d.dup && "duplicate"].filter(Boolean).join("+")}` : "excluded: distance";
+    !d.included
+      ? "left out"
+      : d.slashed
+        ? `slashed: ${[d.norm && "norm", d.dup && "duplicate"].filter(Boolean).join("+")}`
+        : "excluded: distance";
   const rows = r.rounds
     .map(
       (x) =>
-        `<tr><td>${x.round}</td><td>${x.status}</td><td>${x.commits}/${x.reveals}</td><td>${x.proposals.length}</td><td>${esc(flaggedOf(x).map((d) => `${d.slot} (${why(d)})`).join(", "))}</td><td>${esc(x.warnings.join("; "))}</td><td>${Object.entries(
-          x.checks,
-        )
+        `<tr><td>${x.round}</td><td>${x.status}</td><td>${x.commits}/${x.reveals}</td><td>${x.proposals.length}</td><td>${esc(
+          flaggedOf(x)
+            .map((d) => `${d.slot} (${why(d)})`)
+            .join(", "),
+        )}</td><td>${esc(x.warnings.join("; "))}</td><td>${Object.entries(x.checks)
           .map(([k, v]) => `${k}:${v ? "✔" : "✘"}`)
           .join(" ")}</td></tr>`,
     )

@@ -125,7 +125,6 @@ export interface SubmissionFlags {
   readonly inlier: boolean;
 }
 
-
 /** The three masks the public `masks` packs, each a sum of 2^slot over its positions. */
 export interface RoundMasks {
   readonly includedMask: bigint;

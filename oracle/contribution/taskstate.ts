@@ -181,7 +181,16 @@ export async function loadTaskState(ctx: ChainContext, h: TaskHistory, upToRound
     const bytes = await fetchWithin(ctx.store, final.modelURI, ctx.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS);
     const record = decodeRoundRecord(bytes, final.modelURI);
     const { modelCommitment, rewardRoot: root } = await verifyRoundRecord(record, expect);
-    return { fromRound: last, model: record.model, cum: record.cum, modelCommitment, rewardRoot: root, state: proven, record, uri: final.modelURI };
+    return {
+      fromRound: last,
+      model: record.model,
+      cum: record.cum,
+      modelCommitment,
+      rewardRoot: root,
+      state: proven,
+      record,
+      uri: final.modelURI,
+    };
   } catch (e) {
     why = (e as Error).message.split("\n")[0];
   }
@@ -203,9 +212,13 @@ export async function loadTaskState(ctx: ChainContext, h: TaskHistory, upToRound
   }
   const s = await settleRound(input);
   if (s.results.newState !== proven) {
-    throw new ZkMeritError("COMMITMENT_MISMATCH", `task ${h.taskId} round ${last}: rebuilt state ${s.results.newState} differs from the proven ${proven}`, {
-      round: last,
-    });
+    throw new ZkMeritError(
+      "COMMITMENT_MISMATCH",
+      `task ${h.taskId} round ${last}: rebuilt state ${s.results.newState} differs from the proven ${proven}`,
+      {
+        round: last,
+      },
+    );
   }
   const record = recordOf(h.taskId, s);
   const uri = await ctx.store.put(encodeRoundRecord(record));

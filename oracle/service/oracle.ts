@@ -256,7 +256,12 @@ export class OracleService {
     if (proposal && !mine) {
       try {
         const rec = decodeRoundRecord(await fetchWithin(this.o.store, proposal.modelURI, this.ctx.fetchTimeoutMs!), proposal.modelURI);
-        await verifyRoundRecord(rec, { taskHeader: h.taskHeader, state: proposal.result.newState, ...this.o.shape, uri: proposal.modelURI });
+        await verifyRoundRecord(rec, {
+          taskHeader: h.taskHeader,
+          state: proposal.result.newState,
+          ...this.o.shape,
+          uri: proposal.modelURI,
+        });
         recordOk = true;
       } catch (e) {
         // (1) Its round record is a junk hint: the state is right, tools rebuild the record.
@@ -321,13 +326,17 @@ export class OracleService {
       for (const r of reveals) if (!any && (await fetchUpdate(ctx, r)).update) any = true;
       if (!any) {
         // Nothing to prove: the round expires on its own (at no cost to anyone) unless content arrives.
-        this.o.log.warn({ taskId: String(taskId), round, reveals: reveals.length }, "no revealed content is available; nothing to prove yet");
+        this.o.log.warn(
+          { taskId: String(taskId), round, reveals: reveals.length },
+          "no revealed content is available; nothing to prove yet",
+        );
         return undefined;
       }
       const out = await prepareSettlement(ctx, h, round, { settler: this.me, prev });
       prepared = out.prepared;
       unavailable = out.unavailable.map((u) => u.slot);
-      for (const u of out.unavailable) this.o.log.warn({ taskId: String(taskId), round, slot: u.slot, reason: u.reason }, "reveal left out: content unavailable");
+      for (const u of out.unavailable)
+        this.o.log.warn({ taskId: String(taskId), round, slot: u.slot, reason: u.reason }, "reveal left out: content unavailable");
       if (prepared.acc !== ri.acc) {
         throw new ZkMeritError("COMMITMENT_MISMATCH", `recomputed accumulator ${prepared.acc} differs from the chain's ${ri.acc}`, {});
       }

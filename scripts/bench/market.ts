@@ -155,7 +155,8 @@ export async function benchMarket(
   // A round with a no-show.
   const r2 = slots + 1;
   const nsSecrets = [];
-  for (let i = 0; i < 2; i++) nsSecrets.push((await commitUpdateVector(ctx(trainers[i]), task.taskId, r2, honest(params, i, r2), i)).secret);
+  for (let i = 0; i < 2; i++)
+    nsSecrets.push((await commitUpdateVector(ctx(trainers[i]), task.taskId, r2, honest(params, i, r2), i)).secret);
   await increaseTime(window);
   await revealCommitted(ctx(trainers[0]), nsSecrets[0]);
   await increaseTime(2 * window);

@@ -111,8 +111,13 @@ export interface CreateTaskOptions {
   initialModel?: bigint[];
 }
 
-/** Defaults of the task parameters not every caller sets. */
-export const TASK_DEFAULTS = { distFloor: 0.5, minSubmissions: 4 } as const;
+/**
+ * Defaults of the task parameters not every caller sets. The distance floor is set above the honest
+ * spread of the shipped federation (8 non-IID trainers: distances to the coordinate-wise median of
+ * 2.0-2.8 in every round), so colluders who collapse the median distance cannot get an honest
+ * trainer excluded; the relative rule then only bites beyond it.
+ */
+export const TASK_DEFAULTS = { distFloor: 3, minSubmissions: 4 } as const;
 
 /** Task owner: stores the initial model, escrows the budget and fees, and creates the task. */
 export async function createTask(x: Ctx, o: CreateTaskOptions): Promise<{ taskId: bigint; gasUsed: bigint; initModelURI: string }> {
@@ -236,7 +241,11 @@ const chainNow = async (x: Ctx) => (await x.c.publicClient.getBlock()).timestamp
  * goes to the store at the reveal, after the commit window, so nobody can copy it. Keep the
  * returned secret for `revealCommitted` (the CLI writes it to a file).
  */
-export async function trainAndCommit(x: Ctx, taskId: bigint, o: SubmitOptions): Promise<{ secret: CommitSecret; gasUsed: bigint; state: TaskState }> {
+export async function trainAndCommit(
+  x: Ctx,
+  taskId: bigint,
+  o: SubmitOptions,
+): Promise<{ secret: CommitSecret; gasUsed: bigint; state: TaskState }> {
   const shape = await shapeOf(x);
   const slot = await memberSlot(x, taskId);
   const ri = await read<RoundView>(x.c, market(x), "TrainingMarket", "roundInfo", [taskId]);
@@ -289,11 +298,19 @@ export async function commitUpdateVector(
 }
 
 /** Trainer: publishes the committed update to the content store and reveals it, in the reveal window. */
-export async function revealCommitted(x: Ctx, secret: CommitSecret, o: { publish?: boolean } = {}): Promise<{ uri: string; gasUsed: bigint }> {
+export async function revealCommitted(
+  x: Ctx,
+  secret: CommitSecret,
+  o: { publish?: boolean } = {},
+): Promise<{ uri: string; gasUsed: bigint }> {
   const ri = await read<RoundView>(x.c, market(x), "TrainingMarket", "roundInfo", [secret.taskId]);
   const now = await chainNow(x);
   if (ri.round !== BigInt(secret.round))
-    throw new ZkMeritError("CONFIG", `the commit is for round ${secret.round}, but task ${secret.taskId} is in round ${ri.round}: it can no longer be revealed`, {});
+    throw new ZkMeritError(
+      "CONFIG",
+      `the commit is for round ${secret.round}, but task ${secret.taskId} is in round ${ri.round}: it can no longer be revealed`,
+      {},
+    );
   if (now < ri.commitEnd || now >= ri.revealEnd)
     throw new ZkMeritError("CONFIG", `round ${ri.round} takes reveals in [${ri.commitEnd}, ${ri.revealEnd}); chain time is ${now}`, {});
   const payload = encodeVectorPayload({
@@ -305,7 +322,13 @@ export async function revealCommitted(x: Ctx, secret: CommitSecret, o: { publish
   // publish: false stores nothing (a trainer withholding its content, for tests and experiments);
   // the URI is still the content address the payload would have.
   const uri = o.publish === false ? await contentAddress(x.store, payload) : await x.store.put(payload);
-  const r = await write(x.c, market(x), "TrainingMarket", "revealUpdate", [secret.taskId, BigInt(secret.round), secret.commitment, secret.salt, uri]);
+  const r = await write(x.c, market(x), "TrainingMarket", "revealUpdate", [
+    secret.taskId,
+    BigInt(secret.round),
+    secret.commitment,
+    secret.salt,
+    uri,
+  ]);
   return { uri, gasUsed: r.gasUsed };
 }
 
@@ -320,7 +343,11 @@ export function saveSecret(dir: string, chainId: number, s: CommitSecret): strin
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `${chainId}-${s.taskId}-${s.round}-${s.trainer.toLowerCase()}.json`);
   const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(s, (_, v) => (typeof v === "bigint" ? `${v}n` : v)), { mode: 0o600 });
+  fs.writeFileSync(
+    tmp,
+    JSON.stringify(s, (_, v) => (typeof v === "bigint" ? `${v}n` : v)),
+    { mode: 0o600 },
+  );
   fs.renameSync(tmp, file);
   return file;
 }
@@ -329,10 +356,16 @@ export function saveSecret(dir: string, chainId: number, s: CommitSecret): strin
 export function loadSecret(dir: string, chainId: number, taskId: bigint, round: number, trainer: Address): CommitSecret {
   const file = path.join(dir, `${chainId}-${taskId}-${round}-${trainer.toLowerCase()}.json`);
   if (!fs.existsSync(file))
-    throw new ZkMeritError("CONFIG", `no commit of ${trainer} for task ${taskId} round ${round} in ${dir}; commit first with \`zkmerit trainer train\``, {
-      file,
-    });
-  return JSON.parse(fs.readFileSync(file, "utf8"), (_, v) => (typeof v === "string" && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as CommitSecret;
+    throw new ZkMeritError(
+      "CONFIG",
+      `no commit of ${trainer} for task ${taskId} round ${round} in ${dir}; commit first with \`zkmerit trainer train\``,
+      {
+        file,
+      },
+    );
+  return JSON.parse(fs.readFileSync(file, "utf8"), (_, v) =>
+    typeof v === "string" && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v,
+  ) as CommitSecret;
 }
 
 /** Task owner: cancels the task (it ends after the current round if that has commits). */

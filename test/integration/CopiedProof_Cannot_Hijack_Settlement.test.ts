@@ -1,13 +1,12 @@
 import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { circuitArtifacts } from "../../oracle/artifacts/manifest";
 import { auditTask } from "../../oracle/contribution/auditor";
 import { prepareSettlement } from "../../oracle/contribution/settler";
 import { loadTaskState } from "../../oracle/contribution/taskstate";
 import { chainCtx, claimReward, history, syncTask } from "../../scripts/commands/market";
-import { CHALLENGE, CIRCUIT, SHAPE, TOKEN, increaseTime, playRound, roundUpdates, systemFixture } from "./marketHarness";
+import { CHALLENGE, CIRCUIT, freshFixture, increaseTime, playRound, roundUpdates, SHAPE, systemFixture, TOKEN } from "./marketHarness";
 
 /** Issue: anyone could copy the oracle's pending settlement from the mempool and post it first with junk annotations. */
 describe("CopiedProof_Cannot_Hijack_Settlement (real proofs, contribution_4x8)", () => {
@@ -23,7 +22,7 @@ describe("CopiedProof_Cannot_Hijack_Settlement (real proofs, contribution_4x8)",
   }
 
   it("a proof copied from the mempool reverts for anyone but the settler it was made for", async () => {
-    const { market, prepared, taskId, oracleSigner, strangerSigner } = await loadFixture(provenRound);
+    const { market, prepared, taskId, oracleSigner, strangerSigner } = await freshFixture(provenRound);
     const call = [taskId, 0, prepared.result, prepared.modelURI, prepared.proof] as const;
     await expect((market.connect(strangerSigner) as Contract).settleRound(...call))
       .to.be.revertedWithCustomError(market, "InvalidProof")
@@ -32,7 +31,7 @@ describe("CopiedProof_Cannot_Hijack_Settlement (real proofs, contribution_4x8)",
   });
 
   it("the settler itself cannot pair its proof with a junk model commitment or reward root", async () => {
-    const { market, prepared, taskId, oracleSigner } = await loadFixture(provenRound);
+    const { market, prepared, taskId, oracleSigner } = await freshFixture(provenRound);
     for (const junk of [{ modelCommitment: 12345n }, { rewardRoot: 12345n }]) {
       await expect(
         (market.connect(oracleSigner) as Contract).settleRound(
@@ -47,7 +46,7 @@ describe("CopiedProof_Cannot_Hijack_Settlement (real proofs, contribution_4x8)",
   });
 
   it("a valid proposal naming a junk round record: the oracle reports it, trainers rebuild the state and claim, the audit warns", async () => {
-    const { market, taskId, settleCtx, stranger, strangerSigner, ctx, owner, oracle, trainers, store, d } = await loadFixture(provenRound);
+    const { market, taskId, settleCtx, stranger, strangerSigner, ctx, owner, oracle, trainers, store, d } = await freshFixture(provenRound);
     // The stranger proves the round itself (the data and keys are public) but names a junk URI.
     const h = await history(ctx(owner), taskId);
     const { prepared } = await prepareSettlement(settleCtx, h, 0, { settler: stranger.account.address });

@@ -3,7 +3,6 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { circuitArtifacts } from "../../oracle/artifacts/manifest";
 import { auditTask } from "../../oracle/contribution/auditor";
 import { loadTaskState } from "../../oracle/contribution/taskstate";
@@ -11,20 +10,21 @@ import { chainCtx, claimReward, history, read, reclaimEscrow, releaseStake, sync
 import {
   CHALLENGE,
   CIRCUIT,
-  SHAPE,
-  TOKEN,
-  WINDOW,
   commitAll,
+  freshFixture,
   increaseTime,
   playRound,
   revealAll,
   roundUpdates,
+  SHAPE,
   systemFixture,
+  TOKEN,
+  WINDOW,
 } from "./marketHarness";
 
 describe("Join_Commit_Reveal_Settle_Slash_Claim (real proofs, contribution_4x8)", () => {
   it("commits, reveals and settles two rounds with proofs, slashes the over-norm attacker, pays claims and fees, audits clean", async () => {
-    const { trainers, owner, oracleOp, ctx, taskId, oracle, d, store, market } = await loadFixture(systemFixture);
+    const { trainers, owner, oracleOp, ctx, taskId, oracle, d, store, market } = await freshFixture(systemFixture);
     const svc = oracle();
     await svc.checkVerifier(circuitArtifacts(CIRCUIT).verifierContract);
     for (let r = 0; r < 2; r++) {
@@ -85,7 +85,7 @@ describe("Join_Commit_Reveal_Settle_Slash_Claim (real proofs, contribution_4x8)"
   });
 
   it("sees a reveal made right after an earlier history read (no stale block number)", async () => {
-    const { trainers, owner, ctx, taskId } = await loadFixture(systemFixture);
+    const { trainers, owner, ctx, taskId } = await freshFixture(systemFixture);
     expect((await history(ctx(owner), taskId)).rounds.size).to.equal(0);
     const secrets = await commitAll(ctx, trainers.slice(0, 1), taskId, 0, roundUpdates(0));
     await revealAll(ctx, trainers.slice(0, 1), secrets);
@@ -94,7 +94,7 @@ describe("Join_Commit_Reveal_Settle_Slash_Claim (real proofs, contribution_4x8)"
   });
 
   it("expires a round nobody settles and refunds its reward and fee to the owner, at no cost to the oracle", async () => {
-    const { trainers, owner, oracleOp, ctx, taskId, oracle, market } = await loadFixture(systemFixture);
+    const { trainers, owner, oracleOp, ctx, taskId, oracle, market } = await freshFixture(systemFixture);
     const ups = roundUpdates(0);
     await playRound(ctx, trainers.slice(0, 2), taskId, 0, ups);
     await increaseTime(WINDOW);
@@ -108,7 +108,7 @@ describe("Join_Commit_Reveal_Settle_Slash_Claim (real proofs, contribution_4x8)"
   });
 
   it("recovers from an oracle killed between proving and proposing, without proposing twice", async () => {
-    const { trainers, ctx, taskId, oracle, journalDir } = await loadFixture(systemFixture);
+    const { trainers, ctx, taskId, oracle, journalDir } = await freshFixture(systemFixture);
     await playRound(ctx, trainers, taskId, 0, roundUpdates(0));
     const first = oracle();
     // The process dies right after journalling the proof, before the transaction is sent.
@@ -129,7 +129,7 @@ describe("Join_Commit_Reveal_Settle_Slash_Claim (real proofs, contribution_4x8)"
   });
 
   it("drops a journalled proof when someone else proposed as much first", async () => {
-    const { trainers, ctx, taskId, oracle, stranger } = await loadFixture(systemFixture);
+    const { trainers, ctx, taskId, oracle, stranger } = await freshFixture(systemFixture);
     await playRound(ctx, trainers, taskId, 0, roundUpdates(0));
     const crashed = oracle();
     (crashed as unknown as { send: () => Promise<never> }).send = async () => {
@@ -149,7 +149,7 @@ describe("Join_Commit_Reveal_Settle_Slash_Claim (real proofs, contribution_4x8)"
   });
 
   it("leaves out an update whose payload does not match its commitment, and settles the rest", async () => {
-    const { trainers, owner, ctx, taskId, oracle, store } = await loadFixture(systemFixture);
+    const { trainers, owner, ctx, taskId, oracle, store } = await freshFixture(systemFixture);
     const ups = roundUpdates(0);
     const secrets = await commitAll(ctx, trainers, taskId, 0, ups);
     await revealAll(ctx, trainers, secrets);

@@ -1,9 +1,8 @@
 import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { history, syncTask } from "../../scripts/commands/market";
-import { CHALLENGE, WINDOW, commitAll, increaseTime, playRound, roundUpdates, systemFixture } from "./marketHarness";
+import { CHALLENGE, commitAll, freshFixture, increaseTime, playRound, roundUpdates, systemFixture, WINDOW } from "./marketHarness";
 
 const nearCopy = (u: readonly bigint[], ulp: bigint) => u.map((v, k) => (k === u.length - 1 ? v + ulp : v));
 
@@ -14,7 +13,7 @@ const nearCopy = (u: readonly bigint[], ulp: bigint) => u.map((v, k) => (k === u
  */
 describe("NearCopy_Cannot_Frame_Honest (real proofs, contribution_4x8)", () => {
   it("there is nothing to copy before commits close, and a commit after that is refused", async () => {
-    const { trainers, ctx, taskId, owner, market } = await loadFixture(systemFixture);
+    const { trainers, ctx, taskId, owner, market } = await freshFixture(systemFixture);
     await commitAll(ctx, trainers.slice(0, 2), taskId, 0, roundUpdates(0));
     // The chain holds only keccak commit hashes; the store holds no update of this round.
     const h = await history(ctx(owner), taskId);
@@ -30,7 +29,7 @@ describe("NearCopy_Cannot_Frame_Honest (real proofs, contribution_4x8)", () => {
   });
 
   it("with two submitters, a near-copy of the honest update gets nobody excluded or slashed", async () => {
-    const { trainers, ctx, taskId, oracle, owner } = await loadFixture(systemFixture);
+    const { trainers, ctx, taskId, oracle, owner } = await freshFixture(systemFixture);
     const honest = roundUpdates(0)[0];
     // The worst case: the copier got the honest update out of band before committing.
     await playRound(ctx, trainers.slice(0, 2), taskId, 0, [honest, nearCopy(honest, 1n)]);
@@ -42,7 +41,7 @@ describe("NearCopy_Cannot_Frame_Honest (real proofs, contribution_4x8)", () => {
   });
 
   it("Sybil near-copies of one honest trainer never get the other honest trainer slashed", async () => {
-    const { trainers, ctx, taskId, oracle, owner } = await loadFixture(systemFixture);
+    const { trainers, ctx, taskId, oracle, owner } = await freshFixture(systemFixture);
     const ups = roundUpdates(0);
     const a = ups[0];
     // Slots 1 and 2 are near-copies of slot 0; slot 3 is an honest trainer with different data.
@@ -58,7 +57,7 @@ describe("NearCopy_Cannot_Frame_Honest (real proofs, contribution_4x8)", () => {
   });
 
   it("an exact revealed duplicate is collusion: both copies are slashed", async () => {
-    const { trainers, ctx, taskId, oracle, owner } = await loadFixture(systemFixture);
+    const { trainers, ctx, taskId, oracle, owner } = await freshFixture(systemFixture);
     const ups = roundUpdates(0);
     await playRound(ctx, trainers.slice(0, 3), taskId, 0, [ups[0], ups[0], ups[1]]);
     const t = await oracle().tick();

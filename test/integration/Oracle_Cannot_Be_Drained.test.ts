@@ -1,11 +1,20 @@
 import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContentStore } from "../../oracle/store";
 import { createTask, history, joinTask, read, syncTask } from "../../scripts/commands/market";
-import { TASK_OPTIONS, TOKEN, WINDOW, commitAll, increaseTime, revealAll, roundUpdates, systemFixture } from "./marketHarness";
-import { expectRejects } from "./marketHarness";
+import {
+  commitAll,
+  freshFixture,
+  increaseTime,
+  revealAll,
+  roundUpdates,
+  systemFixture,
+  TASK_OPTIONS,
+  TOKEN,
+  WINDOW,
+  expectRejects,
+} from "./marketHarness";
 
 /**
  * Issue: one createTask with 65,535 one-second rounds and a 1-wei budget made the oracle pay an
@@ -14,7 +23,7 @@ import { expectRejects } from "./marketHarness";
  */
 describe("Oracle_Cannot_Be_Drained (real proofs, contribution_4x8)", () => {
   it("a task of 65,535 one-second rounds costs the oracle nothing: empty rounds resolve lazily, in one step", async () => {
-    const { owner, oracleOp, ctx, oracle, market } = await loadFixture(systemFixture);
+    const { owner, oracleOp, ctx, oracle, market } = await freshFixture(systemFixture);
     const spam = await createTask(ctx(owner), {
       ...TASK_OPTIONS,
       rounds: 65535,
@@ -44,7 +53,7 @@ describe("Oracle_Cannot_Be_Drained (real proofs, contribution_4x8)", () => {
   });
 
   it("refuses a task longer than MAX_TASK_DURATION", async () => {
-    const { owner, ctx } = await loadFixture(systemFixture);
+    const { owner, ctx } = await freshFixture(systemFixture);
     const day = 86400;
     await expectRejects(
       createTask(ctx(owner), {
@@ -73,7 +82,7 @@ describe("Oracle_Cannot_Be_Drained (real proofs, contribution_4x8)", () => {
   }
 
   it("a task whose content never arrives does not stall the others (per-fetch timeout, per-task budget, concurrency)", async () => {
-    const { oracle, store, ctx, owner, taskId, task2 } = await loadFixture(twoReadyTasks);
+    const { oracle, store, ctx, owner, taskId, task2 } = await freshFixture(twoReadyTasks);
     const hanging = new Set((await history(ctx(owner), taskId)).rounds.get(0)!.reveals.map((r) => r.uri));
     const slow: ContentStore = {
       describe: "a store that never answers for task 1",
@@ -87,7 +96,7 @@ describe("Oracle_Cannot_Be_Drained (real proofs, contribution_4x8)", () => {
   });
 
   it("an operator serves only the tasks it chose, and none below its minimum fee", async () => {
-    const { oracle, task2 } = await loadFixture(twoReadyTasks);
+    const { oracle, task2 } = await freshFixture(twoReadyTasks);
     expect((await oracle(undefined, undefined, { minFee: 2n * TOKEN }).tick()).settled).to.deep.equal([]);
     const t = await oracle(undefined, undefined, { tasks: [task2] }).tick();
     expect(t.settled.map((s) => s.taskId)).to.deep.equal([task2]);

@@ -1,19 +1,18 @@
 import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { encodeFunctionData, type Address } from "viem";
 import { circuitArtifacts } from "../../oracle/artifacts/manifest";
 import { auditTask } from "../../oracle/contribution/auditor";
 import { marketAbi } from "../../oracle/contribution/history";
 import { prepareSettlement } from "../../oracle/contribution/settler";
 import { history, syncTask } from "../../scripts/commands/market";
-import { CHALLENGE, CIRCUIT, SHAPE, increaseTime, playRound, roundUpdates, systemFixture } from "./marketHarness";
+import { CHALLENGE, CIRCUIT, freshFixture, increaseTime, playRound, roundUpdates, SHAPE, systemFixture } from "./marketHarness";
 
 /** Issue: the auditor read the proof from top-level calldata, so a settlement through a multisig or relayer audited as a mismatch. */
 describe("Relayed_Settlement_Audits_Clean (real proofs, contribution_4x8)", () => {
   it("a proposal posted through another contract verifies and audits like a direct one", async () => {
-    const { trainers, ctx, taskId, owner, store, d, market } = await loadFixture(systemFixture);
+    const { trainers, ctx, taskId, owner, store, d, market } = await freshFixture(systemFixture);
     await playRound(ctx, trainers, taskId, 0, roundUpdates(0));
     const forwarder = await (await hre.ethers.getContractFactory("CallForwarder")).deploy();
     const relay = (await forwarder.getAddress()) as Address;

@@ -1,11 +1,21 @@
 import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { SNARK_FIELD } from "../../oracle/field";
 import { prepareSettlement, type PreparedSettlement } from "../../oracle/contribution/settler";
 import { createTask, history, joinTask } from "../../scripts/commands/market";
-import { CIRCUIT, SHAPE, TASK_OPTIONS, WINDOW, commitAll, increaseTime, revealAll, roundUpdates, systemFixture } from "./marketHarness";
+import {
+  CIRCUIT,
+  commitAll,
+  freshFixture,
+  increaseTime,
+  revealAll,
+  roundUpdates,
+  SHAPE,
+  systemFixture,
+  TASK_OPTIONS,
+  WINDOW,
+} from "./marketHarness";
 
 /** Two identical tasks in round 0 with the same reveals, in the settlement window, and a real proof for task 1 (settler: the owner). */
 async function twoTasksFixture() {
@@ -30,7 +40,7 @@ const args = (taskId: bigint, p: PreparedSettlement, over: Partial<PreparedSettl
 
 describe("Settle_Replay_Tamper (real verifier, contribution_4x8)", () => {
   it("rejects a proof made for another task (same round, same reveals), then accepts it for its own", async () => {
-    const { market, prepared, taskId, task2 } = await loadFixture(twoTasksFixture);
+    const { market, prepared, taskId, task2 } = await freshFixture(twoTasksFixture);
     await expect(market.settleRound(...args(task2, prepared)))
       .to.be.revertedWithCustomError(market, "InvalidProof")
       .withArgs((task2 << 64n) + 0n);
@@ -40,7 +50,7 @@ describe("Settle_Replay_Tamper (real verifier, contribution_4x8)", () => {
   });
 
   it("rejects a proof made for the same task id on another market deployment", async () => {
-    const { prepared } = await loadFixture(twoTasksFixture);
+    const { prepared } = await freshFixture(twoTasksFixture);
     const other = await systemFixture();
     const s = await commitAll(other.ctx, other.trainers, other.taskId, 0, roundUpdates(0));
     await revealAll(other.ctx, other.trainers, s);
@@ -52,7 +62,7 @@ describe("Settle_Replay_Tamper (real verifier, contribution_4x8)", () => {
   });
 
   it("rejects results that do not match the proof: state, model commitment, reward root, masks", async () => {
-    const { market, prepared, taskId } = await loadFixture(twoTasksFixture);
+    const { market, prepared, taskId } = await freshFixture(twoTasksFixture);
     const id = (taskId << 64n) + 0n;
     const r = prepared.result;
     for (const over of [
@@ -78,7 +88,7 @@ describe("Settle_Replay_Tamper (real verifier, contribution_4x8)", () => {
   });
 
   it("rejects a public value at or above the field modulus, even one congruent to the proven value", async () => {
-    const { market, prepared, taskId } = await loadFixture(twoTasksFixture);
+    const { market, prepared, taskId } = await freshFixture(twoTasksFixture);
     const aliased = prepared.result.newState + SNARK_FIELD;
     await expect(market.settleRound(...args(taskId, prepared, { newState: aliased })))
       .to.be.revertedWithCustomError(market, "PublicInputNotInField")
@@ -86,7 +96,7 @@ describe("Settle_Replay_Tamper (real verifier, contribution_4x8)", () => {
   });
 
   it("rejects a first proposal after the settlement deadline (the round expired)", async () => {
-    const { market, prepared, taskId } = await loadFixture(twoTasksFixture);
+    const { market, prepared, taskId } = await freshFixture(twoTasksFixture);
     await increaseTime(WINDOW);
     await expect(market.settleRound(...args(taskId, prepared)))
       .to.be.revertedWithCustomError(market, "WrongRound")

@@ -1,14 +1,12 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { commitUpdateVector, leaveTask, read, syncTask } from "../../scripts/commands/market";
-import { CHALLENGE, commitAll, increaseTime, playRound, roundUpdates, systemFixture } from "./marketHarness";
-import { expectRejects } from "./marketHarness";
+import { CHALLENGE, commitAll, expectRejects, freshFixture, increaseTime, playRound, roundUpdates, systemFixture } from "./marketHarness";
 
 /** Issue: stake could only be released once the task finished or was cancelled, so a long task held it hostage. */
 describe("Trainer_Leaves_Between_Rounds (real proofs, contribution_4x8)", () => {
   it("a trainer leaves after a final round, its stake goes to unbonding, and the next round settles without it", async () => {
-    const { trainers, ctx, taskId, oracle, owner, market, d } = await loadFixture(systemFixture);
+    const { trainers, ctx, taskId, oracle, owner, market, d } = await freshFixture(systemFixture);
     const ups = roundUpdates(0);
     await playRound(ctx, trainers.slice(0, 3), taskId, 0, ups);
     expect((await oracle().tick()).settled).to.have.length(1);
@@ -31,7 +29,7 @@ describe("Trainer_Leaves_Between_Rounds (real proofs, contribution_4x8)", () => 
   });
 
   it("a trainer with a commit in the current round cannot leave until it resolves", async () => {
-    const { trainers, ctx, taskId } = await loadFixture(systemFixture);
+    const { trainers, ctx, taskId } = await freshFixture(systemFixture);
     await commitAll(ctx, trainers.slice(0, 1), taskId, 0, roundUpdates(0));
     await expectRejects(leaveTask(ctx(trainers[0]), taskId), /CommittedThisRound/);
   });

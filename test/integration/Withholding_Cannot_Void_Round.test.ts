@@ -4,11 +4,21 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { encodeVectorPayload } from "../../oracle/store";
 import { DEFAULT_FIXED_POINT } from "../../oracle/field";
 import { cancelTask, history, read, syncTask, withdrawFees } from "../../scripts/commands/market";
-import { CHALLENGE, TOKEN, WINDOW, commitAll, increaseTime, playRound, revealAll, roundUpdates, systemFixture } from "./marketHarness";
+import {
+  CHALLENGE,
+  commitAll,
+  freshFixture,
+  increaseTime,
+  playRound,
+  revealAll,
+  roundUpdates,
+  systemFixture,
+  TOKEN,
+  WINDOW,
+} from "./marketHarness";
 
 /**
  * Issue: a member could commit junk or withhold its content, making the round unprovable, and
@@ -16,7 +26,7 @@ import { CHALLENGE, TOKEN, WINDOW, commitAll, increaseTime, playRound, revealAll
  */
 describe("Withholding_Cannot_Void_Round (real proofs, contribution_4x8)", () => {
   it("a reveal whose content is withheld is left out and the rest settle; when it appears, a challenger proves it in and earns the fee", async () => {
-    const { trainers, ctx, taskId, oracle, owner, stranger, store } = await loadFixture(systemFixture);
+    const { trainers, ctx, taskId, oracle, owner, stranger, store } = await freshFixture(systemFixture);
     const ups = roundUpdates(0);
     const secrets = await playRound(ctx, trainers, taskId, 0, ups, { withhold: new Set([2]) });
     const first = await oracle().tick();
@@ -43,7 +53,7 @@ describe("Withholding_Cannot_Void_Round (real proofs, contribution_4x8)", () => 
   });
 
   it("a withholder that nobody can prove in is unpaid and not slashed; the others are paid", async () => {
-    const { trainers, ctx, taskId, oracle, owner } = await loadFixture(systemFixture);
+    const { trainers, ctx, taskId, oracle, owner } = await freshFixture(systemFixture);
     // (Content unique to this test: the store folder outlives the chain snapshots.)
     const ups = roundUpdates(0).map((u, i) => (i === 1 ? u.map((v) => v + 7n) : u));
     await playRound(ctx, trainers.slice(0, 3), taskId, 0, ups, { withhold: new Set([1]) });
@@ -56,7 +66,7 @@ describe("Withholding_Cannot_Void_Round (real proofs, contribution_4x8)", () => 
   });
 
   it("a trainer who commits and never reveals pays the no-show penalty once and cannot stop the round", async () => {
-    const { trainers, ctx, taskId, oracle, owner, d } = await loadFixture(systemFixture);
+    const { trainers, ctx, taskId, oracle, owner, d } = await freshFixture(systemFixture);
     const secrets = await commitAll(ctx, trainers, taskId, 0, roundUpdates(0));
     await revealAll(ctx, trainers, secrets, { skip: new Set([1]) });
     await increaseTime(WINDOW);
@@ -77,7 +87,7 @@ describe("Withholding_Cannot_Void_Round (real proofs, contribution_4x8)", () => 
   });
 
   it("a trainer committing every round cannot block cancellation: the task ends after the current round", async () => {
-    const { trainers, ctx, taskId, owner, market } = await loadFixture(systemFixture);
+    const { trainers, ctx, taskId, owner, market } = await freshFixture(systemFixture);
     await commitAll(ctx, trainers.slice(0, 1), taskId, 0, roundUpdates(0));
     await cancelTask(ctx(owner), taskId);
     const t = await read<{ endRound: bigint; cancelled: boolean }>(owner, market, "TrainingMarket", "task", [taskId]);

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import pino from "pino";
 import type { Address } from "viem";
 import type { Clients } from "../../oracle/chain/clients";
@@ -156,4 +157,17 @@ export async function expectRejects(p: Promise<unknown>, re: RegExp): Promise<vo
   if (err === undefined) throw new Error(`expected a rejection matching ${re}, but it resolved`);
   const msg = (err as Error).message;
   if (!re.test(msg)) throw new Error(`expected a rejection matching ${re}, got: ${msg}`);
+}
+
+/**
+ * `loadFixture`, then the chain clock resumes right after the snapshot's last block. Hardhat's
+ * block times follow the wall clock, so reverting to a snapshot taken minutes earlier (in an
+ * earlier test, while proofs were made) would otherwise jump past the round windows the fixture set up.
+ */
+export async function freshFixture<T>(fixture: () => Promise<T>): Promise<T> {
+  const f = await loadFixture(fixture);
+  const latest = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+  await hre.network.provider.request({ method: "evm_setNextBlockTimestamp", params: [latest + 1] });
+  await hre.network.provider.request({ method: "evm_mine", params: [] });
+  return f;
 }

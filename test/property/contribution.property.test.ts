@@ -1,11 +1,12 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { SNARK_FIELD, toField } from "../../oracle/field";
-import { buildWitness, settleRound, type RoundInput } from "../../oracle/contribution";
+import { SNARK_FIELD, commitVector, toField } from "../../oracle/field";
+import { buildWitness, publicSignals, settleRound, type RoundInput } from "../../oracle/contribution";
 import { expectPass, signalIndex, templateTester } from "../helpers/circuit";
 
 // circuit == reference on random rounds of the contribution_4x8 instance: random counts, slots,
-// task parameters and a mix of honest trainers and attackers. Each run computes a real witness;
+// task and rule parameters, reveals whose content is unavailable, and a mix of honest trainers and
+// attackers (copies make duplicate pairs). Each run computes a real witness;
 // ZKMERIT_FC_RUNS raises the number of runs (FC_SEED replays a failure, fast-check prints it).
 
 const N = 4;
@@ -55,8 +56,14 @@ const roundArb = fc
     context: fc.bigInt({ min: 0n, max: SNARK_FIELD - 1n }),
     taskId: fc.bigInt({ min: 0n, max: SNARK_FIELD - 1n }),
     slotSeed: fc.array(fc.nat(), { minLength: N, maxLength: N }),
+    // Mostly available; position `keep` always is, so someone is included.
+    available: fc.array(fc.boolean(), { minLength: N, maxLength: N }),
+    keep: fc.nat(),
+    distFloor: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: (1n << 80n) - 1n }), fc.bigInt({ min: 0n, max: 1n << 30n })),
+    minSubmissions: fc.integer({ min: 0, max: N + 1 }),
+    settler: fc.bigInt({ min: 0n, max: (1n << 160n) - 1n }),
   })
-  .map((r): RoundInput => {
+  .map((r) => {
     const maxTrainers = Math.min(N, r.count + r.extraTrainers);
     // Distinct slots below maxTrainers, in a random order.
     const free = Array.from({ length: maxTrainers }, (_, i) => i);
@@ -82,40 +89,66 @@ const roundArb = fc
       }
     }
     const round = r.roundPick === "last" ? r.numRounds - 1 : r.roundPick % r.numRounds;
-    return {
+    const keep = r.keep % r.count;
+    const input: Omit<RoundInput, "submissions"> = {
       slots: N,
       task: {
         context: r.context,
         taskId: r.taskId,
         config: { budget: r.budget, numRounds: r.numRounds, maxTrainers, outlierFactor: r.outlierFactor },
-        normBoundSq: (1n << BigInt(r.normBoundLog)) + BigInt(r.normBoundLog) * 12345n,
+        rule: {
+          normBoundSq: (1n << BigInt(r.normBoundLog)) + BigInt(r.normBoundLog) * 12345n,
+          distFloor: r.distFloor,
+          minSubmissions: r.minSubmissions,
+        },
       },
       wOld: r.wOld,
       // Below 2^128 - budget, so no leaf can overflow (a round pays at most the budget).
       cumOld: r.cumOld.map((c) => c % ((1n << 128n) - r.budget)),
       round,
-      submissions: updates.map((update, j) => ({ slot: slots[j], update })),
+      settler: r.settler,
     };
+    return { input, updates, slots, available: updates.map((_, j) => j === keep || r.available[j]) };
   });
+
+/** Reveals every update (its commitment) and withholds the unavailable ones. */
+async function roundInput(draft: {
+  input: Omit<RoundInput, "submissions">;
+  updates: bigint[][];
+  slots: number[];
+  available: boolean[];
+}): Promise<RoundInput> {
+  const submissions = [];
+  for (const [j, update] of draft.updates.entries()) {
+    submissions.push({ slot: draft.slots[j], commitment: await commitVector(update, 32), update: draft.available[j] ? update : undefined });
+  }
+  return { ...draft.input, submissions };
+}
 
 describe("property: contribution circuit == reference (contribution_4x8)", () => {
   it(`agrees on random rounds (${RUNS} runs)`, async () => {
-    const t = await templateTester("contribution.circom", "Contribution", [N, P, 32], ["acc", "newState", "outlierBitmap"]);
+    const publics = ["acc", "newState", "modelCommitment", "rewardRoot", "masks", "settler"];
+    const t = await templateTester("contribution.circom", "Contribution", [N, P, 32], publics);
     const at = async (name: string) => signalIndex(t, name);
     await fc.assert(
-      fc.asyncProperty(roundArb, async (input) => {
-        const s = await settleRound(input);
+      fc.asyncProperty(roundArb, async (draft) => {
+        const s = await settleRound(await roundInput(draft));
         const w = await expectPass(t, buildWitness(s));
         const r = s.results;
-        // The public inputs are the reference's (expectPass used them); newState fixes wNew and cumNew.
-        expect(w[await at("main.newState")]).to.equal(r.newState);
-        expect(w[await at("main.outlierBitmap")]).to.equal(r.outlierBitmap);
+        // The public inputs are the reference's (expectPass used them); they fix wNew, cumNew and the masks.
+        const pub = publicSignals(s);
+        for (const [i, name] of publics.entries()) expect(w[await at(`main.${name}`)], name).to.equal(pub[i]);
         expect(w[await at("main.medDist")]).to.equal(r.medDist);
         for (let k = 0; k < P; k++) {
           expect(w[await at(`main.med[${k}]`)]).to.equal(toField(r.med[k]));
           expect(w[await at(`main.g[${k}]`)]).to.equal(toField(r.g[k]));
         }
         for (let j = 0; j < s.trace.count; j++) {
+          const f = r.flags[j];
+          expect(w[await at(`main.included[${j}]`)]).to.equal(f.included ? 1n : 0n);
+          expect(w[await at(`main.dup[${j}]`)]).to.equal(f.dup ? 1n : 0n);
+          expect(w[await at(`main.slashed[${j}]`)]).to.equal(f.slashed ? 1n : 0n);
+          expect(w[await at(`main.excluded[${j}]`)]).to.equal(f.excluded ? 1n : 0n);
           expect(w[await at(`main.score[${j}]`)]).to.equal(r.scores[j]);
           expect(w[await at(`main.baseShare[${j}]`)] + w[await at(`main.bonus[${j}]`)]).to.equal(r.shares[j]);
         }

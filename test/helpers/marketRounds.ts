@@ -1,0 +1,272 @@
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { AbiCoder, keccak256, type Contract, type ContractTransactionResponse } from "ethers";
+import { PROOF, SLOT_CAPACITY } from "./marketFixtures";
+import { configPacked, rewardTree, stateOf, taskHeader, type RewardTree } from "./rewardTree";
+
+// The round protocol of the TrainingMarket, written out for the tests: task hashes, commit hashes,
+// the phase clock and settlement results (ITrainingMarket's NatSpec is the spec).
+
+/** ITrainingMarket.TaskParams. */
+export interface TaskParams {
+  initModelCommitment: bigint;
+  initModelURI: string;
+  numRounds: bigint;
+  maxTrainers: bigint;
+  startTime: bigint;
+  commitWindow: bigint;
+  revealWindow: bigint;
+  settlementWindow: bigint;
+  challengeWindow: bigint;
+  minStake: bigint;
+  slashAmount: bigint;
+  noShowPenalty: bigint;
+  budget: bigint;
+  settlementFee: bigint;
+  normBoundSq: bigint;
+  outlierFactor: bigint;
+  distFloor: bigint;
+  minSubmissions: bigint;
+}
+
+/** TaskParams in struct order, as the TaskCreated event carries them. */
+export const paramsTuple = (p: TaskParams) => [
+  p.initModelCommitment,
+  p.initModelURI,
+  p.numRounds,
+  p.maxTrainers,
+  p.startTime,
+  p.commitWindow,
+  p.revealWindow,
+  p.settlementWindow,
+  p.challengeWindow,
+  p.minStake,
+  p.slashAmount,
+  p.noShowPenalty,
+  p.budget,
+  p.settlementFee,
+  p.normBoundSq,
+  p.outlierFactor,
+  p.distFloor,
+  p.minSubmissions,
+];
+
+/** ruleParams = normBoundSq + distFloor * 2^80 + minSubmissions * 2^160. */
+export function ruleParams(p: Pick<TaskParams, "normBoundSq" | "distFloor" | "minSubmissions">): bigint {
+  return p.normBoundSq + (p.distFloor << 80n) + (p.minSubmissions << 160n);
+}
+
+/** The task header Poseidon(context, taskId, configPacked, ruleParams) and state_0 = Poseidon(header, initModel, emptyRoot). */
+export async function taskHashes(context: bigint, taskId: bigint, p: TaskParams, emptyRoot: bigint) {
+  const header = await taskHeader(context, taskId, configPacked(p), ruleParams(p));
+  return { header, state: await stateOf(header, p.initModelCommitment, emptyRoot) };
+}
+
+/** keccak256(abi.encode(chainId, market, taskId, round, trainer, commitment, salt)). */
+export function commitHash(
+  chainId: bigint,
+  market: string,
+  taskId: bigint,
+  round: bigint,
+  trainer: string,
+  commitment: bigint,
+  salt: string,
+): string {
+  return keccak256(
+    AbiCoder.defaultAbiCoder().encode(
+      ["uint256", "address", "uint256", "uint64", "address", "uint256", "bytes32"],
+      [chainId, market, taskId, round, trainer, commitment, salt],
+    ),
+  );
+}
+
+/** A deterministic salt per trainer and round. */
+export function saltFor(trainer: string, round: bigint): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["string", "address", "uint64"], ["salt", trainer, round]));
+}
+
+/** The vault offence id of a slot's offence in a round: keccak256(abi.encode(taskId, round, slot)). */
+export const offenceId = (taskId: bigint, round: bigint, slot: bigint) =>
+  keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint256", "uint256"], [taskId, round, slot]));
+
+/** The current round of a task as `roundInfo` reports it. */
+export interface Phases {
+  round: bigint;
+  startedAt: bigint;
+  commitEnd: bigint;
+  revealEnd: bigint;
+  settlementDeadline: bigint;
+  committedMask: bigint;
+  revealedMask: bigint;
+  acc: bigint;
+  reward: bigint;
+  settler: string;
+  proposedAt: bigint;
+  finalAt: bigint;
+}
+
+export async function phases(market: Contract, taskId: bigint): Promise<Phases> {
+  const r = await market.roundInfo(taskId);
+  return {
+    round: r.round,
+    startedAt: r.startedAt,
+    commitEnd: r.commitEnd,
+    revealEnd: r.revealEnd,
+    settlementDeadline: r.settlementDeadline,
+    committedMask: r.committedMask,
+    revealedMask: r.revealedMask,
+    acc: r.acc,
+    reward: r.reward,
+    settler: r.settler,
+    proposedAt: r.proposedAt,
+    finalAt: r.finalAt,
+  };
+}
+
+/** Makes the next block land at `ts`, or as soon after as possible if that is already past. */
+export async function at(ts: bigint): Promise<void> {
+  if (BigInt(await time.latest()) < ts) await time.setNextBlockTimestamp(ts);
+}
+
+/** Pins the next block `secondsFromNow` ahead and returns its timestamp. */
+export async function atNextBlock(secondsFromNow = 10n): Promise<bigint> {
+  const ts = BigInt(await time.latest()) + secondsFromNow;
+  await time.setNextBlockTimestamp(ts);
+  return ts;
+}
+
+/** Moves time so the next block opens the reveal window of the current round. */
+export async function toReveal(market: Contract, taskId: bigint): Promise<Phases> {
+  const p = await phases(market, taskId);
+  await at(p.commitEnd);
+  return p;
+}
+
+/** Moves time so the next block opens the settlement window of the current round. */
+export async function toSettle(market: Contract, taskId: bigint): Promise<Phases> {
+  const p = await phases(market, taskId);
+  await at(p.revealEnd);
+  return p;
+}
+
+/** Moves time to the end of the pending proposal's challenge window (the next block finalizes it). */
+export async function toFinal(market: Contract, taskId: bigint): Promise<Phases> {
+  const p = await phases(market, taskId);
+  if (p.proposedAt === 0n) throw new Error(`task ${taskId} round ${p.round} has no pending proposal`);
+  await at(p.finalAt);
+  return p;
+}
+
+/** A trainer's update for a round. */
+export interface Submission {
+  signer: HardhatEthersSigner;
+  commitment: bigint;
+  salt?: string;
+  uri?: string;
+}
+
+const as = (c: Contract, s: HardhatEthersSigner) => c.connect(s) as Contract;
+
+/** Commits each submission in the current round (in its commit window, which must be open). */
+export async function commitAll(market: Contract, taskId: bigint, subs: readonly Submission[]): Promise<void> {
+  const round = (await phases(market, taskId)).round;
+  for (const s of subs) {
+    const salt = s.salt ?? saltFor(s.signer.address, round);
+    await as(market, s.signer).commitUpdate(taskId, round, await market.commitHashOf(taskId, round, s.signer.address, s.commitment, salt));
+  }
+}
+
+/** Reveals each submission in the current round (the reveal window must be open); returns the accumulator. */
+export async function revealAll(market: Contract, taskId: bigint, subs: readonly Submission[]): Promise<bigint> {
+  const round = (await phases(market, taskId)).round;
+  for (const s of subs) {
+    const salt = s.salt ?? saltFor(s.signer.address, round);
+    await as(market, s.signer).revealUpdate(taskId, round, s.commitment, salt, s.uri ?? `store://u-${round}-${s.signer.address}`);
+  }
+  return (await phases(market, taskId)).acc;
+}
+
+/**
+ * Commits `committers` (now, in the commit window; before the start it waits for the start), moves
+ * to the reveal window and reveals `revealers` (default: all of them); returns the round's phases after.
+ */
+export async function commitAndReveal(
+  market: Contract,
+  taskId: bigint,
+  committers: readonly Submission[],
+  revealers: readonly Submission[] = committers,
+): Promise<Phases> {
+  await at((await phases(market, taskId)).startedAt);
+  await commitAll(market, taskId, committers);
+  await toReveal(market, taskId);
+  await revealAll(market, taskId, revealers);
+  return phases(market, taskId);
+}
+
+/** ITrainingMarket.SettlementResult. */
+export interface SettlementResult {
+  newState: bigint;
+  modelCommitment: bigint;
+  rewardRoot: bigint;
+  includedMask: bigint;
+  excludedMask: bigint;
+  slashedMask: bigint;
+}
+
+/** A settlement result with the reward tree it commits to. */
+export interface Settlement {
+  result: SettlementResult;
+  tree: RewardTree;
+  cum: bigint[];
+  model: bigint;
+}
+
+/** Masks as slot lists or bit masks. */
+type Mask = bigint | readonly number[];
+export const maskOf = (m: Mask): bigint => (typeof m === "bigint" ? m : m.reduce((a, s) => a | (1n << BigInt(s)), 0n));
+
+/** The result with the new state Poseidon(header, model, root of `cum` padded to N leaves). */
+export async function buildResult(
+  header: bigint,
+  o: { cum: readonly bigint[]; model: bigint; included: Mask; excluded?: Mask; slashed?: Mask },
+): Promise<Settlement> {
+  const cum = [...o.cum, ...Array.from({ length: SLOT_CAPACITY - o.cum.length }, () => 0n)];
+  const tree = await rewardTree(cum);
+  const result = {
+    newState: await stateOf(header, o.model, tree.root),
+    modelCommitment: o.model,
+    rewardRoot: tree.root,
+    includedMask: maskOf(o.included),
+    excludedMask: maskOf(o.excluded ?? 0n),
+    slashedMask: maskOf(o.slashed ?? 0n),
+  };
+  return { result, tree, cum, model: o.model };
+}
+
+/** SettlementResult in struct order. */
+export const resultTuple = (r: SettlementResult) => [
+  r.newState,
+  r.modelCommitment,
+  r.rewardRoot,
+  r.includedMask,
+  r.excludedMask,
+  r.slashedMask,
+];
+
+/** The masks public input: included | excluded << 64 | slashed << 128. */
+export const packedMasks = (r: SettlementResult) => r.includedMask | (r.excludedMask << 64n) | (r.slashedMask << 128n);
+
+/** The proof in struct order, as RoundProposed carries it. */
+export const proofTuple = () => [PROOF.a, PROOF.b, PROOF.c];
+
+/** Sends `settleRound` for the current round (or `round`) as `settler`. */
+export function propose(
+  market: Contract,
+  taskId: bigint,
+  settler: HardhatEthersSigner,
+  result: SettlementResult,
+  round: bigint,
+  modelURI = `store://model-${round + 1n}`,
+): Promise<ContractTransactionResponse> {
+  return as(market, settler).settleRound(taskId, round, result, modelURI, PROOF);
+}

@@ -703,15 +703,13 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         c = t.core;
         ph = t.phase;
         state = t.state;
-        uint256 storedState = state;
         if (!_ended(c)) {
             uint192 masks = ph.proposedAt != 0 ? t.pending.masks : 0;
             Catchup memory u = _catchUp(c, ph, masks, block.timestamp);
             if (u.finalized) state = t.pending.state;
         }
-        acc = ph.revealedMask == 0 ? state : t.acc;
         // The stored acc belongs to the stored round; a round change above reset revealedMask.
-        if (ph.revealedMask != 0 && state != storedState) acc = state;
+        acc = ph.revealedMask == 0 ? state : t.acc;
     }
 
     /// @dev Moves the clock of a task forward to `now`, in memory: resolves the stored round if its

@@ -37,6 +37,23 @@ export interface SettlementResultOnChain {
   slashedMask: bigint;
 }
 
+/** ITrainingMarket.RoundInfo: a task's current round as `roundInfo` reports it (as of now). */
+export interface RoundInfoOnChain {
+  round: bigint;
+  startedAt: bigint;
+  commitEnd: bigint;
+  revealEnd: bigint;
+  settlementDeadline: bigint;
+  committedMask: bigint;
+  revealedMask: bigint;
+  acc: bigint;
+  reward: bigint;
+  settler: Address;
+  proposedAt: bigint;
+  finalAt: bigint;
+  proposal: SettlementResultOnChain;
+}
+
 interface Located {
   txHash: Hash;
   blockNumber: bigint;

@@ -5,7 +5,7 @@ import { loadArtifact } from "../chain/artifacts";
 import type { Clients } from "../chain/clients";
 import { ZkMeritError } from "../errors";
 import type { ContentStore } from "../store";
-import { marketAbi, readTaskHistory, type SettlementResultOnChain } from "../contribution/history";
+import { marketAbi, readTaskHistory, type RoundInfoOnChain } from "../contribution/history";
 import { popCount, prepareSettlement, type PreparedSettlement, type SettleContext } from "../contribution/settler";
 import { fetchUpdate, fetchWithin, loadTaskState } from "../contribution/taskstate";
 import { decodeRoundRecord, verifyRoundRecord } from "../contribution/records";
@@ -59,21 +59,7 @@ export interface TickReport {
   errors: Array<{ taskId: bigint; message: string }>;
 }
 
-type RoundInfo = {
-  round: bigint;
-  startedAt: bigint;
-  commitEnd: bigint;
-  revealEnd: bigint;
-  settlementDeadline: bigint;
-  committedMask: bigint;
-  revealedMask: bigint;
-  acc: bigint;
-  reward: bigint;
-  settler: Address;
-  proposedAt: bigint;
-  finalAt: bigint;
-  proposal: SettlementResultOnChain;
-};
+type RoundInfo = RoundInfoOnChain;
 type TaskInfo = { finished: boolean; cancelled: boolean; settlementFee: bigint };
 
 const ZERO = "0x0000000000000000000000000000000000000000";

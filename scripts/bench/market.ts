@@ -4,8 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Clients } from "../../oracle/chain/clients";
-import { LocalContentStore, encodeVectorPayload } from "../../oracle/store";
-import { DEFAULT_FIXED_POINT } from "../../oracle/field";
+import { LocalContentStore } from "../../oracle/store";
 import { popCount } from "../../oracle/contribution/settler";
 import { OracleService } from "../../oracle/service/oracle";
 import { deploySystem } from "../commands/deploy";
@@ -19,6 +18,7 @@ import {
   reclaimEscrow,
   releaseStake,
   revealCommitted,
+  secretPayload,
   shapeOf,
   syncTask,
   withdrawFees,
@@ -139,14 +139,7 @@ export async function benchMarket(
     new Set([0]),
   );
   const s0 = secrets[0];
-  await store.put(
-    encodeVectorPayload({
-      kind: "update",
-      params: DEFAULT_FIXED_POINT,
-      values: s0.update,
-      meta: { taskId: String(s0.taskId), round: s0.round, slot: s0.slot },
-    }),
-  );
+  await store.put(secretPayload(s0));
   const c = await oracleFor(challenger).tick();
   if (c.settled.length !== 1 || !c.settled[0].challenge) throw new Error(`bench challenge failed: ${JSON.stringify(c.errors)}`);
   rec("settleRound (challenge: replaces a proposal)", c.settled[0].gasUsed);

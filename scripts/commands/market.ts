@@ -9,7 +9,7 @@ import { contractAddress, type Deployments } from "../../oracle/chain/deployment
 import { ZkMeritError } from "../../oracle/errors";
 import { DEFAULT_FIXED_POINT, commitVector } from "../../oracle/field";
 import { decodeCommittedVector, encodeVectorPayload, type ContentStore } from "../../oracle/store";
-import { marketAbi, readTaskHistory, type TaskHistory } from "../../oracle/contribution/history";
+import { marketAbi, readTaskHistory, type RoundInfoOnChain, type TaskHistory } from "../../oracle/contribution/history";
 import { loadTaskState, marketShape, type ChainContext, type TaskState } from "../../oracle/contribution/taskstate";
 import { rewardPath } from "../../oracle/contribution/reference";
 import { trainRound, type Shard } from "../../oracle/contribution/trainer";
@@ -206,17 +206,7 @@ export interface CommitSecret {
 }
 
 /** The current round as the chain sees it now. */
-export type RoundView = {
-  round: bigint;
-  startedAt: bigint;
-  commitEnd: bigint;
-  revealEnd: bigint;
-  settlementDeadline: bigint;
-  committedMask: bigint;
-  revealedMask: bigint;
-  settler: Address;
-  finalAt: bigint;
-};
+export type RoundView = RoundInfoOnChain;
 
 async function memberSlot(x: Ctx, taskId: bigint): Promise<number> {
   const me = await read<{ joined: boolean; slot: number; left: boolean }>(x.c, market(x), "TrainingMarket", "member", [
@@ -313,12 +303,7 @@ export async function revealCommitted(
     );
   if (now < ri.commitEnd || now >= ri.revealEnd)
     throw new ZkMeritError("CONFIG", `round ${ri.round} takes reveals in [${ri.commitEnd}, ${ri.revealEnd}); chain time is ${now}`, {});
-  const payload = encodeVectorPayload({
-    kind: "update",
-    params: DEFAULT_FIXED_POINT,
-    values: secret.update,
-    meta: { taskId: String(secret.taskId), round: secret.round, slot: secret.slot },
-  });
+  const payload = secretPayload(secret);
   // publish: false stores nothing (a trainer withholding its content, for tests and experiments);
   // the URI is still the content address the payload would have.
   const uri = o.publish === false ? await contentAddress(x.store, payload) : await x.store.put(payload);
@@ -330,6 +315,16 @@ export async function revealCommitted(
     uri,
   ]);
   return { uri, gasUsed: r.gasUsed };
+}
+
+/** The content-store payload of a committed update (what the reveal publishes). */
+export function secretPayload(secret: CommitSecret): Uint8Array {
+  return encodeVectorPayload({
+    kind: "update",
+    params: DEFAULT_FIXED_POINT,
+    values: secret.update,
+    meta: { taskId: String(secret.taskId), round: secret.round, slot: secret.slot },
+  });
 }
 
 /** The URI a local store's `put(payload)` would return, without storing it. */

@@ -2,32 +2,14 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { AbiCoder, keccak256, type Contract, type ContractTransactionResponse } from "ethers";
 import { PROOF, SLOT_CAPACITY } from "./marketFixtures";
+import type { SettlementResultOnChain, TaskParamsOnChain } from "../../oracle/contribution/history";
 import { configPacked, rewardTree, stateOf, taskHeader, type RewardTree } from "./rewardTree";
 
 // The round protocol of the TrainingMarket, written out for the tests: task hashes, commit hashes,
 // the phase clock and settlement results (ITrainingMarket's NatSpec is the spec).
 
 /** ITrainingMarket.TaskParams. */
-export interface TaskParams {
-  initModelCommitment: bigint;
-  initModelURI: string;
-  numRounds: bigint;
-  maxTrainers: bigint;
-  startTime: bigint;
-  commitWindow: bigint;
-  revealWindow: bigint;
-  settlementWindow: bigint;
-  challengeWindow: bigint;
-  minStake: bigint;
-  slashAmount: bigint;
-  noShowPenalty: bigint;
-  budget: bigint;
-  settlementFee: bigint;
-  normBoundSq: bigint;
-  outlierFactor: bigint;
-  distFloor: bigint;
-  minSubmissions: bigint;
-}
+export type TaskParams = TaskParamsOnChain;
 
 /** TaskParams in struct order, as the TaskCreated event carries them. */
 export const paramsTuple = (p: TaskParams) => [
@@ -204,14 +186,7 @@ export async function commitAndReveal(
 }
 
 /** ITrainingMarket.SettlementResult. */
-export interface SettlementResult {
-  newState: bigint;
-  modelCommitment: bigint;
-  rewardRoot: bigint;
-  includedMask: bigint;
-  excludedMask: bigint;
-  slashedMask: bigint;
-}
+export type SettlementResult = SettlementResultOnChain;
 
 /** A settlement result with the reward tree it commits to. */
 export interface Settlement {

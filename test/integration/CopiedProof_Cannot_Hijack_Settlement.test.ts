@@ -1,12 +1,21 @@
 import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { circuitArtifacts } from "../../oracle/artifacts/manifest";
-import { auditTask } from "../../oracle/contribution/auditor";
 import { prepareSettlement } from "../../oracle/contribution/settler";
 import { loadTaskState } from "../../oracle/contribution/taskstate";
 import { chainCtx, claimReward, history, syncTask } from "../../scripts/commands/market";
-import { CHALLENGE, CIRCUIT, freshFixture, increaseTime, playRound, roundUpdates, SHAPE, systemFixture, TOKEN } from "./marketHarness";
+import {
+  audit,
+  CHALLENGE,
+  CIRCUIT,
+  freshFixture,
+  increaseTime,
+  playRound,
+  roundUpdates,
+  SHAPE,
+  systemFixture,
+  TOKEN,
+} from "./marketHarness";
 
 /** Issue: anyone could copy the oracle's pending settlement from the mempool and post it first with junk annotations. */
 describe("CopiedProof_Cannot_Hijack_Settlement (real proofs, contribution_4x8)", () => {
@@ -62,16 +71,7 @@ describe("CopiedProof_Cannot_Hijack_Settlement (real proofs, contribution_4x8)",
     const c = await claimReward(ctx(trainers[0]), taskId);
     expect(c.amount).to.be.greaterThan(0n);
     expect(c.amount).to.be.lessThan(50n * TOKEN);
-    const report = await auditTask({
-      client: owner.publicClient,
-      chainId: owner.chain.id,
-      market: d.contracts.TrainingMarket as `0x${string}`,
-      store,
-      entry: circuitArtifacts(CIRCUIT),
-      shape: SHAPE,
-      taskId,
-      fromBlock: BigInt(d.startBlock),
-    });
+    const report = await audit({ owner, store, market: d.contracts.TrainingMarket as `0x${string}`, d, taskId });
     expect(report.mismatches).to.deep.equal([]);
     expect(report.rounds[0].checks.roundRecord).to.equal(false);
     expect(report.rounds[0].warnings.join(" ")).to.match(/round record/);

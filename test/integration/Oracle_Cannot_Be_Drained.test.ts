@@ -2,19 +2,8 @@ import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
 import type { ContentStore } from "../../oracle/store";
-import { createTask, history, joinTask, read, syncTask } from "../../scripts/commands/market";
-import {
-  commitAll,
-  freshFixture,
-  increaseTime,
-  revealAll,
-  roundUpdates,
-  systemFixture,
-  TASK_OPTIONS,
-  TOKEN,
-  WINDOW,
-  expectRejects,
-} from "./marketHarness";
+import { createTask, history, read, syncTask } from "../../scripts/commands/market";
+import { expectRejects, freshFixture, increaseTime, systemFixture, TASK_OPTIONS, TOKEN, twoTasksInSettlement } from "./marketHarness";
 
 /**
  * Issue: one createTask with 65,535 one-second rounds and a 1-wei budget made the oracle pay an
@@ -68,21 +57,8 @@ describe("Oracle_Cannot_Be_Drained (real proofs, contribution_4x8)", () => {
     );
   });
 
-  async function twoReadyTasks() {
-    const f = await systemFixture();
-    const t2 = await createTask(f.ctx(f.owner), TASK_OPTIONS);
-    for (const t of f.trainers) await joinTask(f.ctx(t), t2.taskId);
-    const ups = roundUpdates(0);
-    const s1 = await commitAll(f.ctx, f.trainers, f.taskId, 0, ups);
-    const s2 = await commitAll(f.ctx, f.trainers, t2.taskId, 0, ups);
-    await revealAll(f.ctx, f.trainers, s1);
-    await revealAll(f.ctx, f.trainers, s2, { advance: false });
-    await increaseTime(WINDOW);
-    return { ...f, task2: t2.taskId };
-  }
-
   it("a task whose content never arrives does not stall the others (per-fetch timeout, per-task budget, concurrency)", async () => {
-    const { oracle, store, ctx, owner, taskId, task2 } = await freshFixture(twoReadyTasks);
+    const { oracle, store, ctx, owner, taskId, task2 } = await freshFixture(twoTasksInSettlement);
     const hanging = new Set((await history(ctx(owner), taskId)).rounds.get(0)!.reveals.map((r) => r.uri));
     const slow: ContentStore = {
       describe: "a store that never answers for task 1",
@@ -96,7 +72,7 @@ describe("Oracle_Cannot_Be_Drained (real proofs, contribution_4x8)", () => {
   });
 
   it("an operator serves only the tasks it chose, and none below its minimum fee", async () => {
-    const { oracle, task2 } = await freshFixture(twoReadyTasks);
+    const { oracle, task2 } = await freshFixture(twoTasksInSettlement);
     expect((await oracle(undefined, undefined, { minFee: 2n * TOKEN }).tick()).settled).to.deep.equal([]);
     const t = await oracle(undefined, undefined, { tasks: [task2] }).tick();
     expect(t.settled.map((s) => s.taskId)).to.deep.equal([task2]);

@@ -2,12 +2,10 @@ import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { encodeFunctionData, type Address } from "viem";
-import { circuitArtifacts } from "../../oracle/artifacts/manifest";
-import { auditTask } from "../../oracle/contribution/auditor";
 import { marketAbi } from "../../oracle/contribution/history";
 import { prepareSettlement } from "../../oracle/contribution/settler";
 import { history, syncTask } from "../../scripts/commands/market";
-import { CHALLENGE, CIRCUIT, freshFixture, increaseTime, playRound, roundUpdates, SHAPE, systemFixture } from "./marketHarness";
+import { audit, CHALLENGE, CIRCUIT, freshFixture, increaseTime, playRound, roundUpdates, SHAPE, systemFixture } from "./marketHarness";
 
 /** Issue: the auditor read the proof from top-level calldata, so a settlement through a multisig or relayer audited as a mismatch. */
 describe("Relayed_Settlement_Audits_Clean (real proofs, contribution_4x8)", () => {
@@ -28,16 +26,7 @@ describe("Relayed_Settlement_Audits_Clean (real proofs, contribution_4x8)", () =
     await expect(forwarder.forward(market, data)).to.emit(m, "RoundProposed");
     await increaseTime(CHALLENGE);
     await syncTask(ctx(owner), taskId);
-    const report = await auditTask({
-      client: owner.publicClient,
-      chainId: owner.chain.id,
-      market,
-      store,
-      entry: circuitArtifacts(CIRCUIT),
-      shape: SHAPE,
-      taskId,
-      fromBlock: BigInt(d.startBlock),
-    });
+    const report = await audit({ owner, store, market, d, taskId });
     expect(report.mismatches).to.deep.equal([]);
     expect(report.rounds[0].settler).to.equal(relay);
     expect(report.rounds[0].proposals.map((p) => p.checks)).to.deep.equal([

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { SNARK_FIELD } from "../../oracle/field";
 import { prepareSettlement, type PreparedSettlement } from "../../oracle/contribution/settler";
-import { createTask, history, joinTask } from "../../scripts/commands/market";
+import { history } from "../../scripts/commands/market";
 import {
   CIRCUIT,
   commitAll,
@@ -13,26 +13,18 @@ import {
   roundUpdates,
   SHAPE,
   systemFixture,
-  TASK_OPTIONS,
+  twoTasksInSettlement,
   WINDOW,
 } from "./marketHarness";
 
 /** Two identical tasks in round 0 with the same reveals, in the settlement window, and a real proof for task 1 (settler: the owner). */
 async function twoTasksFixture() {
-  const f = await systemFixture();
-  const t2 = await createTask(f.ctx(f.owner), TASK_OPTIONS);
-  for (const t of f.trainers) await joinTask(f.ctx(t), t2.taskId);
-  const ups = roundUpdates(0);
-  const s1 = await commitAll(f.ctx, f.trainers, f.taskId, 0, ups);
-  const s2 = await commitAll(f.ctx, f.trainers, t2.taskId, 0, ups);
-  await revealAll(f.ctx, f.trainers, s1);
-  await revealAll(f.ctx, f.trainers, s2, { advance: false });
-  await increaseTime(WINDOW);
+  const f = await twoTasksInSettlement();
   const h = await history(f.ctx(f.owner), f.taskId);
   const settleCtx = { chainId: f.owner.chain.id, market: f.market, store: f.store, circuit: CIRCUIT, shape: SHAPE };
   const { prepared } = await prepareSettlement(settleCtx, h, 0, { settler: f.owner.account.address });
   const market = (await hre.ethers.getContractAt("TrainingMarket", f.market)) as unknown as Contract;
-  return { ...f, task2: t2.taskId, prepared, market };
+  return { ...f, prepared, market };
 }
 
 const args = (taskId: bigint, p: PreparedSettlement, over: Partial<PreparedSettlement["result"]> = {}, proof = p.proof) =>

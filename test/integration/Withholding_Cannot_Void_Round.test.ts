@@ -4,9 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
-import { encodeVectorPayload } from "../../oracle/store";
-import { DEFAULT_FIXED_POINT } from "../../oracle/field";
-import { cancelTask, history, read, syncTask, withdrawFees } from "../../scripts/commands/market";
+import { cancelTask, history, read, secretPayload, syncTask, withdrawFees } from "../../scripts/commands/market";
 import {
   CHALLENGE,
   commitAll,
@@ -32,15 +30,7 @@ describe("Withholding_Cannot_Void_Round (real proofs, contribution_4x8)", () => 
     const first = await oracle().tick();
     expect(first.settled.map((s) => [s.masks.included, s.unavailable])).to.deep.equal([[0b1011n, [2]]]);
     // The content shows up during the challenge window; another operator proves it in.
-    const s = secrets[2]!;
-    await store.put(
-      encodeVectorPayload({
-        kind: "update",
-        params: DEFAULT_FIXED_POINT,
-        values: s.update,
-        meta: { taskId: String(s.taskId), round: s.round, slot: s.slot },
-      }),
-    );
+    await store.put(secretPayload(secrets[2]!));
     const challenger = oracle(stranger, fs.mkdtempSync(path.join(os.tmpdir(), "zkm-it-journal3-")));
     const c = await challenger.tick();
     expect(c.settled.map((x) => [x.challenge, x.masks.included])).to.deep.equal([[true, 0b1111n]]);

@@ -8,6 +8,8 @@ import type { Address } from "viem";
 import type { Clients } from "../../oracle/chain/clients";
 import { LocalContentStore, type ContentStore } from "../../oracle/store";
 import { OracleService, type OracleOptions } from "../../oracle/service/oracle";
+import { circuitArtifacts } from "../../oracle/artifacts/manifest";
+import { auditTask, type AuditReport } from "../../oracle/contribution/auditor";
 import { deploySystem } from "../../scripts/commands/deploy";
 import {
   commitUpdateVector,
@@ -88,6 +90,16 @@ export async function systemFixture() {
   return { owner, oracleOp, trainers, stranger, store, d, ctx, taskId: task.taskId, oracle, journalDir, market };
 }
 
+const fixtureFiles = new WeakMap<() => Promise<unknown>, Set<string>>();
+
+/** Every file below `dir`. */
+function listFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+}
+
 export async function increaseTime(seconds: number): Promise<void> {
   await hre.network.provider.request({ method: "evm_increaseTime", params: [seconds] });
   await hre.network.provider.request({ method: "evm_mine", params: [] });
@@ -160,14 +172,51 @@ export async function expectRejects(p: Promise<unknown>, re: RegExp): Promise<vo
 }
 
 /**
- * `loadFixture`, then the chain clock resumes right after the snapshot's last block. Hardhat's
+ * `loadFixture` with the fixture's store and journal as they were when it was set up, and the
+ * chain clock resumed right after the snapshot's last block. Hardhat's
  * block times follow the wall clock, so reverting to a snapshot taken minutes earlier (in an
  * earlier test, while proofs were made) would otherwise jump past the round windows the fixture set up.
  */
-export async function freshFixture<T>(fixture: () => Promise<T>): Promise<T> {
+export async function freshFixture<T extends { store: LocalContentStore; journalDir: string }>(fixture: () => Promise<T>): Promise<T> {
   const f = await loadFixture(fixture);
+  // Files outlive the chain snapshots: bring the store and the journal back to what they held
+  // when the fixture was first set up.
+  const kept = fixtureFiles.get(fixture);
+  if (!kept) fixtureFiles.set(fixture, new Set([...listFiles(f.store.root), ...listFiles(f.journalDir)]));
+  else for (const file of [...listFiles(f.store.root), ...listFiles(f.journalDir)]) if (!kept.has(file)) fs.rmSync(file);
   const latest = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
   await hre.network.provider.request({ method: "evm_setNextBlockTimestamp", params: [latest + 1] });
   await hre.network.provider.request({ method: "evm_mine", params: [] });
   return f;
+}
+
+/** The auditor's report on a fixture's task (or `taskId`). */
+export async function audit(
+  f: { owner: Clients; store: ContentStore; market: Address; d: { startBlock: number }; taskId: bigint },
+  taskId = f.taskId,
+): Promise<AuditReport> {
+  return auditTask({
+    client: f.owner.publicClient,
+    chainId: f.owner.chain.id,
+    market: f.market,
+    store: f.store,
+    entry: circuitArtifacts(CIRCUIT),
+    shape: SHAPE,
+    taskId,
+    fromBlock: BigInt(f.d.startBlock),
+  });
+}
+
+/** The system with a second identical task; both have the same round-0 reveals and are in their settlement window. */
+export async function twoTasksInSettlement() {
+  const f = await systemFixture();
+  const t2 = await createTask(f.ctx(f.owner), TASK_OPTIONS);
+  for (const t of f.trainers) await joinTask(f.ctx(t), t2.taskId);
+  const ups = roundUpdates(0);
+  const s1 = await commitAll(f.ctx, f.trainers, f.taskId, 0, ups);
+  const s2 = await commitAll(f.ctx, f.trainers, t2.taskId, 0, ups);
+  await revealAll(f.ctx, f.trainers, s1);
+  await revealAll(f.ctx, f.trainers, s2, { advance: false });
+  await increaseTime(WINDOW);
+  return { ...f, task2: t2.taskId };
 }

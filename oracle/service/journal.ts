@@ -7,6 +7,22 @@ import path from "node:path";
  * so an oracle killed between proving and settling resumes with the same proof instead of
  * proving again; the chain, not the journal, decides whether a round still needs settling.
  */
+/**
+ * JSON with bigints written as "123n" (read back by the journal's reviver). The replacer looks at
+ * the raw value (`this[key]`): a library that installs `BigInt.prototype.toJSON` (some test tools
+ * do) would otherwise turn bigints into plain strings before the replacer sees them.
+ */
+export function stringifyWithBigInts(value: unknown): string {
+  return JSON.stringify(
+    value,
+    function (this: Record<string, unknown>, key: string, v: unknown) {
+      const raw = this[key];
+      return typeof raw === "bigint" ? `${raw}n` : v;
+    },
+    2,
+  );
+}
+
 export class ProofJournal {
   constructor(readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
@@ -33,10 +49,7 @@ export class ProofJournal {
   write(key: string, value: unknown): void {
     const f = this.file(key);
     const tmp = `${f}.${process.pid}.tmp`;
-    fs.writeFileSync(
-      tmp,
-      JSON.stringify(value, (_, v) => (typeof v === "bigint" ? `${v}n` : v), 2),
-    );
+    fs.writeFileSync(tmp, stringifyWithBigInts(value));
     fs.renameSync(tmp, f);
   }
 

@@ -37,14 +37,14 @@ export function renderResults(r: BenchResults): string {
   lines.push(
     `Measured by \`npm run bench\` on ${r.date.slice(0, 10)}: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}.`,
   );
-  lines.push("Gas on the embedded Hardhat network (solc 0.8.28, optimizer 200 runs, cancun).");
+  lines.push("Gas on the embedded Hardhat network (solc 0.8.28, cancun; optimizer 200 runs, TrainingMarket 1 run to stay under the 24,576-byte code limit).");
   lines.push("");
   lines.push("| contract | call | gas |");
   lines.push("|---|---|---:|");
-  for (const g of r.gas) lines.push(`| ${g.contract} | ${g.call} | ${g.gas.toLocaleString("en-US")} |`);
+  for (const g of r.gas) lines.push(`| ${g.contract} | ${g.call}${g.note ? ` (${g.note})` : ""} | ${g.gas.toLocaleString("en-US")} |`);
   if (r.settleByTrainers.length) {
     lines.push("");
-    lines.push("Settlement gas against the number of trainers who submitted (real proofs, no outliers):");
+    lines.push("Gas of a first settleRound proposal against the number of revealing trainers (real proofs, every reveal included):");
     lines.push("");
     lines.push("| circuit | trainers | settleRound gas | proof s |");
     lines.push("|---|---:|---:|---:|");

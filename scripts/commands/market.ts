@@ -9,6 +9,7 @@ import { contractAddress, type Deployments } from "../../oracle/chain/deployment
 import { ZkMeritError } from "../../oracle/errors";
 import { DEFAULT_FIXED_POINT, commitVector } from "../../oracle/field";
 import { decodeCommittedVector, encodeVectorPayload, type ContentStore } from "../../oracle/store";
+import { stringifyWithBigInts } from "../../oracle/service/journal";
 import { marketAbi, readTaskHistory, type RoundInfoOnChain, type TaskHistory } from "../../oracle/contribution/history";
 import { loadTaskState, marketShape, type ChainContext, type TaskState } from "../../oracle/contribution/taskstate";
 import { rewardPath } from "../../oracle/contribution/reference";
@@ -338,11 +339,7 @@ export function saveSecret(dir: string, chainId: number, s: CommitSecret): strin
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `${chainId}-${s.taskId}-${s.round}-${s.trainer.toLowerCase()}.json`);
   const tmp = `${file}.tmp`;
-  fs.writeFileSync(
-    tmp,
-    JSON.stringify(s, (_, v) => (typeof v === "bigint" ? `${v}n` : v)),
-    { mode: 0o600 },
-  );
+  fs.writeFileSync(tmp, stringifyWithBigInts(s), { mode: 0o600 });
   fs.renameSync(tmp, file);
   return file;
 }

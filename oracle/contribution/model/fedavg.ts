@@ -5,6 +5,7 @@ import { DEFAULT_FEATURES, featureSubset, features, type FeatureSet } from "./pr
 import { clipToRange, maxAbs, roundTrip } from "./quantize";
 import { accuracy, initialParams, localTrain, type LocalTrainOptions } from "./softmax";
 import { DEFAULT_IID_FRACTION, DEFAULT_SHARDS_PER_TRAINER, nonIidSplit } from "./split";
+import { DEFAULT_CHAIN_RULE, chainRule, type ChainRuleParams, type ChainRuleResult } from "./rule";
 
 /**
  * In-memory federated-averaging simulation: used to choose the protocol's defaults and by the bench.
@@ -15,9 +16,14 @@ import { DEFAULT_IID_FRACTION, DEFAULT_SHARDS_PER_TRAINER, nonIidSplit } from ".
  * into one step g; the global model becomes w + g, clamped and rounded to the fixed point like the protocol's
  * new model; accuracy is measured on the test split.
  *
- * Aggregators: "mean" (plain federated averaging), "median-filter" (the protocol's robust rule, below, in
- * floating point) or any function. The exact integer version of the filter is the oracle's scoring
- * reference; this one exists to explore parameters, and follows the same steps in the same order.
+ * Aggregators: "mean" (plain federated averaging), "median-filter" (today's on-chain rule in floating point,
+ * `chainRule` in rule.ts: slashed for the norm bound or an exact duplicate, both copies; excluded by the
+ * distance to the lower median above distFloor and outlierFactor x the median distance, with at least
+ * minSubmissions updates; the inliers averaged) or any function. The exact integer version is the oracle's
+ * scoring reference (oracle/contribution/reference.ts).
+ *
+ * `medianFilter` below is the earlier single-flag filter (every flag excludes, a duplicate flags only the
+ * later copy, no distance floor): kept for its callers, no longer what "median-filter" runs.
  */
 
 /**
@@ -30,7 +36,7 @@ import { DEFAULT_IID_FRACTION, DEFAULT_SHARDS_PER_TRAINER, nonIidSplit } from ".
  */
 export const DEFAULT_TRAINING: Readonly<Omit<LocalTrainOptions, "seed">> = { epochs: 5, lr: 0.3, batchSize: 32 };
 
-/** Robust-filter parameters in real units. */
+/** Parameters of the earlier single-flag filter (`medianFilter`), in real units. */
 export interface FilterParams {
   /** Flag j when dist_j > outlierFactor * medDist (squared distances to the coordinate-wise median). */
   readonly outlierFactor: number;
@@ -174,7 +180,8 @@ export interface SimulationConfig {
   /** Number of projected features K (P = 10 * (K + 1)); DEFAULT_FEATURES when omitted. */
   readonly features?: number;
   readonly training?: Partial<Omit<LocalTrainOptions, "seed">>;
-  readonly filter?: Partial<FilterParams>;
+  /** Today's rule's parameters for "median-filter" (DEFAULT_CHAIN_RULE where omitted). */
+  readonly filter?: Partial<ChainRuleParams>;
   readonly shardsPerTrainer?: number;
   readonly iidFraction?: number;
   /** Round every update to the chain's fixed point before aggregating (default true). */
@@ -186,8 +193,11 @@ export interface RoundReport {
   readonly round: number;
   /** Test accuracy of the global model after this round. */
   readonly accuracy: number;
-  /** Trainer indices the aggregator rejected (empty for "mean"). */
+  /** Trainer indices the aggregator rejected (empty for "mean"): slashed or excluded under "median-filter". */
   readonly outliers: readonly number[];
+  /** Under "median-filter": the trainers slashed (norm or duplicate) and those excluded (distance). */
+  readonly slashed: readonly number[];
+  readonly excluded: readonly number[];
   /** L2 norm of each submitted update (after rounding / clipping). */
   readonly updateNorms: readonly number[];
   /** Largest |value| among honest updates, and in the new global model (fixed-point headroom). */
@@ -267,7 +277,7 @@ export function simulate(config: SimulationConfig): SimulationResult {
   checkConfig(config);
   const dim = config.features ?? DEFAULT_FEATURES;
   const training = { ...DEFAULT_TRAINING, ...config.training };
-  const filter = { ...DEFAULT_FILTER, ...config.filter };
+  const filter: ChainRuleParams = { ...DEFAULT_CHAIN_RULE, ...config.filter };
   const quantized = config.quantized ?? true;
   const { test } = federationData(dim);
   const locals = trainerData(config.trainers, config.seed, {
@@ -277,11 +287,17 @@ export function simulate(config: SimulationConfig): SimulationResult {
   });
   const attackers = new Map((config.attackers ?? []).map((a) => [a.index, a]));
   const firstHonest = Array.from({ length: config.trainers }, (_, i) => i).find((i) => !attackers.has(i));
+  // The rule's full decision of the current round, for the report's slashed / excluded lists.
+  const decisions: ChainRuleResult[] = [];
   const aggregate: Aggregator =
     config.aggregator === "mean"
       ? (u) => ({ aggregate: meanAggregate(u) })
       : config.aggregator === "median-filter"
-        ? (u) => medianFilter(u, filter)
+        ? (u, { round }) => {
+            const r = chainRule(u, filter);
+            decisions[round] = r;
+            return { aggregate: r.aggregate, outliers: r.inlier.map((x) => !x) };
+          }
         : config.aggregator;
 
   let w = initialParams(dim);
@@ -333,6 +349,8 @@ export function simulate(config: SimulationConfig): SimulationResult {
       round: r,
       accuracy: accuracy(w, test),
       outliers: (result.outliers ?? []).flatMap((o, j) => (o ? [j] : [])),
+      slashed: (decisions[r]?.slashed ?? []).flatMap((o, j) => (o ? [j] : [])),
+      excluded: (decisions[r]?.excluded ?? []).flatMap((o, j) => (o ? [j] : [])),
       updateNorms: updates.map((u) => Math.sqrt(u.reduce((s, x) => s + x * x, 0))),
       maxAbsHonestUpdate,
       maxAbsModel: maxAbs(w),

@@ -1,5 +1,6 @@
 // The federated model of Module 1: a frozen projection of the digit images, softmax regression over it,
-// the non-IID split, adversarial updates, the fixed-point conversion, and an in-memory simulation.
+// the non-IID split, adversarial updates, the fixed-point conversion, an in-memory simulation, today's
+// settlement rule in floating point, and the robustness and contribution-fairness harness.
 export {
   IMAGE_PIXELS,
   NUM_CLASSES,
@@ -38,6 +39,23 @@ export {
   reverseLabel,
   flipLabels,
   labelFlip,
+  type PerturbationDirection,
+  type ShiftAttack,
+  ULP,
+  meanOf,
+  stdOf,
+  distSq,
+  normalQuantile,
+  alieZ,
+  alie,
+  ipm,
+  perturbation,
+  shifted,
+  largestPassing,
+  minMax,
+  minSum,
+  medianShift,
+  nearCopies,
 } from "./attacks";
 export {
   quantizeVector,
@@ -67,3 +85,29 @@ export {
   trainerData,
   simulate,
 } from "./fedavg";
+export { type ChainRuleParams, type ChainRuleResult, DEFAULT_CHAIN_RULE, chainRule } from "./rule";
+export {
+  type RoundView,
+  type RobustnessAttack,
+  type FederationOptions,
+  type TrainerOutcome,
+  type FederationOutcome,
+  type RobustnessConfig,
+  type AttackRow,
+  type FairnessSeed,
+  type FairnessSummary,
+  type Bars,
+  type RobustnessResult,
+  FREE_RIDER_NOISE,
+  ROBUSTNESS_ATTACKS,
+  toChain,
+  runFederation,
+  coalitionLogLoss,
+  shapleyValues,
+  spearman,
+  fairShares,
+  misallocation,
+  fairnessForSeed,
+  runRobustness,
+  renderRobustnessMarkdown,
+} from "./robustness";

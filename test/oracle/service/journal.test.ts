@@ -18,6 +18,24 @@ describe("oracle/service", () => {
       expect(a.read("31337-0xabc-1-2")).to.equal(undefined);
       expect(() => a.write("../escape", {})).to.throw(/unsafe/);
     });
+
+    it("keeps bigints when a library has installed BigInt.prototype.toJSON (a reused proof's masks came back as strings)", () => {
+      const proto = BigInt.prototype as unknown as { toJSON?: () => string };
+      const before = proto.toJSON;
+      proto.toJSON = function (this: bigint) {
+        return this.toString();
+      };
+      try {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkm-journal-"));
+        new ProofJournal(dir).write("k", { result: { includedMask: 15n }, list: [-2n] });
+        const back = new ProofJournal(dir).read<{ result: { includedMask: bigint }; list: bigint[] }>("k")!;
+        expect(back).to.deep.equal({ result: { includedMask: 15n }, list: [-2n] });
+        expect(back.result.includedMask.toString(16)).to.equal("f");
+      } finally {
+        if (before) proto.toJSON = before;
+        else delete proto.toJSON;
+      }
+    });
   });
 
   describe("# withRetry", () => {

@@ -24,10 +24,15 @@ const README = path.join(REPO_ROOT, "README.md");
 async function main(): Promise<void> {
   const o = new Command()
     .name("npm run bench --")
-    .option("--ptau <powers>", "powers of tau to time with the fast development setup (comma-separated; empty to skip)", "12,14,16")
+    .option(
+      "--ptau <powers>",
+      "powers of tau to time with the fast development setup (comma-separated; empty keeps the previous run's rows)",
+      "12,14,16",
+    )
     .option("--compare <power>", "power at which to also time snarkjs's own pipeline (0 to skip)", "14")
     .option("--proofs <n>", "proofs per circuit for the proving-time median", "5")
     .option("--no-readme", "do not rewrite the README table")
+    .option("--render-only", "measure nothing: rewrite the README table from scripts/bench/results.json")
     .option(
       "--market <circuits>",
       "contribution circuits to measure the market with (comma-separated)",
@@ -35,7 +40,11 @@ async function main(): Promise<void> {
     )
     .option("--sizes <sizes>", "circuit sizes to build (comma-separated; bench instances take long)", "test,demo")
     .parse()
-    .opts<{ ptau: string; compare: string; proofs: string; readme: boolean; market: string; sizes: string }>();
+    .opts<{ ptau: string; compare: string; proofs: string; readme: boolean; market: string; sizes: string; renderOnly?: boolean }>();
+  if (o.renderOnly) {
+    await writeReadme(JSON.parse(fs.readFileSync(RESULTS, "utf8")) as BenchResults);
+    return;
+  }
   const log = makeProgress("bench");
   const started = Date.now();
   const sizes = o.sizes.split(",").map((x) => x.trim()) as Array<"test" | "demo" | "bench">;
@@ -113,6 +122,16 @@ async function main(): Promise<void> {
     }
   }
 
+  // Not re-measured this run: keep the previous run's rows, and say when they were measured.
+  let ptauMeasuredAt: string | undefined;
+  if (!powers.length && fs.existsSync(RESULTS)) {
+    const prev = JSON.parse(fs.readFileSync(RESULTS, "utf8")) as BenchResults;
+    if (prev.ptau?.length) {
+      ptau.push(...prev.ptau);
+      ptauMeasuredAt = prev.ptauMeasuredAt ?? prev.date;
+    }
+  }
+
   const results: BenchResults = {
     machine: machineInfo(),
     date: new Date().toISOString(),
@@ -121,24 +140,30 @@ async function main(): Promise<void> {
     settleByTrainers,
     circuits,
     ptau,
+    ptauMeasuredAt,
     accuracy,
   };
   fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
   log(`wrote ${path.relative(REPO_ROOT, RESULTS)}`);
   if (o.readme) {
-    const text = fs.readFileSync(README, "utf8");
-    const start = "<!-- bench:start -->";
-    const end = "<!-- bench:end -->";
-    const a = text.indexOf(start);
-    const b = text.indexOf(end);
-    if (a < 0 || b < a) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
-    const prettier = await import("prettier");
-    const updated = text.slice(0, a + start.length) + "\n" + renderResults(results) + "\n" + text.slice(b);
-    // Keep the README in the repository's formatting, so `npm run lint` passes after a bench run.
-    const options = (await prettier.resolveConfig(README)) ?? {};
-    fs.writeFileSync(README, await prettier.format(updated, { ...options, filepath: README }));
+    await writeReadme(results);
     log("updated the README results table");
   }
+}
+
+/** Rewrites the README's results section (between the bench markers) from `results`. */
+async function writeReadme(results: BenchResults): Promise<void> {
+  const text = fs.readFileSync(README, "utf8");
+  const start = "<!-- bench:start -->";
+  const end = "<!-- bench:end -->";
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
+  const prettier = await import("prettier");
+  const updated = text.slice(0, a + start.length) + "\n" + renderResults(results) + "\n" + text.slice(b);
+  // Keep the README in the repository's formatting, so `npm run lint` passes after a bench run.
+  const options = (await prettier.resolveConfig(README)) ?? {};
+  fs.writeFileSync(README, await prettier.format(updated, { ...options, filepath: README }));
 }
 
 main()

@@ -24,6 +24,8 @@ export interface BenchResults {
   gas: GasSample[];
   circuits: CircuitBench[];
   ptau: PtauBench[];
+  /** When the ptau rows were measured, if an earlier run's rows were kept (`--ptau ""`). */
+  ptauMeasuredAt?: string;
   settleByTrainers: Array<{ circuit: string; trainers: number; gas: number; outliers: number; proveSeconds: number }>;
   accuracy: Array<{ label: string; perRound: number[] }>;
 }
@@ -37,7 +39,9 @@ export function renderResults(r: BenchResults): string {
   lines.push(
     `Measured by \`npm run bench\` on ${r.date.slice(0, 10)}: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}.`,
   );
-  lines.push("Gas on the embedded Hardhat network (solc 0.8.28, cancun; optimizer 200 runs, TrainingMarket 1 run to stay under the 24,576-byte code limit).");
+  lines.push(
+    "Gas on the embedded Hardhat network (solc 0.8.28, cancun; optimizer 200 runs, TrainingMarket 1 run to stay under the 24,576-byte code limit).",
+  );
   lines.push("");
   lines.push("| contract | call | gas |");
   lines.push("|---|---|---:|");
@@ -50,6 +54,10 @@ export function renderResults(r: BenchResults): string {
     lines.push("|---|---:|---:|---:|");
     for (const s of r.settleByTrainers)
       lines.push(`| ${s.circuit} | ${s.trainers} | ${s.gas.toLocaleString("en-US")} | ${s.proveSeconds.toFixed(1)} |`);
+    lines.push("");
+    lines.push(
+      "Each row is its own round of one task; the 1-trainer row is the task's first proposal, which writes the pending-proposal storage fresh (later proposals overwrite it).",
+    );
   }
   lines.push("");
   lines.push("| circuit | template | constraints | public inputs | ptau | compile s | setup s | zkey MB | proof s (median) |");
@@ -63,6 +71,10 @@ export function renderResults(r: BenchResults): string {
   }
   if (r.ptau.length) {
     lines.push("");
+    if (r.ptauMeasuredAt) {
+      lines.push(`Powers of Tau rows kept from the run of ${r.ptauMeasuredAt.slice(0, 10)} (not re-measured by this run):`);
+      lines.push("");
+    }
     lines.push("| development Powers of Tau | fast path s | peak RSS MB | snarkjs pipeline s | peak RSS MB | speed-up |");
     lines.push("|---|---:|---:|---:|---:|---:|");
     for (const p of r.ptau) {

@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
+import * as prettier from "prettier";
 import { renderRobustnessMarkdown, runRobustness, type RobustnessConfig } from "../../oracle/contribution/model";
 
 function integers(name: string, text: string): number[] {
@@ -22,7 +23,7 @@ function integers(name: string, text: string): number[] {
   return xs;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const o = new Command()
     .name("ts-node scripts/bench/robustness.ts")
     .option("--out <file>", "JSON result")
@@ -68,16 +69,16 @@ function main(): void {
   ] as const) {
     if (!file) continue;
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    fs.writeFileSync(file, text);
+    // Written as the repository's formatter would write it, so `prettier --check` passes on the outputs.
+    const options = (await prettier.resolveConfig(path.resolve(file))) ?? {};
+    fs.writeFileSync(file, await prettier.format(text, { ...options, filepath: path.resolve(file) }));
     process.stderr.write(`robustness: wrote ${file}\n`);
   }
   if (!o.md) process.stdout.write(md);
   process.stderr.write(`robustness: wall time ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e: unknown) => {
   process.stderr.write(`robustness failed: ${(e as Error).message}\n`);
   process.exitCode = 1;
-}
+});

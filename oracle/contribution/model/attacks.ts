@@ -172,7 +172,9 @@ export function normalQuantile(p: number): number {
   } else if (p <= 1 - lo) {
     const q = p - 0.5;
     const r = q * q;
-    x = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    x =
+      ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+      (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
   } else {
     const q = Math.sqrt(-2 * Math.log(1 - p));
     x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
@@ -283,7 +285,11 @@ export function minSum(benign: readonly ArrayLike<number>[], direction: Perturba
   const m = meanOf(benign);
   const p = perturbation(benign, direction);
   let bound = 0;
-  for (const a of benign) bound = Math.max(bound, benign.reduce((s, b) => s + distSq(a, b), 0));
+  for (const a of benign)
+    bound = Math.max(
+      bound,
+      benign.reduce((s, b) => s + distSq(a, b), 0),
+    );
   const gamma = largestPassing((g) => {
     const x = shifted(m, p, g);
     return benign.reduce((s, b) => s + distSq(x, b), 0) <= bound;

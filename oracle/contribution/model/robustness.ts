@@ -104,7 +104,9 @@ function adaptiveAttack(direction: PerturbationDirection): RobustnessAttack {
   return {
     id: `rule-adaptive-${direction}`,
     family: "model",
-    description: `mean + gamma * (-${direction}) with the largest gamma that today's rule keeps as an inlier (the attacker runs the rule on the round's updates)`,
+    description:
+      `mean + gamma * (-${direction}) with the largest gamma that today's rule keeps as an inlier (the attacker runs the rule on the round's updates)` +
+      (direction === "unit" ? "; the same line as ipm-tuned (a multiple of the mean), so the same updates" : ""),
     build: (view) => {
       const m = meanOf(view.benign);
       const p = perturbation(view.benign, direction);
@@ -173,7 +175,8 @@ export const ROBUSTNESS_ATTACKS: readonly RobustnessAttack[] = [
   {
     id: "median-shift",
     family: "grief",
-    description: "f identical points that become the lower median, moved as far as it goes against the honest mean (the colluders are exact duplicates)",
+    description:
+      "f identical points that become the lower median, moved as far as it goes against the honest mean (the colluders are exact duplicates)",
     build: (v) => ({ updates: medianShift(v.honest, v.attackers.length).map(toChain) }),
   },
   {
@@ -251,8 +254,10 @@ export interface FederationOutcome {
 
 function checkFederation(o: FederationOptions): number {
   const f = o.attack ? (o.attackers ?? 0) : (o.absent ?? 0);
-  if (!Number.isInteger(o.trainers) || o.trainers < 2) throw new ZkMeritError("CONFIG", `the harness needs at least 2 trainers, got ${o.trainers}`, {});
-  if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new ZkMeritError("CONFIG", `rounds must be a positive integer, got ${o.rounds}`, {});
+  if (!Number.isInteger(o.trainers) || o.trainers < 2)
+    throw new ZkMeritError("CONFIG", `the harness needs at least 2 trainers, got ${o.trainers}`, {});
+  if (!Number.isInteger(o.rounds) || o.rounds < 1)
+    throw new ZkMeritError("CONFIG", `rounds must be a positive integer, got ${o.rounds}`, {});
   if (!Number.isInteger(f) || f < 0 || f >= o.trainers) {
     throw new ZkMeritError("CONFIG", `attackers must be an integer in [0, ${o.trainers - 1}], got ${f}`, { attackers: f });
   }
@@ -361,7 +366,8 @@ export function coalitionLogLoss(
 /** Exact Shapley values from the values of all 2^n coalitions (`value[mask]`, bit i = player i). */
 export function shapleyValues(value: ArrayLike<number>): number[] {
   const n = Math.round(Math.log2(value.length));
-  if (value.length !== 2 ** n || n < 1 || n > 20) throw new ZkMeritError("CONFIG", `Shapley needs 2^n coalition values, got ${value.length}`, {});
+  if (value.length !== 2 ** n || n < 1 || n > 20)
+    throw new ZkMeritError("CONFIG", `Shapley needs 2^n coalition values, got ${value.length}`, {});
   const fact = [1];
   for (let i = 1; i <= n; i++) fact.push(fact[i - 1] * i);
   const popcount = (x: number) => {
@@ -382,7 +388,7 @@ export function shapleyValues(value: ArrayLike<number>): number[] {
 function ranks(xs: readonly number[]): number[] {
   const order = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
   const out = new Array<number>(xs.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
     for (let k = i; k <= j; k++) out[order[k][1]] = (i + j) / 2 + 1;
@@ -729,7 +735,9 @@ export function renderRobustnessMarkdown(r: RobustnessResult): string {
       `For reference, with the last f trainers simply absent (their data lost, nothing attacked): ${r.attackFree.attackersAbsent.map((x) => `f = ${x.attackers}: ${pct(x.accuracy, 2)}%`).join(", ")}.`,
   );
   out.push("");
-  out.push("| attack | f | accuracy % | Δ vs attack-free (points) | attackers excluded % | attackers slashed % | honest excluded % | honest slashed % | attacker reward ÷ median honest |");
+  out.push(
+    "| attack | f | accuracy % | Δ vs attack-free (points) | attackers excluded % | attackers slashed % | honest excluded % | honest slashed % | attacker reward ÷ median honest |",
+  );
   out.push("| --- | --: | --: | --: | --: | --: | --: | --: | --: |");
   for (const x of r.rows) {
     out.push(
@@ -755,7 +763,9 @@ export function renderRobustnessMarkdown(r: RobustnessResult): string {
         `Misallocation = ½·Σ|share − fair share|, fair shares = max(Shapley, 0) normalized.`,
     );
     out.push("");
-    out.push("| seed | Spearman(reward, LOO) | Spearman(reward, Shapley) | Spearman(LOO, Shapley) | misallocation, today's rule | misallocation, equal split | coalition time s |");
+    out.push(
+      "| seed | Spearman(reward, LOO) | Spearman(reward, Shapley) | Spearman(LOO, Shapley) | misallocation, today's rule | misallocation, equal split | coalition time s |",
+    );
     out.push("| --: | --: | --: | --: | --: | --: | --: |");
     for (const s of fz.perSeed) {
       out.push(
@@ -792,7 +802,9 @@ export function renderRobustnessMarkdown(r: RobustnessResult): string {
     out.push(`- misallocation below the equal split's: ${b.misallocationBelowEqual ? "met" : "not met"}`);
   }
   out.push("");
-  out.push(`Wall time: robustness ${r.seconds.robustness.toFixed(1)} s, fairness ${r.seconds.fairness.toFixed(1)} s, total ${r.seconds.total.toFixed(1)} s.`);
+  out.push(
+    `Wall time: robustness ${r.seconds.robustness.toFixed(1)} s, fairness ${r.seconds.fairness.toFixed(1)} s, total ${r.seconds.total.toFixed(1)} s.`,
+  );
   out.push("");
   return out.join("\n");
 }

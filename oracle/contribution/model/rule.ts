@@ -68,7 +68,8 @@ export function chainRule(updates: readonly ArrayLike<number>[], params: ChainRu
   if (n === 0) throw new ZkMeritError("CONFIG", "the rule needs at least one update", {});
   const P = updates[0].length;
   for (let j = 0; j < n; j++) {
-    if (updates[j].length !== P) throw new ZkMeritError("CONFIG", `update ${j} has ${updates[j].length} values, update 0 has ${P}`, { index: j });
+    if (updates[j].length !== P)
+      throw new ZkMeritError("CONFIG", `update ${j} has ${updates[j].length} values, update 0 has ${P}`, { index: j });
   }
   // (8) norms.
   const normsSq = updates.map((u) => {

@@ -372,9 +372,9 @@ describe("oracle/contribution/model", function () {
       expect(mean).to.be.lessThan(clean - 0.08);
     });
 
-    it("flags an exact copy as a duplicate of the earlier submission, and no honest trainer in a clean run", () => {
+    it("flags both copies of an exact duplicate (evidence of collusion, not of who copied whom), and no honest trainer in a clean run", () => {
       const r = simulate({ ...base, rounds: 2, aggregator: "median-filter", attackers: [{ index: 3, kind: "copy", source: 1 }] });
-      for (const x of r.rounds) expect(x.outliers).to.deep.equal([3]);
+      for (const x of r.rounds) expect(x.outliers).to.deep.equal([1, 3]);
       const clean = simulate({ ...base, rounds: 3, aggregator: "median-filter" });
       for (const x of clean.rounds) expect(x.outliers).to.deep.equal([]);
     });

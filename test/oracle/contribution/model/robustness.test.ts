@@ -138,7 +138,9 @@ describe("oracle/contribution/model/robustness", function () {
       expect(md).to.include("| attack | f | accuracy % |");
       expect(md).to.include("| sign-flip | 3 |");
       expect(md).to.include("Spearman(reward, Shapley)");
-      expect(() => runRobustness({ trainers: 8, rounds: 1, seeds: [1], attackerCounts: [1], attacks: ["nope"] })).to.throw(/unknown attack nope/);
+      expect(() => runRobustness({ trainers: 8, rounds: 1, seeds: [1], attackerCounts: [1], attacks: ["nope"] })).to.throw(
+        /unknown attack nope/,
+      );
     });
   });
 });

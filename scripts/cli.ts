@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import pino from "pino";
-import { parseUnits, type Address } from "viem";
+import { formatUnits, parseUnits, type Address } from "viem";
 import { REPO_ROOT, circuitArtifacts } from "../oracle/artifacts/manifest";
 import { connect, type NetworkName } from "../oracle/chain/network";
 import { contractAddress, defaultDeploymentsPath, readDeployments, writeDeployments } from "../oracle/chain/deployments";
@@ -36,7 +36,10 @@ import {
   revealCommitted,
   saveSecret,
   shapeOf,
+  stakeStatus,
   syncTask,
+  unstake,
+  withdrawStake,
   trainAndCommit,
   withdrawFees,
   write,
@@ -66,6 +69,11 @@ const tokens = (name: string) => (v: string) => {
   } catch {
     throw new InvalidArgumentError(`${name} must be a non-negative token amount like 100 or 0.5`);
   }
+};
+/** A token-amount option with a default, shown in --help as tokens (a bigint default cannot be printed). */
+const tokenOption = (flags: string, description: string, dflt: string) => {
+  const name = flags.split(" ")[0];
+  return new Option(flags, description).argParser(tokens(name)).default(parseUnits(dflt, 18), `${dflt} tokens`);
 };
 const num = (name: string) => (v: string) => {
   const n = Number(v);
@@ -97,7 +105,10 @@ async function context(o: Common): Promise<Ctx & { file: string }> {
 
 const out = (s: string) => process.stdout.write(s + "\n");
 
-const program = new Command().name("zkmerit").description("zkmerit: a proof-checked merit ledger for decentralized AI work");
+/** A path the user typed, resolved from the folder they ran the command in (npm runs scripts from the repository root). */
+const fromUserDir = (p: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
+
+export const program = new Command().name("zkmerit").description("zkmerit: a proof-checked merit ledger for decentralized AI work");
 
 common(program.command("deploy").description("deploy the stake vault, hashers, verifier and training market; write the deployments file"))
   .option("--circuit <name>", "contribution circuit the market verifies", "contribution_8x130")
@@ -126,21 +137,16 @@ common(program.command("faucet").description("mint test tokens to yourself (Test
   .action(async (o: Common & { amount: bigint }) => {
     const x = await context(o);
     await write(x.c, contractAddress(x.d, "TestToken", x.file), "TestToken", "faucet", [o.amount]);
-    out(`minted ${o.amount} wei of test tokens to ${x.c.account.address}`);
+    out(`minted ${formatUnits(o.amount, 18)} test tokens to ${x.c.account.address}`);
   });
 
 const task = program.command("task").description("task owner commands");
 common(task.command("create").description("escrow a budget and per-round settlement fees and create a federated-training task"))
   .requiredOption("--rounds <n>", "number of rounds", int("--rounds", 1, 65535))
   .requiredOption("--budget <tokens>", "reward budget of the whole task", tokens("--budget"))
-  .option("--fee <tokens>", "paid per round to whoever's settlement becomes final", tokens("--fee"), parseUnits("1", 18))
-  .option("--min-stake <tokens>", "stake each trainer locks", tokens("--min-stake"), parseUnits("100", 18))
-  .option(
-    "--slash <tokens>",
-    "stake slashed per proven offence (over the norm bound, or a duplicate)",
-    tokens("--slash"),
-    parseUnits("20", 18),
-  )
+  .addOption(tokenOption("--fee <tokens>", "paid per round to whoever's settlement becomes final", "1"))
+  .addOption(tokenOption("--min-stake <tokens>", "stake each trainer locks", "100"))
+  .addOption(tokenOption("--slash <tokens>", "stake slashed per proven offence (over the norm bound, or a duplicate)", "20"))
   .option(
     "--no-show-penalty <tokens>",
     "stake taken from a trainer who commits and does not reveal (default: --slash)",
@@ -244,7 +250,7 @@ common(task.command("reclaim").description("task owner: take back refundable esc
   .requiredOption("--task <id>", "task id", taskId)
   .action(async (o: Common & { task: bigint }) => {
     const r = await reclaimEscrow(await context(o), o.task);
-    out(r.amount === 0n ? "nothing refundable" : `reclaimed ${r.amount} wei (gas ${r.gasUsed})`);
+    out(r.amount === 0n ? "nothing refundable" : `reclaimed ${formatUnits(r.amount, 18)} tokens (gas ${r.gasUsed})`);
   });
 
 const trainer = program.command("trainer").description("trainer commands");
@@ -317,7 +323,11 @@ common(trainer.command("claim").description("claim your cumulative reward"))
   .requiredOption("--task <id>", "task id", taskId)
   .action(async (o: Common & { task: bigint }) => {
     const r = await claimReward(await context(o), o.task);
-    out(r.amount === 0n ? `nothing to claim (cumulative ${r.cumAmount})` : `claimed ${r.amount} wei (gas ${r.gasUsed})`);
+    out(
+      r.amount === 0n
+        ? `nothing to claim (cumulative ${formatUnits(r.cumAmount, 18)} tokens)`
+        : `claimed ${formatUnits(r.amount, 18)} tokens (gas ${r.gasUsed})`,
+    );
   });
 common(trainer.command("release").description("unlock your stake once the task ended"))
   .requiredOption("--task <id>", "task id", taskId)
@@ -391,6 +401,26 @@ common(
       await svc.run(o.interval);
     },
   );
+const stake = program.command("stake").description("stake vault commands (your free stake is never slashable)");
+common(stake.command("status").description("your free, locked and unbonding stake")).action(async (o: Common) => {
+  const x = await context(o);
+  const v = await stakeStatus(x);
+  out(
+    `free ${formatUnits(v.free, 18)}, locked ${formatUnits(v.locked, 18)}, unbonding ${formatUnits(v.unbonding, 18)}` +
+      (v.unbonding ? ` (withdrawable at ${v.unbondingReleaseAt})` : "") +
+      `, unbonding from modules ${formatUnits(v.moduleUnbonding, 18)} tokens`,
+  );
+});
+common(stake.command("unstake").description("start unbonding free stake (withdraw it after the unbonding delay)"))
+  .requiredOption("--amount <tokens>", "how many tokens", tokens("--amount"))
+  .action(async (o: Common & { amount: bigint }) => {
+    out(`unbonding ${formatUnits(o.amount, 18)} tokens (gas ${await unstake(await context(o), o.amount)})`);
+  });
+common(stake.command("withdraw").description("withdraw stake whose unbonding delay has passed")).action(async (o: Common) => {
+  const r = await withdrawStake(await context(o));
+  out(`withdrew ${formatUnits(r.amount, 18)} tokens (gas ${r.gasUsed})`);
+});
+
 common(program.command("fees").description("settler: withdraw the settlement fees credited to you")).action(async (o: Common) => {
   const r = await withdrawFees(await context(o));
   out(r.amount === 0n ? "no fees owed" : `withdrew ${r.amount} wei (gas ${r.gasUsed})`);
@@ -413,18 +443,22 @@ common(program.command("audit").description("replay a task, recompute every roun
       taskId: o.task,
       fromBlock: BigInt(x.d.startBlock),
     });
-    fs.writeFileSync(o.out, JSON.stringify(r, null, 2));
-    if (o.html) fs.writeFileSync(o.html, auditHtml(r));
+    const outFile = fromUserDir(o.out);
+    const htmlFile = o.html ? fromUserDir(o.html) : undefined;
+    fs.writeFileSync(outFile, JSON.stringify(r, null, 2));
+    if (htmlFile) fs.writeFileSync(htmlFile, auditHtml(r));
     for (const m of r.mismatches) out(`MISMATCH round ${m.round ?? "-"} ${m.field}: expected ${m.expected}, got ${m.actual}`);
     for (const rd of r.rounds) for (const w of rd.warnings) out(`warning round ${rd.round}: ${w}`);
-    out(`${r.ok ? "OK" : "FAILED"}: ${r.rounds.length} rounds audited; report ${o.out}${o.html ? ` and ${o.html}` : ""}`);
+    out(`${r.ok ? "OK" : "FAILED"}: ${r.rounds.length} rounds audited; report ${outFile}${htmlFile ? ` and ${htmlFile}` : ""}`);
     if (!r.ok) process.exitCode = 1;
   });
 
-program
-  .parseAsync()
-  .catch((e: unknown) => {
-    process.stderr.write(`error: ${isZkMeritError(e) ? `[${e.code}] ` : ""}${(e as Error).message}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => terminateCurves());
+if (require.main === module) {
+  program
+    .parseAsync()
+    .catch((e: unknown) => {
+      process.stderr.write(`error: ${isZkMeritError(e) ? `[${e.code}] ` : ""}${(e as Error).message}\n`);
+      process.exitCode = 1;
+    })
+    .finally(() => terminateCurves());
+}

@@ -29,7 +29,10 @@ export function loadArtifact(contractName: string, artifactsDir = path.join(REPO
   };
   walk(artifactsDir);
   if (found.length === 0) {
-    throw new ZkMeritError("ARTIFACT_MISSING", `no compiled artifact for contract ${contractName}; run \`npx hardhat compile\``, {
+    const how = /Verifier$/.test(contractName)
+      ? "build the circuits' verifiers first, then compile: `npm run circuits && npx hardhat compile`"
+      : "run `npx hardhat compile`";
+    throw new ZkMeritError("ARTIFACT_MISSING", `no compiled artifact for contract ${contractName}; ${how}`, {
       contractName,
     });
   }

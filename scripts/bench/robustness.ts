@@ -4,12 +4,14 @@
  *
  *   npx ts-node scripts/bench/robustness.ts --out scripts/bench/robustness.json --md scripts/bench/robustness.md
  *   npx ts-node scripts/bench/robustness.ts --quick            # a small smoke configuration
+ *   npx ts-node scripts/bench/robustness.ts --rule gated-val --out scripts/bench/robustness-gated-val.json \
+ *     --md scripts/bench/robustness-gated-val.md                # a candidate rule (docs/design/contribution-rule.md)
  */
 import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
 import * as prettier from "prettier";
-import { renderRobustnessMarkdown, runRobustness, type RobustnessConfig } from "../../oracle/contribution/model";
+import { RULE_NAMES, renderRobustnessMarkdown, ruleByName, runRobustness, type RobustnessConfig } from "../../oracle/contribution/model";
 
 function integers(name: string, text: string): number[] {
   const xs = text
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
     .option("--attacks <list>", "attack ids to run (comma-separated; all when omitted)")
     .option("--fairness-trainers <n>", "trainers of the fairness study (2^n coalitions; 0 skips it; default --trainers)")
     .option("--fairness-epochs <n>", "local epochs of the coalition runs (default: the federation's)")
+    .option("--rule <name>", `round rule: ${RULE_NAMES.join(", ")}`, "chain")
     .option("--quick", "smoke configuration: seed 1, 2 rounds, 1 and 3 attackers, fairness over 4 trainers")
     .parse()
     .opts<{
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
       attacks?: string;
       fairnessTrainers?: string;
       fairnessEpochs?: string;
+      rule: string;
       quick?: boolean;
     }>();
   const one = (name: string, text: string) => integers(name, text)[0];
@@ -58,6 +62,7 @@ async function main(): Promise<void> {
     attacks: o.attacks?.split(",").map((s) => s.trim()),
     fairnessTrainers: o.quick ? 4 : o.fairnessTrainers !== undefined ? one("fairness-trainers", o.fairnessTrainers) : undefined,
     fairnessEpochs: o.fairnessEpochs !== undefined ? one("fairness-epochs", o.fairnessEpochs) : undefined,
+    ruleName: ruleByName(o.rule),
     log: (line) => process.stderr.write(`robustness: ${line}\n`),
   };
   const started = Date.now();

@@ -174,7 +174,19 @@ export async function createTask(x: Ctx, o: CreateTaskOptions): Promise<{ taskId
 
 /** Trainer: stakes what is missing in the vault, then joins the task (locking minStake). */
 export async function joinTask(x: Ctx, taskId: bigint): Promise<{ slot: number; gasUsed: bigint; stakeGas?: bigint }> {
-  const t = await read<{ minStake: bigint; members: bigint; maxTrainers: bigint }>(x.c, market(x), "TrainingMarket", "task", [taskId]);
+  const t = await read<{ minStake: bigint; members: bigint; maxTrainers: bigint; finished: boolean; cancelled: boolean }>(
+    x.c,
+    market(x),
+    "TrainingMarket",
+    "task",
+    [taskId],
+  );
+  // Refuse before staking anything: a join that would revert must not leave tokens staked.
+  const already = await read<{ joined: boolean; slot: number }>(x.c, market(x), "TrainingMarket", "member", [taskId, x.c.account.address]);
+  if (already.joined) throw new ZkMeritError("CONFIG", `${x.c.account.address} already joined task ${taskId} (slot ${already.slot})`, {});
+  if (t.finished || t.cancelled)
+    throw new ZkMeritError("CONFIG", `task ${taskId} is ${t.finished ? "finished" : "cancelled"}; it takes no new trainers`, {});
+  if (t.members >= t.maxTrainers) throw new ZkMeritError("CONFIG", `task ${taskId} is full (${t.maxTrainers} trainers)`, {});
   const s = await read<{ free: bigint }>(x.c, vault(x), "StakeVault", "stakeOf", [x.c.account.address]);
   let stakeGas: bigint | undefined;
   if (s.free < t.minStake) {
@@ -376,6 +388,29 @@ export async function withdrawFees(x: Ctx): Promise<{ amount: bigint; gasUsed: b
   const amount = await read<bigint>(x.c, market(x), "TrainingMarket", "feesOwed", [x.c.account.address]);
   if (amount === 0n) return { amount, gasUsed: 0n };
   return { amount, gasUsed: (await write(x.c, market(x), "TrainingMarket", "withdrawFees", [])).gasUsed };
+}
+
+/** The caller's stake in the vault. */
+export async function stakeStatus(
+  x: Ctx,
+): Promise<{ free: bigint; locked: bigint; unbonding: bigint; unbondingReleaseAt: bigint; moduleUnbonding: bigint }> {
+  return read(x.c, vault(x), "StakeVault", "stakeOf", [x.c.account.address]);
+}
+
+/** Starts unbonding `amount` of the caller's free stake. */
+export async function unstake(x: Ctx, amount: bigint): Promise<bigint> {
+  const s = await stakeStatus(x);
+  if (s.free < amount)
+    throw new ZkMeritError("CONFIG", `you have ${s.free} free stake (wei), less than the ${amount} asked to unstake`, {});
+  return (await write(x.c, vault(x), "StakeVault", "unstake", [amount])).gasUsed;
+}
+
+/** Withdraws the caller's stake whose unbonding delay has passed. */
+export async function withdrawStake(x: Ctx): Promise<{ amount: bigint; gasUsed: bigint }> {
+  const before = await stakeStatus(x);
+  const r = await write(x.c, vault(x), "StakeVault", "withdraw", []);
+  const after = await stakeStatus(x);
+  return { amount: before.unbonding - after.unbonding, gasUsed: r.gasUsed };
 }
 
 /** Anyone: applies what time made due (a final proposal, an expiry, skipped rounds). */

@@ -18,11 +18,21 @@ import {
   signFlip,
   type PerturbationDirection,
 } from "./attacks";
-import { deriveSeed } from "./data";
+import { deriveSeed, digitSplits, seededPermutation } from "./data";
 import { DEFAULT_TRAINING, federationData, meanAggregate, trainerData } from "./fedavg";
-import { DEFAULT_FEATURES, type FeatureSet } from "./projection";
+import { DEFAULT_FEATURES, featureSubset, features, type FeatureSet } from "./projection";
 import { clipToRange, roundTrip } from "./quantize";
-import { DEFAULT_CHAIN_RULE, chainRule, type ChainRuleParams } from "./rule";
+import {
+  DEFAULT_CANDIDATE,
+  DEFAULT_CHAIN_RULE,
+  ROUND_RULES,
+  RULE_NAMES,
+  chainRule,
+  type ChainRuleParams,
+  type RoundDecision,
+  type RuleContext,
+  type RuleName,
+} from "./rule";
 import { accuracy, crossEntropy, initialParams, localTrain, type LocalTrainOptions } from "./softmax";
 
 /**
@@ -220,7 +230,51 @@ export const ROBUSTNESS_ATTACKS: readonly RobustnessAttack[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-// One federation under today's rule
+// What the task owner holds (for the candidate rules)
+
+/** Images of the owner's root set and of its validation set, both cut from the public split. */
+export const OWNER_SPLIT = { root: 200, validation: 500 } as const;
+/** Seed of the permutation of the public split that cuts the owner's sets. */
+const OWNER_SEED = 0x0e5e_7a11;
+/** Seed part of the owner's root training (per round). */
+const ROOT_SEED = 0x2007;
+
+export interface OwnerData {
+  /** What the owner trains its root update on (FLTrust's root data set). */
+  readonly root: FeatureSet;
+  /** The owner's committed validation set. */
+  readonly validation: FeatureSet;
+}
+const ownerCache = new Map<number, OwnerData>();
+
+/**
+ * The owner's sets: disjoint parts of the public split (a seeded permutation, root first), so disjoint from
+ * every trainer's data and from the test set. The public split is otherwise only used, unlabelled, to fit
+ * the projection; in a deployment these would be the owner's own private images.
+ */
+export function ownerData(dim: number = DEFAULT_FEATURES): OwnerData {
+  const hit = ownerCache.get(dim);
+  if (hit) return hit;
+  const pub = features(digitSplits().public, dim);
+  const perm = seededPermutation(pub.count, OWNER_SEED);
+  const a = OWNER_SPLIT.root;
+  const data = {
+    root: featureSubset(pub, perm.slice(0, a)),
+    validation: featureSubset(pub, perm.slice(a, a + OWNER_SPLIT.validation)),
+  };
+  ownerCache.set(dim, data);
+  return data;
+}
+
+/** Checks a rule name (a CLI value) against ROUND_RULES. */
+export function ruleByName(name: string): RuleName {
+  if (!(RULE_NAMES as string[]).includes(name))
+    throw new ZkMeritError("CONFIG", `unknown rule ${name}; known: ${RULE_NAMES.join(", ")}`, { rule: name });
+  return name as RuleName;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One federation under today's rule (or a candidate)
 
 export interface FederationOptions {
   readonly trainers: number;
@@ -230,6 +284,8 @@ export interface FederationOptions {
   /** How many trainers attack (the last f); 0 without an attack. */
   readonly attackers?: number;
   readonly rule?: ChainRuleParams;
+  /** The round rule (ROUND_RULES); today's when omitted. */
+  readonly ruleName?: RuleName;
   readonly training?: Partial<Omit<LocalTrainOptions, "seed">>;
   readonly features?: number;
   /** The last `absent` trainers do not take part (the reference for what losing their data costs). */
@@ -264,12 +320,14 @@ function checkFederation(o: FederationOptions): number {
   return f;
 }
 
-/** Runs one federation under today's rule, with the last `attackers` trainers running `attack`. */
+/** Runs one federation under today's rule (or `ruleName`), with the last `attackers` trainers running `attack`. */
 export function runFederation(o: FederationOptions): FederationOutcome {
   const f = checkFederation(o);
   const dim = o.features ?? DEFAULT_FEATURES;
   const rule = o.rule ?? DEFAULT_CHAIN_RULE;
+  const ruleName = o.ruleName ?? "chain";
   const training = { ...DEFAULT_TRAINING, ...o.training };
+  const owner = ruleName === "chain" ? undefined : ownerData(dim);
   const { test } = federationData(dim);
   const locals = trainerData(o.trainers, o.seed, { dim });
   const n = o.trainers;
@@ -285,6 +343,16 @@ export function runFederation(o: FederationOptions): FederationOutcome {
   let previousHonest: Float64Array[] = [];
   for (let r = 0; r < o.rounds; r++) {
     const options = (i: number) => ({ ...training, seed: deriveSeed(o.seed, r, i) });
+    const model = w;
+    let root: Float64Array | undefined;
+    const ctx: RuleContext | undefined = owner && {
+      model,
+      validation: owner.validation,
+      rootUpdate: () => (root ??= roundTrip(localTrain(model, owner.root, { ...training, seed: deriveSeed(o.seed, r, ROOT_SEED) }))),
+      ...DEFAULT_CANDIDATE,
+      chain: rule,
+    };
+    const decide = (u: Float64Array[]): RoundDecision => (ctx ? ROUND_RULES[ruleName](u, ctx) : chainRule(u, rule));
     const benign = locals.map((data, i) => roundTrip(localTrain(w, data, options(i))));
     const honest = honestIdx.map((i) => benign[i]);
     const assemble = (malicious: readonly Float64Array[]): Float64Array[] => [...honest, ...malicious];
@@ -299,7 +367,7 @@ export function runFederation(o: FederationOptions): FederationOutcome {
         previousStep,
         previousHonest,
         passes: (malicious) => {
-          const res = chainRule(assemble(malicious), rule);
+          const res = decide(assemble(malicious));
           return attackers.every((a) => res.inlier[a]);
         },
         labelFlipped: (a) => labelFlip(gw, locals[a], options(a), deriveSeed(o.seed, r, a, 0xa77ac)),
@@ -312,7 +380,7 @@ export function runFederation(o: FederationOptions): FederationOutcome {
       if (built.parameter !== undefined) parameters.push(built.parameter);
       submitted = assemble(built.updates);
     }
-    const res = chainRule(submitted, rule);
+    const res = decide(submitted);
     for (let i = 0; i < submitted.length; i++) {
       if (res.excluded[i]) excluded[i]++;
       if (res.slashed[i]) slashed[i]++;
@@ -444,6 +512,8 @@ export interface RobustnessConfig {
   /** Local epochs of the coalition runs (and of the fairness reward run); the federation's when omitted. */
   readonly fairnessEpochs?: number;
   readonly rule?: ChainRuleParams;
+  /** The round rule (ROUND_RULES); today's when omitted. */
+  readonly ruleName?: RuleName;
   /** Progress lines (human-readable). */
   readonly log?: (line: string) => void;
 }
@@ -518,6 +588,8 @@ export interface RobustnessResult {
     readonly seeds: number[];
     readonly attackerCounts: number[];
     readonly rule: ChainRuleParams;
+    /** Present for a candidate rule only (the default output stays today's). */
+    readonly ruleName?: RuleName;
     readonly training: Omit<LocalTrainOptions, "seed">;
   };
   readonly attackFree: {
@@ -548,6 +620,7 @@ export function fairnessForSeed(
   seed: number,
   training: Omit<LocalTrainOptions, "seed">,
   rule: ChainRuleParams = DEFAULT_CHAIN_RULE,
+  ruleName: RuleName = "chain",
 ): FairnessSeed {
   const t0 = performance.now();
   const { test } = federationData(DEFAULT_FEATURES);
@@ -567,7 +640,7 @@ export function fairnessForSeed(
   const loo = Array.from({ length: trainers }, (_, i) => value(full) - value(full & ~(1 << i)));
   const shapley = shapleyValues(values);
   const fair = fairShares(shapley);
-  const run = runFederation({ trainers, rounds, seed, rule, training });
+  const run = runFederation({ trainers, rounds, seed, rule, ruleName, training });
   const total = run.trainers.reduce((s, t) => s + t.reward, 0);
   const rewardShares = run.trainers.map((t) => t.reward / total);
   const equal = rewardShares.map(() => 1 / trainers);
@@ -603,7 +676,8 @@ export function runRobustness(config: RobustnessConfig): RobustnessResult {
   }
   const attacks = ROBUSTNESS_ATTACKS.filter((a) => !config.attacks || config.attacks.includes(a.id));
   if (config.seeds.length === 0) throw new ZkMeritError("CONFIG", "the harness needs at least one seed", {});
-  const base = { trainers: config.trainers, rounds: config.rounds, rule };
+  const ruleName = config.ruleName ?? "chain";
+  const base = { trainers: config.trainers, rounds: config.rounds, rule, ruleName };
 
   const clean = config.seeds.map((seed) => runFederation({ ...base, seed }));
   const cleanAcc = meanOfList(clean.map((c) => c.finalAccuracy));
@@ -664,7 +738,7 @@ export function runRobustness(config: RobustnessConfig): RobustnessResult {
   if (ft > 0) {
     const fTraining = { ...training, epochs: config.fairnessEpochs ?? training.epochs };
     const perSeed = config.seeds.map((seed) => {
-      const s = fairnessForSeed(ft, config.rounds, seed, fTraining, rule);
+      const s = fairnessForSeed(ft, config.rounds, seed, fTraining, rule, ruleName);
       log(
         `fairness seed ${seed}: ${s.coalitions} coalitions in ${s.seconds.toFixed(1)} s; Spearman reward/LOO ${s.spearmanRewardLoo.toFixed(2)}, reward/Shapley ${s.spearmanRewardShapley.toFixed(2)}; misallocation ${s.misallocationRule.toFixed(3)} (equal ${s.misallocationEqual.toFixed(3)})`,
       );
@@ -704,6 +778,7 @@ export function runRobustness(config: RobustnessConfig): RobustnessResult {
       seeds: [...config.seeds],
       attackerCounts: [...config.attackerCounts],
       rule,
+      ...(ruleName === "chain" ? {} : { ruleName }),
       training,
     },
     attackFree,
@@ -724,11 +799,20 @@ const num = (x: number | null, digits = 2) => (x === null || !Number.isFinite(x)
 export function renderRobustnessMarkdown(r: RobustnessResult): string {
   const c = r.config;
   const out: string[] = [];
-  out.push(`# Robustness and contribution fairness of today's rule`);
+  // A candidate's page names it and says "the rule" where today's page says "today's rule".
+  const cand = c.ruleName !== undefined && c.ruleName !== "chain" ? c.ruleName : undefined;
+  const ours = (text: string) => (cand ? text.replaceAll("today's rule", "the rule") : text);
+  out.push(
+    cand
+      ? `# Robustness and contribution fairness of the candidate rule \`${cand}\``
+      : `# Robustness and contribution fairness of today's rule`,
+  );
   out.push("");
   out.push(
     `${c.trainers} trainers, ${c.rounds} rounds, seeds ${c.seeds.join(", ")}; local training ${c.training.epochs} epochs, lr ${c.training.lr}, batch ${c.training.batchSize}. ` +
-      `Rule: normBound ${c.rule.normBound}, outlierFactor ${c.rule.outlierFactor}, distFloor ${c.rule.distFloor}, minSubmissions ${c.rule.minSubmissions}. ` +
+      (cand
+        ? `Rule: \`${cand}\` (oracle/contribution/model/rule.ts), normBound ${c.rule.normBound}, trim ${DEFAULT_CANDIDATE.trim}, gate ${DEFAULT_CANDIDATE.gate}; the owner's root set is ${OWNER_SPLIT.root} and its validation set ${OWNER_SPLIT.validation} images of the public split. `
+        : `Rule: normBound ${c.rule.normBound}, outlierFactor ${c.rule.outlierFactor}, distFloor ${c.rule.distFloor}, minSubmissions ${c.rule.minSubmissions}. `) +
       `The last f trainers attack, seeing every benign update of the round. Rates are over attacker-rounds and honest trainer-rounds; ` +
       `reward ratio = mean attacker reward / median honest trainer reward (mean over seeds). ` +
       `Attack-free: ${pct(r.attackFree.accuracy, 2)}% (honest excluded ${pct(r.attackFree.honestExcluded)}%, slashed ${pct(r.attackFree.honestSlashed)}%). ` +
@@ -751,7 +835,7 @@ export function renderRobustnessMarkdown(r: RobustnessResult): string {
   for (const x of r.rows) {
     if (seen.has(x.attack)) continue;
     seen.add(x.attack);
-    out.push(`- \`${x.attack}\` (${x.family}): ${x.description}`);
+    out.push(`- \`${x.attack}\` (${x.family}): ${ours(x.description)}`);
   }
   if (r.fairness) {
     const fz = r.fairness;
@@ -764,7 +848,9 @@ export function renderRobustnessMarkdown(r: RobustnessResult): string {
     );
     out.push("");
     out.push(
-      "| seed | Spearman(reward, LOO) | Spearman(reward, Shapley) | Spearman(LOO, Shapley) | misallocation, today's rule | misallocation, equal split | coalition time s |",
+      ours(
+        "| seed | Spearman(reward, LOO) | Spearman(reward, Shapley) | Spearman(LOO, Shapley) | misallocation, today's rule | misallocation, equal split | coalition time s |",
+      ),
     );
     out.push("| --: | --: | --: | --: | --: | --: | --: |");
     for (const s of fz.perSeed) {

@@ -1,4 +1,6 @@
 import { ZkMeritError } from "../../errors";
+import { NUM_CLASSES } from "./data";
+import type { FeatureSet } from "./projection";
 
 /**
  * Today's settlement rule (docs/spec/contribution.md, steps 8-17) in floating point, for simulations.
@@ -123,3 +125,290 @@ export function chainRule(updates: readonly ArrayLike<number>[], params: ChainRu
   const shares = weights.map((w) => (W > 0 ? w / W : 0));
   return { aggregate, slashed, excluded, inlier, norm, far, dup, distApplies, median, normsSq, dists, medDist, scores, shares };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Candidate rules for the next settlement rule (docs/design/contribution-rule.md)
+//
+// Each candidate is a float function over one round's updates, like `chainRule`, plus a context holding
+// what the task owner commits: a validation set and a root update. They share the objective offences of
+// today's rule (a norm above normBound or an exact duplicate, both copies: slashed, and left out of
+// everything else) and they pay by a leave-one-out value on the owner's validation set, so a trainer is
+// paid for what its update adds given the others, never for agreeing with them.
+
+/** What a round's rule decides; `ChainRuleResult` is one. */
+export interface RoundDecision {
+  /** The global step of the round. */
+  readonly aggregate: Float64Array;
+  readonly slashed: readonly boolean[];
+  /** Left out of the aggregate (and unpaid), without a slash. */
+  readonly excluded: readonly boolean[];
+  readonly inlier: readonly boolean[];
+  /** Fractions of the round's reward; they sum to 1 when someone is paid, else all 0. */
+  readonly shares: readonly number[];
+  /** Leave-one-out validation value of each position (0 for slashed ones), for the candidates. */
+  readonly values?: readonly number[];
+}
+
+/** What the owner commits to for a round, and the rule's parameters. */
+export interface RuleContext {
+  /** The global model the round's updates start from. */
+  readonly model: ArrayLike<number>;
+  /** The owner's validation set (committed at task creation; never the test set). */
+  readonly validation: FeatureSet;
+  /** The owner's root update of the round (trained on its committed root set from `model`). */
+  readonly rootUpdate: () => Float64Array;
+  /** Values trimmed on each side of every coordinate (the number of attackers the task is sized for). */
+  readonly trim: number;
+  /** The gate: exclude j when its leave-one-out value is below -gate * (median |value|). */
+  readonly gate: number;
+  /** normBound of the objective offences (the other fields are today's rule's). */
+  readonly chain: ChainRuleParams;
+}
+
+export type RoundRule = (updates: readonly ArrayLike<number>[], ctx: RuleContext) => RoundDecision;
+
+/**
+ * Defaults of the candidates' own parameters, for 8 slots: trim 3 (the largest f the bars ask for; 8 - 2·3
+ * = 2 values remain per coordinate), gate 2.
+ */
+export const DEFAULT_CANDIDATE = { trim: 3, gate: 2 } as const;
+
+/**
+ * Mean multiclass hinge loss (Crammer and Singer 2001) of softmax-regression parameters on a data set:
+ * max(0, 1 + max_{c != y} z_c - z_y) per sample, z the logits. Piecewise linear in the logits, which are
+ * linear in the parameters, so a circuit evaluates it exactly with prover-hinted maxima.
+ */
+export function multiclassHinge(params: ArrayLike<number>, data: FeatureSet): number {
+  const dim = data.dim;
+  const stride = dim + 1;
+  if (params.length !== NUM_CLASSES * stride)
+    throw new ZkMeritError("CONFIG", `the model has ${params.length} values, the data needs ${NUM_CLASSES * stride}`, {});
+  const z = new Float64Array(NUM_CLASSES);
+  let s = 0;
+  for (let i = 0; i < data.count; i++) {
+    const off = i * dim;
+    for (let c = 0; c < NUM_CLASSES; c++) {
+      const w = c * stride;
+      let t = params[w + dim];
+      for (let j = 0; j < dim; j++) t += params[w + j] * data.x[off + j];
+      z[c] = t;
+    }
+    const y = data.labels[i];
+    let other = -Infinity;
+    for (let c = 0; c < NUM_CLASSES; c++) if (c !== y && z[c] > other) other = z[c];
+    s += Math.max(0, 1 + other - z[y]);
+  }
+  return data.count === 0 ? 0 : s / data.count;
+}
+
+const dotOf = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += a[k] * b[k];
+  return s;
+};
+
+function checkRound(updates: readonly ArrayLike<number>[]): number {
+  if (updates.length === 0) throw new ZkMeritError("CONFIG", "the rule needs at least one update", {});
+  const P = updates[0].length;
+  for (let j = 0; j < updates.length; j++) {
+    if (updates[j].length !== P)
+      throw new ZkMeritError("CONFIG", `update ${j} has ${updates[j].length} values, update 0 has ${P}`, { index: j });
+  }
+  return P;
+}
+
+/** Today's objective offences: a norm above normBound, or an exact duplicate (both copies). */
+function objectiveOffences(updates: readonly ArrayLike<number>[], chain: ChainRuleParams): boolean[] {
+  const boundSq = chain.normBound * chain.normBound;
+  return updates.map((u, j) => dotOf(u, u) > boundSq || updates.some((v, i) => i !== j && sameValues(u, v)));
+}
+
+/** Each update scaled down to at most `bound` in L2 norm. */
+function clipNorms(updates: readonly ArrayLike<number>[], bound: number): Float64Array[] {
+  return updates.map((u) => {
+    const nu = Math.sqrt(dotOf(u, u));
+    const c = nu > bound ? bound / nu : 1;
+    return Float64Array.from(u, (x) => x * c);
+  });
+}
+
+/** The lower median of the members' L2 norms. */
+function medianNorm(updates: readonly ArrayLike<number>[], members: readonly number[]): number {
+  return lowerMedian(members.map((j) => Math.sqrt(dotOf(updates[j], updates[j]))));
+}
+
+function meanOver(updates: readonly ArrayLike<number>[], members: readonly number[], P: number): Float64Array {
+  const g = new Float64Array(P);
+  if (members.length === 0) return g;
+  for (const j of members) for (let k = 0; k < P; k++) g[k] += updates[j][k];
+  for (let k = 0; k < P; k++) g[k] /= members.length;
+  return g;
+}
+
+/** Coordinate-wise mean after dropping the `trim` lowest and `trim` highest values (fewer when too few remain). */
+export function trimmedMean(updates: readonly ArrayLike<number>[], members: readonly number[], trim: number): Float64Array {
+  const P = updates.length ? updates[0].length : 0;
+  const g = new Float64Array(P);
+  const m = members.length;
+  if (m === 0) return g;
+  const b = Math.max(0, Math.min(trim, Math.floor((m - 1) / 2)));
+  const col = new Float64Array(m);
+  for (let k = 0; k < P; k++) {
+    for (let i = 0; i < m; i++) col[i] = updates[members[i]][k];
+    col.sort();
+    let s = 0;
+    for (let i = b; i < m - b; i++) s += col[i];
+    g[k] = s / (m - 2 * b);
+  }
+  return g;
+}
+
+/**
+ * Leave-one-out values on the validation set: value_j = hinge(model + agg(members \ j)) - hinge(model +
+ * agg(members)) for each member (0 for the others). Positive: the aggregate is better with j.
+ */
+export function validationLoo(
+  n: number,
+  members: readonly number[],
+  aggregate: (members: readonly number[]) => Float64Array,
+  ctx: RuleContext,
+): number[] {
+  const loss = (g: Float64Array) =>
+    multiclassHinge(
+      Float64Array.from(g, (x, k) => ctx.model[k] + x),
+      ctx.validation,
+    );
+  const full = loss(aggregate(members));
+  const values = new Array<number>(n).fill(0);
+  for (const j of members) values[j] = loss(aggregate(members.filter((i) => i !== j))) - full;
+  return values;
+}
+
+/** Shares proportional to max(weight_j, 0); all 0 when nobody has a positive weight. */
+function positiveShares(weights: readonly number[]): number[] {
+  const pos = weights.map((x) => (x > 0 ? x : 0));
+  const W = pos.reduce((a, x) => a + x, 0);
+  return pos.map((x) => (W > 0 ? x / W : 0));
+}
+
+function decision(aggregate: Float64Array, slashed: boolean[], excluded: boolean[], shares: number[], values: number[]): RoundDecision {
+  return { aggregate, slashed, excluded, inlier: slashed.map((s, j) => !s && !excluded[j]), shares, values };
+}
+
+/**
+ * FLTrust (Cao, Fang, Liu and Gong 2021). The owner trains a root update g0 on its small committed root set;
+ * trust_j = ReLU(cos(u_j, g0)); each update is rescaled to |g0|; the step is the trust-weighted mean of the
+ * rescaled updates. An update at cos <= 0 is excluded. Reward: trust_j times the positive part of j's
+ * leave-one-out value on the validation set (of this same aggregate), so agreeing with g0 alone pays
+ * nothing. Who moves the inputs: the owner chooses g0 outright (a circuit cannot check that g0 was trained
+ * on anything: proving SGD with softmax is out of reach), so the owner steers both the direction and the
+ * trust; colluders can only tilt their updates within cos > 0 of g0.
+ */
+export const fltrustRule: RoundRule = (updates, ctx) => {
+  const P = checkRound(updates);
+  const n = updates.length;
+  const slashed = objectiveOffences(updates, ctx.chain);
+  const g0 = ctx.rootUpdate();
+  const n0 = Math.sqrt(dotOf(g0, g0));
+  const trust = updates.map((u, j) => {
+    const nu = Math.sqrt(dotOf(u, u));
+    if (slashed[j] || nu === 0 || n0 === 0) return 0;
+    return Math.max(0, dotOf(u, g0) / (nu * n0));
+  });
+  const rescaled = updates.map((u) => {
+    const nu = Math.sqrt(dotOf(u, u));
+    return Float64Array.from(u, (x) => (nu > 0 ? (x * n0) / nu : 0));
+  });
+  const aggregateOf = (members: readonly number[]) => {
+    const g = new Float64Array(P);
+    const W = members.reduce((a, j) => a + trust[j], 0);
+    if (W === 0) return g;
+    for (const j of members) for (let k = 0; k < P; k++) g[k] += (trust[j] * rescaled[j][k]) / W;
+    return g;
+  };
+  const excluded = trust.map((t, j) => !slashed[j] && t === 0);
+  const members = Array.from({ length: n }, (_, j) => j).filter((j) => trust[j] > 0);
+  const values = validationLoo(n, members, aggregateOf, ctx);
+  return decision(aggregateOf(members), slashed, excluded, positiveShares(values.map((v, j) => trust[j] * v)), values);
+};
+
+/**
+ * Norm clipping to the median norm (Sun, Kairouz, Suresh and McMahan 2019) and the coordinate-wise trimmed
+ * mean (Yin, Chen, Ramchandran and Bartlett 2018), trimming `trim` values on each side of every sorted
+ * column (the prover-sorted columns of today's rule give the trimmed sums directly). Nobody is excluded:
+ * trimming acts per value. Reward: the positive part of the leave-one-out validation value of the trimmed
+ * mean. Who moves the inputs: the owner fixes the validation set once, at task creation; colluders move the
+ * median norm only when they are half the trainers, and shift each trimmed coordinate within the honest
+ * range.
+ */
+export const trimmedValRule: RoundRule = (updates, ctx) => {
+  checkRound(updates);
+  const n = updates.length;
+  const slashed = objectiveOffences(updates, ctx.chain);
+  const members = Array.from({ length: n }, (_, j) => j).filter((j) => !slashed[j]);
+  const clipped = members.length ? clipNorms(updates, medianNorm(updates, members)) : updates.map((u) => Float64Array.from(u));
+  const aggregateOf = (m: readonly number[]) => trimmedMean(clipped, m, ctx.trim);
+  const values = validationLoo(n, members, aggregateOf, ctx);
+  return decision(aggregateOf(members), slashed, new Array<boolean>(n).fill(false), positiveShares(values), values);
+};
+
+/**
+ * Validation-gated mean. Updates are clipped to the median norm; each one's leave-one-out value on the
+ * owner's validation set is taken in the plain mean of all clipped updates; j is excluded when its value is
+ * below -gate x (the median |value|), i.e. when leaving it out clearly improves the validation loss; the step
+ * is the mean of the rest. Reward: the positive part of the value (the first pass's), 0 when excluded. The
+ * leave-one-out test is the "loss-based rejection" of Fang, Cao, Jia and Gong 2020 (there against a
+ * validation set the server holds), one pass only. Who moves the inputs: the owner fixes the validation set
+ * at task creation; colluders can hide behind one another only as far as each one's own removal changes the
+ * mean (by 1/n of its clipped update).
+ */
+export const gatedValRule: RoundRule = (updates, ctx) => {
+  const P = checkRound(updates);
+  const n = updates.length;
+  const slashed = objectiveOffences(updates, ctx.chain);
+  const members = Array.from({ length: n }, (_, j) => j).filter((j) => !slashed[j]);
+  const clipped = members.length ? clipNorms(updates, medianNorm(updates, members)) : updates.map((u) => Float64Array.from(u));
+  const values = validationLoo(n, members, (m) => meanOver(clipped, m, P), ctx);
+  const scale = members.length ? lowerMedian(members.map((j) => Math.abs(values[j]))) : 0;
+  const excluded = values.map((v, j) => !slashed[j] && members.length > 1 && v < -ctx.gate * scale);
+  const kept = members.filter((j) => !excluded[j]);
+  const shares = positiveShares(values.map((v, j) => (excluded[j] ? 0 : v)));
+  return decision(meanOver(clipped, kept, P), slashed, excluded, shares, values);
+};
+
+/**
+ * Centered clipping around the owner's root update: centered clipping (Karimireddy, He and Jaggi 2021),
+ * one step, with the trusted center g0 of FLTrust (Cao et al. 2021) instead of the previous step. tau =
+ * lower median of |u_j - g0|; the step is g0 + mean_j clip(u_j - g0, tau). Nobody is excluded; an attacker
+ * moves the step by at most tau / n. Reward: the positive part of the leave-one-out validation value of this
+ * step. Who moves the inputs: the owner chooses g0 (the center) and the validation set; colluders below half
+ * the trainers cannot move tau.
+ */
+export const rootClipValRule: RoundRule = (updates, ctx) => {
+  const P = checkRound(updates);
+  const n = updates.length;
+  const slashed = objectiveOffences(updates, ctx.chain);
+  const members = Array.from({ length: n }, (_, j) => j).filter((j) => !slashed[j]);
+  const g0 = ctx.rootUpdate();
+  const dev = updates.map((u) => Float64Array.from(u, (x, k) => x - g0[k]));
+  const tau = members.length ? medianNorm(dev, members) : 0;
+  const clipped = clipNorms(dev, tau);
+  const aggregateOf = (m: readonly number[]) => {
+    const d = meanOver(clipped, m, P);
+    return Float64Array.from(d, (x, k) => (m.length ? x + g0[k] : 0));
+  };
+  const values = validationLoo(n, members, aggregateOf, ctx);
+  return decision(aggregateOf(members), slashed, new Array<boolean>(n).fill(false), positiveShares(values), values);
+};
+
+/** The rules the harness can run: today's (`chain`) and the candidates. */
+export const ROUND_RULES = {
+  chain: ((updates, ctx) => chainRule(updates, ctx.chain)) as RoundRule,
+  fltrust: fltrustRule,
+  "trimmed-val": trimmedValRule,
+  "gated-val": gatedValRule,
+  "root-clip-val": rootClipValRule,
+} as const satisfies Record<string, RoundRule>;
+
+export type RuleName = keyof typeof ROUND_RULES;
+export const RULE_NAMES = Object.keys(ROUND_RULES) as RuleName[];

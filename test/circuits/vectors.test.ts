@@ -11,7 +11,7 @@ describe("golden vectors", () => {
     for (const g of ["generate.ts", "generateContribution.ts"]) {
       const file = require.resolve(path.join(DIR, g));
       delete require.cache[file];
-      require(file);
+      await import(file);
     }
     // A generator that ran would write after its first await (Poseidon's setup); give it time.
     await new Promise((r) => setTimeout(r, 1500));

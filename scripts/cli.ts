@@ -353,6 +353,7 @@ common(
   .option("--fetch-timeout <ms>", "longest wait for one payload; slower content counts as unavailable", int("--fetch-timeout", 100), 5000)
   .option("--concurrency <n>", "tasks served at once", int("--concurrency", 1, 64), 4)
   .option("--no-challenge", "do not replace others' proposals that leave out content this oracle holds")
+  .option("--deadline-margin <s>", "send no proposal this close to its deadline (it could be mined after it)", int("--deadline-margin"), 15)
   .action(
     async (
       o: Common & {
@@ -366,6 +367,7 @@ common(
         fetchTimeout: number;
         concurrency: number;
         challenge: boolean;
+        deadlineMargin: number;
       },
     ) => {
       const x = await context(o);
@@ -387,6 +389,7 @@ common(
         fetchTimeoutMs: o.fetchTimeout,
         concurrency: o.concurrency,
         challenge: o.challenge,
+        deadlineMarginSeconds: o.deadlineMargin,
       });
       await svc.checkVerifier(circuitArtifacts(circuit).verifierContract);
       if (o.once) {

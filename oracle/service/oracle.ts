@@ -35,6 +35,8 @@ export interface OracleOptions {
   concurrency?: number;
   /** Replace other settlers' proposals that leave out content this oracle holds. */
   challenge?: boolean;
+  /** Do not send a proposal this close (seconds) to its deadline: it could be mined after it and revert. */
+  deadlineMarginSeconds?: number;
 }
 
 export interface TickReport {
@@ -223,14 +225,17 @@ export class OracleService {
     this.pruneJournal(taskId, Number(ri.round));
     if (ri.revealedMask === 0n || now < ri.revealEnd) return;
     const pending = ri.settler !== ZERO;
+    // Simulation runs at the last block's time; the transaction lands in a later block. Too close
+    // to a deadline, it would simulate fine, be mined late and revert (gas spent): leave it.
+    const margin = BigInt(this.o.deadlineMarginSeconds ?? 15);
     if (!pending) {
-      if (now >= ri.settlementDeadline) return; // expired: the chain resolves it lazily
+      if (now + margin >= ri.settlementDeadline) return; // expired (the chain resolves it lazily), or too late to land
       const done = await this.propose(taskId, ri, false);
       if (done) report.settled.push(done);
       else report.unprovable.push({ taskId, round: Number(ri.round), reason: "no revealed content is available" });
       return;
     }
-    if (now >= ri.finalAt) return;
+    if (now + margin >= ri.finalAt) return;
     // A proposal is pending: it is proven, so only two things can be wrong with it.
     const mine = ri.settler.toLowerCase() === this.me.toLowerCase();
     const round = Number(ri.round);
@@ -394,7 +399,22 @@ export class OracleService {
         }),
       );
     });
-    await new Promise<void>((r) => this.server!.listen(port, host, r));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once("error", (e: NodeJS.ErrnoException) =>
+        reject(
+          e.code === "EADDRINUSE"
+            ? new ZkMeritError(
+                "CONFIG",
+                `port ${port} on ${host} is in use (another oracle?); pass --health-port with a free port, or 0 for any`,
+                {
+                  port,
+                },
+              )
+            : e,
+        ),
+      );
+      this.server!.listen(port, host, resolve);
+    });
     return (this.server.address() as { port: number }).port;
   }
 

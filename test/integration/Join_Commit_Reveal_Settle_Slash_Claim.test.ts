@@ -11,6 +11,7 @@ import {
   CHALLENGE,
   CIRCUIT,
   commitAll,
+  expectRejects,
   freshFixture,
   increaseTime,
   playRound,
@@ -159,5 +160,33 @@ describe("Join_Commit_Reveal_Settle_Slash_Claim (real proofs, contribution_4x8)"
     // Left out is neither paid nor slashed.
     const after = await history(ctx(owner), taskId);
     expect(after.slashes.map((s) => s.slot)).to.deep.equal([3]);
+  });
+  it("does not send a proposal so close to the settlement deadline that it would be mined after it", async () => {
+    const { trainers, ctx, taskId, oracle, owner, oracleOp } = await freshFixture(systemFixture);
+    await playRound(ctx, trainers, taskId, 0, roundUpdates(0));
+    const ri = await read<{ settlementDeadline: bigint }>(
+      owner,
+      ctx(owner).d.contracts.TrainingMarket as `0x${string}`,
+      "TrainingMarket",
+      "roundInfo",
+      [taskId],
+    );
+    const now = (await owner.publicClient.getBlock()).timestamp;
+    await increaseTime(Number(ri.settlementDeadline - now) - 10);
+    const nonce = await owner.publicClient.getTransactionCount({ address: oracleOp.account.address });
+    const t = await oracle(undefined, undefined, { deadlineMarginSeconds: 15 }).tick();
+    expect([t.settled, t.errors]).to.deep.equal([[], []]);
+    expect(await owner.publicClient.getTransactionCount({ address: oracleOp.account.address })).to.equal(nonce);
+  });
+
+  it("says which port is taken when a second oracle starts on the same health port", async () => {
+    const { oracle } = await freshFixture(systemFixture);
+    const a = oracle();
+    const port = await a.serveHealth(0);
+    try {
+      await expectRejects(oracle().serveHealth(port), new RegExp(`port ${port} on 127.0.0.1 is in use`));
+    } finally {
+      await a.stop();
+    }
   });
 });

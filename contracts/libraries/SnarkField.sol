@@ -3,8 +3,8 @@ pragma solidity ^0.8.28;
 
 /// @title SnarkField
 /// @notice Field hygiene for Groth16 public inputs over BN254, in one place: the scalar field
-/// modulus, the field encoding of signed values, the proof context that binds a proof to one chain
-/// and one contract, and hashing arbitrary bytes into the field.
+/// modulus, the field encoding of signed values, and the proof context that binds a proof to one
+/// chain and one contract.
 library SnarkField {
     /// @notice The BN254 scalar field modulus r. Every public input must be < r.
     uint256 internal constant MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -32,10 +32,5 @@ library SnarkField {
     function context(uint256 chainId, address self) internal pure returns (uint256) {
         if (chainId >= 1 << 64) revert ChainIdTooLarge(chainId);
         return (chainId << 160) | uint256(uint160(self));
-    }
-
-    /// @notice Keccak-256 of `data`, shifted right by 8 bits so it is < 2^248 < r.
-    function hashToField(bytes memory data) internal pure returns (uint256) {
-        return uint256(keccak256(data)) >> 8;
     }
 }

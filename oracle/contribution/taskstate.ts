@@ -1,4 +1,5 @@
 import type { Address, PublicClient } from "viem";
+import { circuitArtifacts } from "../artifacts/manifest";
 import { ZkMeritError } from "../errors";
 import { DEFAULT_FIXED_POINT, proofContext } from "../field";
 import { decodeCommittedVector, type ContentStore } from "../store";
@@ -254,15 +255,33 @@ async function initialTaskState(ctx: ChainContext, h: TaskHistory): Promise<Task
   return { fromRound: -1, model: p.values, cum, modelCommitment: h.params.initModelCommitment, rewardRoot: root, state, uri };
 }
 
-/** The market's slot capacity and the parameter count of its circuit (from the circuit name NxP). */
+/**
+ * The slot count N and parameter count P of a contribution circuit instance, from the manifest's
+ * parameters (`Contribution(N, P, B)`), never from its name.
+ */
+export function contributionShape(circuit: string): { slots: number; params: number } {
+  const e = circuitArtifacts(circuit);
+  if (e.spec.template !== "Contribution" || e.spec.params.length !== 3) {
+    throw new ZkMeritError(
+      "CONFIG",
+      `${circuit} is a ${e.spec.template}(${e.spec.params.join(", ")}) circuit, not a Contribution(N, P, B) one`,
+      {
+        circuit,
+      },
+    );
+  }
+  return { slots: Number(e.spec.params[0]), params: Number(e.spec.params[1]) };
+}
+
+/** The market's slot capacity and the parameter count of its circuit, checked against each other. */
 export async function marketShape(client: PublicClient, market: Address, circuit: string): Promise<{ slots: number; params: number }> {
   const slots = Number(await client.readContract({ address: market, abi: marketAbi(), functionName: "slotCapacity" }));
-  const m = /_(\d+)x(\d+)$/.exec(circuit);
-  if (!m || Number(m[1]) !== slots) {
-    throw new ZkMeritError("ARTIFACT_MISMATCH", `circuit ${circuit} does not match the market's slot capacity ${slots}`, {
+  const shape = contributionShape(circuit);
+  if (shape.slots !== slots) {
+    throw new ZkMeritError("ARTIFACT_MISMATCH", `circuit ${circuit} has ${shape.slots} slots, but the market's slot capacity is ${slots}`, {
       circuit,
       slots,
     });
   }
-  return { slots, params: Number(m[2]) };
+  return shape;
 }

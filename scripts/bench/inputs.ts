@@ -1,3 +1,5 @@
+import { readManifest } from "../../oracle/artifacts/manifest";
+import { contributionShape } from "../../oracle/contribution/taskstate";
 import { proofContext } from "../../oracle/field";
 import { prove } from "../../oracle/prover";
 import { proveRoundTrip } from "../../oracle/roundtrip";
@@ -40,8 +42,10 @@ export const proveBenches: Record<string, (i: number) => Promise<number>> = new 
   {
     get(target, name: string) {
       if (name in target) return target[name];
-      const m = /^contribution_(\d+)x(\d+)$/.exec(name);
-      return m ? (i: number) => proveContribution(name, Number(m[1]), Number(m[2]), i) : undefined;
+      const spec = readManifest().circuits[name]?.spec;
+      if (spec?.template !== "Contribution") return undefined;
+      const { slots, params } = contributionShape(name);
+      return (i: number) => proveContribution(name, slots, params, i);
     },
   },
 );

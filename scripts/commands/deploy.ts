@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import type { Address } from "viem";
+import { contributionShape } from "../../oracle/contribution/taskstate";
 import { circuitArtifacts } from "../../oracle/artifacts/manifest";
 import type { Clients } from "../../oracle/chain/clients";
 import type { Deployments } from "../../oracle/chain/deployments";
@@ -19,8 +20,7 @@ export interface DeployOptions {
 
 /** Deploys the whole system and returns the deployments record every other command reads. */
 export async function deploySystem(c: Clients, o: DeployOptions, say: (s: string) => void = () => {}): Promise<Deployments> {
-  const m = /^contribution_(\d+)x(\d+)$/.exec(o.circuit);
-  if (!m) throw new ZkMeritError("CONFIG", `--circuit must name a contribution circuit (contribution_NxP), got "${o.circuit}"`, {});
+  const shape = contributionShape(o.circuit);
   const entry = circuitArtifacts(o.circuit);
   if (entry.setup.insecure || entry.ptau.insecure)
     say(`WARNING: ${o.circuit} uses INSECURE development keys (fine for local chains, not for value)`);
@@ -37,7 +37,7 @@ export async function deploySystem(c: Clients, o: DeployOptions, say: (s: string
     owner: admin,
     stakeVault: f.stakeVault.address,
     rewardToken: f.token.address,
-    slotCapacity: Number(m[1]),
+    slotCapacity: shape.slots,
     verifierContract: entry.verifierContract,
   });
   say(`TrainingMarket ${mk.market.address} verifying ${o.circuit} with ${entry.verifierContract} ${mk.verifier.address}`);

@@ -426,7 +426,7 @@ common(stake.command("withdraw").description("withdraw stake whose unbonding del
 
 common(program.command("fees").description("settler: withdraw the settlement fees credited to you")).action(async (o: Common) => {
   const r = await withdrawFees(await context(o));
-  out(r.amount === 0n ? "no fees owed" : `withdrew ${r.amount} wei (gas ${r.gasUsed})`);
+  out(r.amount === 0n ? "no fees owed" : `withdrew ${formatUnits(r.amount, 18)} tokens of settlement fees (gas ${r.gasUsed})`);
 });
 
 common(program.command("audit").description("replay a task, recompute every round, verify every proof; exit 1 on any mismatch"))

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Abi, Address, Hash, Hex } from "viem";
-import { decodeErrorResult, decodeEventLog, toHex } from "viem";
+import { decodeErrorResult, decodeEventLog, formatUnits, toHex } from "viem";
 import { loadArtifact } from "../../oracle/chain/artifacts";
 import type { Clients } from "../../oracle/chain/clients";
 import { contractAddress, type Deployments } from "../../oracle/chain/deployments";
@@ -401,7 +401,12 @@ export async function stakeStatus(
 export async function unstake(x: Ctx, amount: bigint): Promise<bigint> {
   const s = await stakeStatus(x);
   if (s.free < amount)
-    throw new ZkMeritError("CONFIG", `you have ${s.free} free stake (wei), less than the ${amount} asked to unstake`, {});
+    throw new ZkMeritError(
+      "CONFIG",
+      `you have ${formatUnits(s.free, 18)} tokens of free stake, less than the ${formatUnits(amount, 18)} asked to unstake` +
+        (s.locked > 0n ? ` (${formatUnits(s.locked, 18)} are locked by tasks: leave or release them first)` : ""),
+      {},
+    );
   return (await write(x.c, vault(x), "StakeVault", "unstake", [amount])).gasUsed;
 }
 

@@ -28,8 +28,13 @@ export class LocalContentStore implements ContentStore {
     return uri.slice(PREFIX.length);
   }
 
+  /** The URI `put(data)` returns, without storing anything. */
+  static uriOf(data: Uint8Array): string {
+    return PREFIX + createHash("sha256").update(data).digest("hex");
+  }
+
   async put(data: Uint8Array): Promise<string> {
-    const hex = createHash("sha256").update(data).digest("hex");
+    const hex = LocalContentStore.parse(LocalContentStore.uriOf(data));
     const file = this.pathOf(hex);
     if (!fs.existsSync(file)) {
       fs.mkdirSync(path.dirname(file), { recursive: true });

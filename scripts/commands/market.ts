@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Abi, Address, Hash, Hex } from "viem";
@@ -8,7 +8,7 @@ import type { Clients } from "../../oracle/chain/clients";
 import { contractAddress, type Deployments } from "../../oracle/chain/deployments";
 import { ZkMeritError } from "../../oracle/errors";
 import { DEFAULT_FIXED_POINT, commitVector } from "../../oracle/field";
-import { decodeCommittedVector, encodeVectorPayload, type ContentStore } from "../../oracle/store";
+import { LocalContentStore, decodeCommittedVector, encodeVectorPayload, type ContentStore } from "../../oracle/store";
 import { stringifyWithBigInts } from "../../oracle/service/journal";
 import { marketAbi, readTaskHistory, type RoundInfoOnChain, type TaskHistory } from "../../oracle/contribution/history";
 import { loadTaskState, marketShape, type ChainContext, type TaskState } from "../../oracle/contribution/taskstate";
@@ -319,7 +319,7 @@ export async function revealCommitted(
   const payload = secretPayload(secret);
   // publish: false stores nothing (a trainer withholding its content, for tests and experiments);
   // the URI is still the content address the payload would have.
-  const uri = o.publish === false ? await contentAddress(x.store, payload) : await x.store.put(payload);
+  const uri = o.publish === false ? LocalContentStore.uriOf(payload) : await x.store.put(payload);
   const r = await write(x.c, market(x), "TrainingMarket", "revealUpdate", [
     secret.taskId,
     BigInt(secret.round),
@@ -338,12 +338,6 @@ export function secretPayload(secret: CommitSecret): Uint8Array {
     values: secret.update,
     meta: { taskId: String(secret.taskId), round: secret.round, slot: secret.slot },
   });
-}
-
-/** The URI a local store's `put(payload)` would return, without storing it. */
-async function contentAddress(store: ContentStore, payload: Uint8Array): Promise<string> {
-  void store;
-  return `zkm://sha256/${createHash("sha256").update(payload).digest("hex")}`;
 }
 
 /** Writes a commit secret to `dir` (mode 0600), one file per task, round and account. */

@@ -2,7 +2,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { AbiCoder, keccak256, type Contract, type ContractTransactionResponse } from "ethers";
 import { PROOF, SLOT_CAPACITY } from "./marketFixtures";
-import type { SettlementResultOnChain, TaskParamsOnChain } from "../../oracle/contribution/history";
+import type { RoundInfoOnChain, SettlementResultOnChain, TaskParamsOnChain } from "../../oracle/contribution/history";
 import { configPacked, rewardTree, stateOf, taskHeader, type RewardTree } from "./rewardTree";
 
 // The round protocol of the TrainingMarket, written out for the tests: task hashes, commit hashes,
@@ -71,21 +71,8 @@ export function saltFor(trainer: string, round: bigint): string {
 export const offenceId = (taskId: bigint, round: bigint, slot: bigint) =>
   keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint256", "uint256"], [taskId, round, slot]));
 
-/** The current round of a task as `roundInfo` reports it. */
-export interface Phases {
-  round: bigint;
-  startedAt: bigint;
-  commitEnd: bigint;
-  revealEnd: bigint;
-  settlementDeadline: bigint;
-  committedMask: bigint;
-  revealedMask: bigint;
-  acc: bigint;
-  reward: bigint;
-  settler: string;
-  proposedAt: bigint;
-  finalAt: bigint;
-}
+/** The current round of a task as `roundInfo` reports it (without the pending proposal's result). */
+export type Phases = Omit<RoundInfoOnChain, "proposal">;
 
 export async function phases(market: Contract, taskId: bigint): Promise<Phases> {
   const r = await market.roundInfo(taskId);

@@ -21,9 +21,6 @@ import { DEFAULT_CHAIN_RULE, chainRule, type ChainRuleParams, type ChainRuleResu
  * distance to the lower median above distFloor and outlierFactor x the median distance, with at least
  * minSubmissions updates; the inliers averaged) or any function. The exact integer version is the oracle's
  * scoring reference (oracle/contribution/reference.ts).
- *
- * `medianFilter` below is the earlier single-flag filter (every flag excludes, a duplicate flags only the
- * later copy, no distance floor): kept for its callers, no longer what "median-filter" runs.
  */
 
 /**
@@ -35,51 +32,6 @@ import { DEFAULT_CHAIN_RULE, chainRule, type ChainRuleParams, type ChainRuleResu
  * epochs cost time for +0.5 points.
  */
 export const DEFAULT_TRAINING: Readonly<Omit<LocalTrainOptions, "seed">> = { epochs: 5, lr: 0.3, batchSize: 32 };
-
-/** Parameters of the earlier single-flag filter (`medianFilter`), in real units. */
-export interface FilterParams {
-  /** Flag j when dist_j > outlierFactor * medDist (squared distances to the coordinate-wise median). */
-  readonly outlierFactor: number;
-  /** Flag j when its real L2 norm exceeds normBound (normBoundSq = (normBound * 2^16)^2 on-chain). */
-  readonly normBound: number;
-}
-
-/**
- * Measured with DEFAULT_TRAINING over seeds 1-10 and six attack mixes: honest updates have L2 norm <= 6.1
- * (largest in round 0, from the zero model) and dist / medDist <= 2.7 (the highest when a copier's duplicate
- * pulls medDist down), so normBound = 12 and outlierFactor = 4 leave a margin of about 2x and 1.5x; no honest
- * trainer was flagged in about 3,300 honest trainer-rounds. Smallest attacker ratios seen: label flip 7.7, sign flip x4 9.1,
- * noise (sigma 1) 13, scaled x10 68; exact copies are caught as duplicates. A weak sign flip (x1) sits at
- * 1.4-4 and mostly escapes: it costs 1-2 points. On-chain: normBoundSq = normBoundSqFromReal(12) and
- * outlierFactor = outlierFactorToFixed(4) = 262144.
- */
-export const DEFAULT_FILTER: Readonly<FilterParams> = { outlierFactor: 4, normBound: 12 };
-
-export type OutlierReason = "norm" | "distance" | "duplicate";
-
-export interface FilterResult {
-  readonly aggregate: Float64Array;
-  /** outliers[j]: submission j was flagged. */
-  readonly outliers: readonly boolean[];
-  /** Why each submission was flagged (empty for inliers). */
-  readonly reasons: readonly (readonly OutlierReason[])[];
-  readonly median: Float64Array;
-  readonly normsSq: readonly number[];
-  readonly dists: readonly number[];
-  readonly medDist: number;
-}
-
-/** Lower median of a list of numbers: the element at floor((n - 1) / 2) of the ascending order. */
-function lowerMedian(values: number[]): number {
-  const s = values.slice().sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)];
-}
-
-function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function checkUpdates(updates: readonly ArrayLike<number>[]): number {
   if (updates.length === 0) throw new ZkMeritError("CONFIG", "aggregation needs at least one update", {});
@@ -99,60 +51,6 @@ export function meanAggregate(updates: readonly ArrayLike<number>[]): Float64Arr
   for (const u of updates) for (let k = 0; k < P; k++) g[k] += u[k];
   for (let k = 0; k < P; k++) g[k] /= updates.length;
   return g;
-}
-
-/**
- * The protocol's robust rule (Module 1 spec, steps 3-9) in floating point. Submission order = array order.
- *  3. norm2_j = sum_k u_j[k]^2
- *  4. med[k] = lower median of column k (the element at m = floor((count - 1) / 2) of the ascending order)
- *  5. dist_j = sum_k (u_j[k] - med[k])^2
- *  6. medDist = lower median of the dist_j
- *  7. dup_j: some earlier submission i < j has exactly the same values (same commitment)
- *  8. outlier_j = norm2_j > normBound^2 OR dist_j > outlierFactor * medDist OR dup_j
- *  9. aggregate = mean of the inliers (all zeros when every submission is flagged)
- */
-export function medianFilter(updates: readonly ArrayLike<number>[], params: FilterParams = DEFAULT_FILTER): FilterResult {
-  const P = checkUpdates(updates);
-  const n = updates.length;
-  const normsSq = updates.map((u) => {
-    let s = 0;
-    for (let k = 0; k < P; k++) s += u[k] * u[k];
-    return s;
-  });
-  const median = new Float64Array(P);
-  const column = new Array<number>(n);
-  for (let k = 0; k < P; k++) {
-    for (let j = 0; j < n; j++) column[j] = updates[j][k];
-    median[k] = lowerMedian(column);
-  }
-  const dists = updates.map((u) => {
-    let s = 0;
-    for (let k = 0; k < P; k++) s += (u[k] - median[k]) ** 2;
-    return s;
-  });
-  const medDist = lowerMedian(dists);
-  const boundSq = params.normBound * params.normBound;
-  const reasons: OutlierReason[][] = [];
-  for (let j = 0; j < n; j++) {
-    const r: OutlierReason[] = [];
-    if (normsSq[j] > boundSq) r.push("norm");
-    if (dists[j] > params.outlierFactor * medDist) r.push("distance");
-    for (let i = 0; i < j; i++) {
-      if (sameValues(updates[i], updates[j])) {
-        r.push("duplicate");
-        break;
-      }
-    }
-    reasons.push(r);
-  }
-  const outliers = reasons.map((r) => r.length > 0);
-  const aggregate = new Float64Array(P);
-  const inliers = outliers.filter((o) => !o).length;
-  if (inliers > 0) {
-    for (let j = 0; j < n; j++) if (!outliers[j]) for (let k = 0; k < P; k++) aggregate[k] += updates[j][k];
-    for (let k = 0; k < P; k++) aggregate[k] /= inliers;
-  }
-  return { aggregate, outliers, reasons, median, normsSq, dists, medDist };
 }
 
 /** A custom aggregation rule: the step to add to the global model, and optionally which updates it rejected. */

@@ -69,10 +69,6 @@ export {
 } from "./quantize";
 export {
   DEFAULT_TRAINING,
-  DEFAULT_FILTER,
-  type FilterParams,
-  type FilterResult,
-  type OutlierReason,
   type Aggregator,
   type AttackerSpec,
   type SimulationConfig,
@@ -80,7 +76,6 @@ export {
   type SimulationResult,
   type TrainerDataOptions,
   meanAggregate,
-  medianFilter,
   federationData,
   trainerData,
   simulate,

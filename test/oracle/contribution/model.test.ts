@@ -3,7 +3,6 @@ import { isZkMeritError } from "../../../oracle/errors";
 import { realRange } from "../../../oracle/field";
 import {
   DEFAULT_FEATURES,
-  DEFAULT_FILTER,
   DEFAULT_TRAINING,
   NUM_CLASSES,
   SPLIT_SIZES,
@@ -21,7 +20,8 @@ import {
   localTrain,
   maxAbs,
   meanAggregate,
-  medianFilter,
+  chainRule,
+  DEFAULT_CHAIN_RULE,
   nonIidSplit,
   normBoundSqFromReal,
   normSq,
@@ -311,8 +311,8 @@ describe("oracle/contribution/model", function () {
     });
   });
 
-  describe("# medianFilter", () => {
-    it("uses the lower median, squared distances, the norm bound and duplicates, in submission order", () => {
+  describe("# chainRule", () => {
+    it("uses the lower median and squared distances; slashes the norm bound and both duplicate copies; excludes by distance", () => {
       const u = [
         [1, 0],
         [2, 0],
@@ -321,22 +321,41 @@ describe("oracle/contribution/model", function () {
         [2, 0],
         [0, 5],
       ].map((x) => Float64Array.from(x));
-      const r = medianFilter(u, { outlierFactor: 4, normBound: 4.9 });
+      const r = chainRule(u, { outlierFactor: 4, normBound: 4.9, distFloor: 0, minSubmissions: 3 });
       // Column 0 sorted: 0 1 2 2 3 100, m = floor(5/2) = 2 -> 2. Column 1: 0 0 0 0 0 5 -> 0.
       expect(Array.from(r.median)).to.deep.equal([2, 0]);
       expect(r.dists).to.deep.equal([1, 0, 1, 98 * 98, 0, 4 + 25]);
       // Distances sorted: 0 0 1 1 29 9604 -> medDist = 1.
       expect(r.medDist).to.equal(1);
-      expect(r.reasons).to.deep.equal([[], [], [], ["norm", "distance"], ["duplicate"], ["norm", "distance"]]);
+      expect(r.norm).to.deep.equal([false, false, false, true, false, true]);
+      expect(r.far).to.deep.equal([false, false, false, true, false, true]);
+      // Positions 1 and 4 are the same update: both slashed, with the two over the norm bound.
+      expect(r.dup).to.deep.equal([false, true, false, false, true, false]);
+      expect(r.slashed).to.deep.equal([false, true, false, true, true, true]);
+      expect(r.excluded).to.deep.equal([false, false, false, false, false, false]);
       expect(Array.from(r.aggregate)).to.deep.equal([2, 0]);
     });
 
-    it("returns a zero step when everything is flagged, and the mean aggregates everything", () => {
+    it("excludes, never slashes, by distance, and only above distFloor and with minSubmissions updates", () => {
+      const u = [
+        [1, 0],
+        [2, 0],
+        [3, 0],
+        [40, 0],
+      ].map((x) => Float64Array.from(x));
+      const base = { outlierFactor: 4, normBound: 100, distFloor: 0, minSubmissions: 3 };
+      expect(chainRule(u, base).excluded).to.deep.equal([false, false, false, true]);
+      expect(chainRule(u, base).slashed).to.deep.equal([false, false, false, false]);
+      expect(chainRule(u, { ...base, distFloor: 40 }).excluded).to.deep.equal([false, false, false, false]);
+      expect(chainRule(u, { ...base, minSubmissions: 5 }).excluded).to.deep.equal([false, false, false, false]);
+    });
+
+    it("returns a zero step when nothing is an inlier, and the mean aggregates everything", () => {
       const u = [
         [10, 0],
         [0, 10],
       ].map((x) => Float64Array.from(x));
-      expect(Array.from(medianFilter(u, { outlierFactor: 4, normBound: 1 }).aggregate)).to.deep.equal([0, 0]);
+      expect(Array.from(chainRule(u, { ...DEFAULT_CHAIN_RULE, normBound: 1 }).aggregate)).to.deep.equal([0, 0]);
       expect(Array.from(meanAggregate(u))).to.deep.equal([5, 5]);
     });
   });
@@ -357,7 +376,7 @@ describe("oracle/contribution/model", function () {
       for (const r of a.rounds) {
         expect(r.maxAbsHonestUpdate).to.be.lessThan(10);
         expect(r.maxAbsModel).to.be.lessThan(10);
-        expect(Math.max(...r.updateNorms)).to.be.at.most(DEFAULT_FILTER.normBound);
+        expect(Math.max(...r.updateNorms)).to.be.at.most(DEFAULT_CHAIN_RULE.normBound);
       }
       expect(maxAbs(a.params)).to.be.lessThan(realRange({ bits: 32, fracBits: 16 }).max / 1000);
       expect(a.finalAccuracy).to.be.greaterThan(0.78);

@@ -404,6 +404,64 @@ export const rootClipValRule: RoundRule = (updates, ctx) => {
   return decision(aggregateOf(members), slashed, new Array<boolean>(n).fill(false), positiveShares(values), values);
 };
 
+/** The root-trust rule's margin: trust_j = clamp(cos(u_j, g0) + ROOT_TRUST_MARGIN, 0, 1). */
+export const ROOT_TRUST_MARGIN = 0.2;
+
+/**
+ * Root trust (the next settlement rule; docs/design/contribution-rule.md). FLTrust's trusted direction
+ * (Cao et al. 2021) with a soft trust and no rescaling:
+ * - every update is clipped to the lower median L2 norm of the non-slashed updates (Sun et al. 2019), so
+ *   nobody moves the step more than an ordinary honest trainer;
+ * - trust_j = clamp(cos(u_j, g0) + margin, 0, 1), with g0 the owner's root update of the round: an update
+ *   within 90 + 11.5 degrees of g0 keeps part of its weight, so non-IID honest updates that point away from
+ *   an IID root update are down-weighted, not cut; trust 0 is an exclusion (no reward, never a slash);
+ * - the step is the trust-weighted mean of the clipped updates. It is a convex combination of the trainers'
+ *   own clipped updates: the owner's g0 only re-weights them, it never enters the step.
+ * Reward: the positive part of j's leave-one-out value for the distance of the step to g0,
+ * |step without j - g0|^2 - |step - g0|^2: what j's update adds, given the others, toward the owner's
+ * trusted direction. A copy of the others' mean, or of another trainer, adds nothing. When nobody has a
+ * positive value, or without a root update (every trust is then 1), the shares follow the trust.
+ * Who moves the inputs: the owner chooses g0 and so re-weights (and can exclude) trainers, but cannot add
+ * anything of its own to the step; colluders cannot move the clip norm below half the trainers, and their
+ * weight falls with their angle to g0.
+ */
+export const rootTrustRule: RoundRule = (updates, ctx) => {
+  const P = checkRound(updates);
+  const n = updates.length;
+  const slashed = objectiveOffences(updates, ctx.chain);
+  const members = Array.from({ length: n }, (_, j) => j).filter((j) => !slashed[j]);
+  const g0 = ctx.rootUpdate();
+  const n0 = Math.sqrt(dotOf(g0, g0));
+  const clipped = members.length ? clipNorms(updates, medianNorm(updates, members)) : updates.map((u) => Float64Array.from(u));
+  const trust = updates.map((u, j) => {
+    if (slashed[j]) return 0;
+    if (n0 === 0) return 1;
+    const nu = Math.sqrt(dotOf(u, u));
+    return nu === 0 ? 0 : Math.max(0, Math.min(1, dotOf(u, g0) / (nu * n0) + ROOT_TRUST_MARGIN));
+  });
+  const aggregateOf = (m: readonly number[]) => {
+    const g = new Float64Array(P);
+    const W = m.reduce((a, j) => a + trust[j], 0);
+    if (W === 0) return g;
+    for (const j of m) for (let k = 0; k < P; k++) g[k] += (trust[j] * clipped[j][k]) / W;
+    return g;
+  };
+  const excluded = trust.map((t, j) => !slashed[j] && t === 0);
+  const kept = members.filter((j) => trust[j] > 0);
+  const distToRoot = (g: Float64Array) => {
+    let t = 0;
+    for (let k = 0; k < P; k++) t += (g[k] - g0[k]) ** 2;
+    return t;
+  };
+  const full = distToRoot(aggregateOf(kept));
+  const values = updates.map((_, j) =>
+    n0 > 0 && kept.includes(j) && kept.length > 1 ? distToRoot(aggregateOf(kept.filter((i) => i !== j))) - full : 0,
+  );
+  const byValue = positiveShares(values);
+  const shares = byValue.some((x) => x > 0) ? byValue : positiveShares(trust);
+  return decision(aggregateOf(kept), slashed, excluded, shares, values);
+};
+
 /** The rules the harness can run: today's (`chain`) and the candidates. */
 export const ROUND_RULES = {
   chain: ((updates, ctx) => chainRule(updates, ctx.chain)) as RoundRule,
@@ -411,6 +469,7 @@ export const ROUND_RULES = {
   "trimmed-val": trimmedValRule,
   "gated-val": gatedValRule,
   "root-clip-val": rootClipValRule,
+  "root-trust": rootTrustRule,
 } as const satisfies Record<string, RoundRule>;
 
 export type RuleName = keyof typeof ROUND_RULES;

@@ -38,3 +38,12 @@ export {
   publicSignals,
 } from "./reference";
 export { type ContributionWitness, buildWitness, contributionCircuit } from "./witness";
+export {
+  type RootTrustInput,
+  type RootTrustResult,
+  DEFAULT_TRUST_MARGIN,
+  TRUST_FRACTION_BITS,
+  isqrt,
+  normSentinel,
+  rootTrust,
+} from "./trust";

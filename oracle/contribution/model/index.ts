@@ -97,6 +97,8 @@ export {
   trimmedValRule,
   gatedValRule,
   rootClipValRule,
+  rootTrustRule,
+  ROOT_TRUST_MARGIN,
   ROUND_RULES,
   RULE_NAMES,
 } from "./rule";

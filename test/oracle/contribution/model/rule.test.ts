@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { commitUpdate, settleRound, type RoundInput, type TaskParams } from "../../../../oracle/contribution";
+import {
+  DEFAULT_TRUST_MARGIN,
+  commitUpdate,
+  rootTrust,
+  settleRound,
+  type RoundInput,
+  type TaskParams,
+} from "../../../../oracle/contribution";
 import {
   DEFAULT_CANDIDATE,
   DEFAULT_CHAIN_RULE,
@@ -12,6 +19,8 @@ import {
   multiclassHinge,
   ownerData,
   rootClipValRule,
+  rootTrustRule,
+  ROOT_TRUST_MARGIN,
   trimmedMean,
   trimmedValRule,
   federationData,
@@ -233,6 +242,58 @@ describe("oracle/contribution/model/rule (candidate rules)", function () {
       expect(norm(a.aggregate.map((x, k) => x - b.aggregate[k]))).to.be.at.most((2 * maxDev) / N);
       // Leaving the far update out improves the validation loss: it is paid nothing.
       expect(a.shares[7]).to.equal(0);
+    });
+  });
+
+  describe("# rootTrustRule", () => {
+    it("gives updates against the honest mean (IPM) trust 0 (excluded, unpaid, not slashed) and keeps every honest update", () => {
+      const honest = benign.slice(0, 6);
+      const ipm = toChain(scaled(meanOf(honest), -1));
+      const flipped = nearCopies(ipm, 2);
+      const r = rootTrustRule([...honest, ...flipped], ctx);
+      expect(r.excluded).to.deep.equal([false, false, false, false, false, false, true, true]);
+      expect(r.slashed.some(Boolean)).to.equal(false);
+      expect(r.shares[6] + r.shares[7]).to.equal(0);
+      expect(r.shares.reduce((a, x) => a + x, 0)).to.be.closeTo(1, 1e-12);
+    });
+
+    it("never lets the root update into the step: a root of any length in the same direction gives the same step", () => {
+      const g0 = ctx.rootUpdate();
+      const a = rootTrustRule(benign, ctx);
+      const b = rootTrustRule(benign, { ...ctx, rootUpdate: () => Float64Array.from(g0, (x) => 3 * x) });
+      a.aggregate.forEach((x, k) => expect(x).to.be.closeTo(b.aggregate[k], 1e-12));
+      // The step is a convex combination of clipped updates: inside the members' range on every coordinate.
+      for (let k = 0; k < a.aggregate.length; k++) {
+        const col = benign.map((u) => u[k]);
+        expect(a.aggregate[k]).to.be.within(Math.min(0, ...col) - 1e-12, Math.max(0, ...col) + 1e-12);
+      }
+    });
+
+    it("pays an update equal to the mean of the others (almost) nothing", () => {
+      const honest = benign.slice(0, 7);
+      const r = rootTrustRule([...honest, toChain(meanOf(honest))], ctx);
+      const med = [...r.shares.slice(0, 7)].sort((x, y) => x - y)[3];
+      expect(r.shares[7]).to.be.at.most(0.25 * med);
+    });
+
+    it("decides as the integer reference (oracle/contribution/trust.ts) does on the quantized round", () => {
+      const updates = [...benign.slice(0, 6), toChain(signFlip(benign[6])), toChain(scaled(benign[7]))];
+      const g0 = ctx.rootUpdate();
+      const flt = rootTrustRule(updates, ctx);
+      expect(ROOT_TRUST_MARGIN).to.be.closeTo(Number(DEFAULT_TRUST_MARGIN) / 65536, 1e-5);
+      const ref = rootTrust({
+        updates: updates.map((u) => quantizeVector(u)),
+        member: flt.slashed.map((s) => !s),
+        hasRoot: true,
+        root: quantizeVector(g0),
+        margin: DEFAULT_TRUST_MARGIN,
+        reward: 10n ** 18n,
+      });
+      expect(ref.excluded).to.deep.equal(flt.excluded);
+      expect(ref.inlier).to.deep.equal(flt.inlier);
+      const step = ref.step.map((x) => Number(x) / 65536);
+      step.forEach((x, k) => expect(x).to.be.closeTo(flt.aggregate[k], 2 / 65536));
+      ref.share.forEach((s, j) => expect(Number(s) / 1e18).to.be.closeTo(flt.shares[j], 1e-3));
     });
   });
 });

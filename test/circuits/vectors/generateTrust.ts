@@ -69,7 +69,7 @@ const cases: { name: string; input: RootTrustInput }[] = [
   },
 ];
 
-const s = (xs: bigint[]) => xs.map(String);
+const s = (xs: readonly bigint[]) => xs.map(String);
 const out = cases.map(({ name, input }) => {
   const r = rootTrust(input);
   return {

@@ -7,14 +7,16 @@ pragma circom 2.1.9;
 // Every update is clipped to the lower median norm of the members (included, not slashed); its
 // trust is clamp(cos(u_j, g0) + margin, 0, 1) in 16-bit fixed point (1 for every member when
 // there is no root update, 0 for a zero update); a member of trust 0 is excluded. The step is the
-// trust-weighted mean of the clipped updates (floor). Each inlier's value is the leave-one-out
-// change of the squared distance of the unfloored step to g0, and the round's reward is shared in
+// trust-weighted mean of the clipped updates (floor). Each inlier's value is the smaller change of
+// the squared distance of the unfloored step to g0 when it is left out, or replaced by the
+// previous round's public step (clipped, with its trust), and the round's reward is shared in
 // proportion to the positive values (to the trust when nobody has one, or without a root update),
 // the remainder to the first inlier.
 //
 // Inputs the caller has already constrained: u[j][k] and root[k] are B-bit signed (their
 // commitments range-check them), norm2[j] = sum_k u[j][k]^2, member[j] is a bit (and 0 on padding),
-// hasRoot is a bit and root is all zeros without it, reward < 2^129, and seed binds u and member
+// hasRoot is a bit and root is all zeros without it, previous[k] (the previous round's public
+// step) is B-bit signed, reward < 2^129, and seed binds u and member
 // (it seeds the challenge of the sorted norms). margin is range-checked here.
 //
 // Checks:
@@ -29,8 +31,11 @@ pragma circom 2.1.9;
 //        excluded_j = member_j AND trust_j = 0; inlier_j = member_j - excluded_j
 //   (T5) alpha_j = trust_j * clip_j, S[k] = sum_j alpha_j * u_j[k], D = 2^16 * sum_j trust_j,
 //        step[k] = floor(S[k] / D), 0 when D = 0
-//   (T6) base = floor(|S - D g0|^2 / D^2); for each j, D_j = D - 2^16 trust_j and
-//        value_j = useRoot * (D_j > 0) * (floor(|S - alpha_j u_j - D_j g0|^2 / D_j^2) - base)
+//   (T6) base = floor(|S - D g0|^2 / D^2); for each j, D_j = D - 2^16 trust_j,
+//        left_j = floor(|S - alpha_j u_j - D_j g0|^2 / D_j^2), the previous step's clip factor
+//        clipP (as in (T2)), replaced_j = floor(|S - alpha_j u_j + trust_j clipP prev - D g0|^2 / D^2)
+//        and value_j = useRoot * (D_j > 0) * (m_j - base), with m_j = min(left_j, replaced_j)
+//        when the previous step is nonzero and m_j = left_j otherwise
 //   (T7) weight_j = max(value_j, 0) when some value is positive, else trust_j
 //   (T8) share_j = floor(reward * weight_j / W), W = sum_j weight_j, the remainder to the first
 //        inlier; all 0 when there is no inlier
@@ -93,6 +98,7 @@ template RootTrust(N, P, B) {
     signal input member[N];
     signal input hasRoot;
     signal input root[P];
+    signal input previous[P];
     signal input margin;
     signal input reward;
     signal input seed;
@@ -167,6 +173,29 @@ template RootTrust(N, P, B) {
         above[j] * (1 - clipHighOk[j]) === 0;
         clip[j] <== ONE + above[j] * (clipHint[j] - ONE);
     }
+
+    // The previous step's clip factor, as in (T2).
+    signal prevSq[P];
+    var lcPrev = 0;
+    for (var k = 0; k < P; k++) {
+        prevSq[k] <== previous[k] * previous[k];
+        lcPrev += prevSq[k];
+    }
+    signal prevNorm2 <== lcPrev;
+    signal prevAbove <== LessThanRanged(NORM_BITS)([clipNorm2, prevNorm2]);
+    signal prevHint;
+    prevHint <-- prevAbove == 1 ? trustIsqrt((clipNorm2 * (1 << (2 * F))) \ prevNorm2) : 0;
+    _ <== Num2Bits(F)(prevHint);
+    (1 - prevAbove) * prevHint === 0;
+    signal prevHintSq <== prevHint * prevHint;
+    signal prevLow <== prevHintSq * prevNorm2;
+    signal prevHigh <== prevLow + (2 * prevHint + 1) * prevNorm2;
+    signal prevLowOk <== LessThanRanged(CLIP_BITS)([prevLow, clipNorm2 * (1 << (2 * F)) + 1]);
+    signal prevHighOk <== LessThanRanged(CLIP_BITS)([clipNorm2 * (1 << (2 * F)), prevHigh]);
+    prevAbove * (1 - prevLowOk) === 0;
+    prevAbove * (1 - prevHighOk) === 0;
+    signal prevClip <== ONE + prevAbove * (prevHint - ONE);
+    signal prevZero <== IsZero()(prevNorm2);
 
     // Check (T3) - cosines to the root, truncated toward 0.
     signal dotTerm[N][P];
@@ -284,23 +313,42 @@ template RootTrust(N, P, B) {
     signal rootDj[N][P];
     signal gapJ[N][P];
     component looDiv[N];
+    signal staleWeight[N];
+    signal staleTerm[N][P];
+    signal gapR[N][P];
+    component replDiv[N];
+    signal looSmaller[N];
+    signal takeLoo[N];
+    signal smaller[N];
     signal counts[N];
     for (var j = 0; j < N; j++) {
         Dj[j] <== D - ONE * trust[j];
         noDj[j] <== IsZero()(Dj[j]);
         DjSq[j] <== Dj[j] * Dj[j];
+        staleWeight[j] <== trust[j] * prevClip;
         var lc = 0;
+        var lcR = 0;
         for (var k = 0; k < P; k++) {
             rootDj[j][k] <== Dj[j] * root[k];
             gapJ[j][k] <== (S[k] - term[j][k] - rootDj[j][k]) * (S[k] - term[j][k] - rootDj[j][k]);
             lc += gapJ[j][k];
+            staleTerm[j][k] <== staleWeight[j] * previous[k];
+            gapR[j][k] <== (S[k] - term[j][k] + staleTerm[j][k] - rootD[k]) * (S[k] - term[j][k] + staleTerm[j][k] - rootD[k]);
+            lcR += gapR[j][k];
         }
         looDiv[j] = DivRem(VALUE_BITS, VALUE_DIV_BITS);
         looDiv[j].a <== lc;
         looDiv[j].d <== DjSq[j] + noDj[j];
         _ <== looDiv[j].r;
+        replDiv[j] = DivRem(VALUE_BITS, VALUE_DIV_BITS);
+        replDiv[j].a <== lcR;
+        replDiv[j].d <== Dsq + noTrust;
+        _ <== replDiv[j].r;
+        looSmaller[j] <== LessThanRanged(VALUE_BITS)([looDiv[j].q, replDiv[j].q]);
+        takeLoo[j] <== 1 - (1 - looSmaller[j]) * (1 - prevZero);
+        smaller[j] <== replDiv[j].q + takeLoo[j] * (looDiv[j].q - replDiv[j].q);
         counts[j] <== useRoot * (1 - noDj[j]);
-        value[j] <== counts[j] * (looDiv[j].q - base);
+        value[j] <== counts[j] * (smaller[j] - base);
     }
 
     // Check (T7) - weights.

@@ -14,7 +14,9 @@ import { floorDiv } from "../field";
  * - (T4) trust_j = clamp(cos_j + margin, 0, 1) (1 for every member without a root update; 0 for a zero
  *   update); a member with trust 0 is excluded;
  * - (T5) the step: the trust-weighted mean of the clipped updates, floored;
- * - (T6) each inlier's leave-one-out value for the distance of the (unfloored) step to g0;
+ * - (T6) each inlier's value for the distance of the (unfloored) step to g0: the smaller of the change
+ *   when it is left out and (when it is nonzero) when the previous round's public step, clipped, takes
+ *   its place;
  * - (T7) weights: the positive values, or the trust when nobody has one (or without a root update);
  * - (T8) shares of the round's reward R in proportion to the weights, the remainder to the first inlier.
  */
@@ -35,6 +37,8 @@ export interface RootTrustInput {
   readonly hasRoot: boolean;
   /** The root update (zeros without one). */
   readonly root: readonly bigint[];
+  /** The previous round's public step, wOld - wPrev (zeros in round 0). */
+  readonly previous: readonly bigint[];
   /** In [0, 2^16]. */
   readonly margin: bigint;
   /** The round's reward. */
@@ -49,6 +53,8 @@ export interface RootTrustResult {
   /** The squared clip norm: the lower median of the members' squared norms (0 without members). */
   readonly clipNorm2: bigint;
   readonly clip: bigint[];
+  /** The clip factor of the previous step. */
+  readonly previousClip: bigint;
   /** The members' squared norms sorted ascending, the other positions as NORM_SENTINEL (the circuit's hint). */
   readonly sortedNorm2: bigint[];
   readonly cosine: bigint[];
@@ -85,7 +91,7 @@ const sum = (xs: readonly bigint[]) => xs.reduce((a, x) => a + x, 0n);
 const dot = (a: readonly bigint[], b: readonly bigint[]) => a.reduce((s, x, k) => s + x * b[k], 0n);
 
 export function rootTrust(input: RootTrustInput, bits = 32): RootTrustResult {
-  const { updates, member, hasRoot, root, margin, reward } = input;
+  const { updates, member, hasRoot, root, previous, margin, reward } = input;
   const n = updates.length;
   const P = root.length;
   if (member.length !== n) throw new ZkMeritError("CONFIG", `member has ${member.length} flags for ${n} updates`, {});
@@ -93,6 +99,7 @@ export function rootTrust(input: RootTrustInput, bits = 32): RootTrustResult {
     if (updates[j].length !== P)
       throw new ZkMeritError("CONFIG", `update ${j} has ${updates[j].length} values, the root ${P}`, { index: j });
   }
+  if (previous.length !== P) throw new ZkMeritError("CONFIG", `the previous step has ${previous.length} values, the root ${P}`, {});
   if (margin < 0n || margin > ONE) throw new ZkMeritError("CONFIG", `the trust margin must be in [0, 2^16], got ${margin}`, {});
   // (T1) norms and the clip norm.
   const norm2 = updates.map((u) => dot(u, u));
@@ -103,7 +110,10 @@ export function rootTrust(input: RootTrustInput, bits = 32): RootTrustResult {
   const nMem = member.filter(Boolean).length;
   const clipNorm2 = nMem > 0 ? sortedNorm2[Math.floor((nMem - 1) / 2)] : 0n;
   // (T2) clip factors.
-  const clip = norm2.map((x) => (x <= clipNorm2 ? ONE : isqrt((clipNorm2 << (2n * F)) / x)));
+  const clipOf = (x: bigint) => (x <= clipNorm2 ? ONE : isqrt((clipNorm2 << (2n * F)) / x));
+  const clip = norm2.map(clipOf);
+  const previousNorm2 = dot(previous, previous);
+  const previousClip = clipOf(previousNorm2);
   // (T3) cosines, (T4) trust.
   const cosine = updates.map((u, j) => {
     if (!useRoot || norm2[j] === 0n) return 0n;
@@ -132,7 +142,16 @@ export function rootTrust(input: RootTrustInput, bits = 32): RootTrustResult {
     const dj = divisor - ONE * trust[j];
     if (!useRoot || !inlier[j] || dj === 0n) return 0n;
     const without = weightedSum.map((s, k) => s - alpha[j] * u[k]);
-    return distance(without, dj) / (dj * dj) - base;
+    const left = distance(without, dj) / (dj * dj);
+    if (previousNorm2 === 0n) return left - base;
+    const stale = trust[j] * previousClip;
+    const replaced =
+      distance(
+        without.map((s, k) => s + stale * previous[k]),
+        divisor,
+      ) /
+      (divisor * divisor);
+    return (left < replaced ? left : replaced) - base;
   });
   // (T7) weights.
   const positive = value.map((v) => (v > 0n ? v : 0n));
@@ -148,6 +167,7 @@ export function rootTrust(input: RootTrustInput, bits = 32): RootTrustResult {
     useRoot,
     clipNorm2,
     clip,
+    previousClip,
     sortedNorm2,
     cosine,
     trust,

@@ -23,6 +23,7 @@ function circuitInput(c: RootTrustInput): Record<string, unknown> {
     member: c.member.map((m) => (m ? "1" : "0")),
     hasRoot: c.hasRoot ? "1" : "0",
     root: c.root.map(f),
+    previous: c.previous.map(f),
     margin: c.margin.toString(),
     reward: c.reward.toString(),
     seed: SEED.toString(),
@@ -51,6 +52,7 @@ const caseArb = fc.record({
   member: fc.array(fc.boolean(), { minLength: N, maxLength: N }),
   hasRoot: fc.boolean(),
   root: vec(1 << 18),
+  previous: vec(1 << 18),
   margin: fc.integer({ min: 0, max: 1 << 16 }).map(BigInt),
   reward: fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
 });
@@ -66,6 +68,7 @@ const base: RootTrustInput = {
   member: [true, true, true, true],
   hasRoot: true,
   root: [2n, 1n, 1n, 0n, 1n, 0n, 0n, 0n].map((x) => x << 14n),
+  previous: [2n, 1n, 1n, 0n, 1n, 0n, 0n, 1n].map((x) => x << 13n),
   margin: DEFAULT_TRUST_MARGIN,
   reward: 1_000_000n,
 };
@@ -81,6 +84,7 @@ describe("circuits/lib/trust (RootTrust)", () => {
           member: v.member,
           hasRoot: v.hasRoot,
           root: v.root.map(BigInt),
+          previous: v.previous.map(BigInt),
           margin: BigInt(v.margin),
           reward: BigInt(v.reward),
         };
@@ -144,6 +148,14 @@ describe("circuits/lib/trust (RootTrust)", () => {
       expect(r.share).to.deep.equal([0n, 0n, 0n, 0n]);
       const t = await tester();
       await t.assertOut(await expectPass(t, circuitInput(c)), expectedOut(c));
+    });
+
+    it("a resubmitted previous step adds nothing over itself, so it earns nothing", () => {
+      const c = { ...base, updates: [...base.updates.slice(0, 3), base.previous.slice()] };
+      const r = rootTrust(c, B);
+      expect(r.inlier[3]).to.equal(true);
+      expect(r.value[3] <= 0n).to.equal(true);
+      expect(r.share[3]).to.equal(0n);
     });
 
     it("a copy of the others' mean adds nothing, so it earns nothing", () => {

@@ -351,6 +351,7 @@ export function runFederation(o: FederationOptions): FederationOutcome {
       rootUpdate: () => (root ??= roundTrip(localTrain(model, owner.root, { ...training, seed: deriveSeed(o.seed, r, ROOT_SEED) }))),
       ...DEFAULT_CANDIDATE,
       chain: rule,
+      previousStep,
     };
     const decide = (u: Float64Array[]): RoundDecision => (ctx ? ROUND_RULES[ruleName](u, ctx) : chainRule(u, rule));
     const benign = locals.map((data, i) => roundTrip(localTrain(w, data, options(i))));

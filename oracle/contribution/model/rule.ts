@@ -166,6 +166,8 @@ export interface RuleContext {
   readonly gate: number;
   /** normBound of the objective offences (the other fields are today's rule's). */
   readonly chain: ChainRuleParams;
+  /** The previous round's public global step (zeros in round 0, and when omitted). */
+  readonly previousStep?: ArrayLike<number>;
 }
 
 export type RoundRule = (updates: readonly ArrayLike<number>[], ctx: RuleContext) => RoundDecision;
@@ -417,10 +419,14 @@ export const ROOT_TRUST_MARGIN = 0.2;
  *   an IID root update are down-weighted, not cut; trust 0 is an exclusion (no reward, never a slash);
  * - the step is the trust-weighted mean of the clipped updates. It is a convex combination of the trainers'
  *   own clipped updates: the owner's g0 only re-weights them, it never enters the step.
- * Reward: the positive part of j's leave-one-out value for the distance of the step to g0,
- * |step without j - g0|^2 - |step - g0|^2: what j's update adds, given the others, toward the owner's
- * trusted direction. A copy of the others' mean, or of another trainer, adds nothing. When nobody has a
- * positive value, or without a root update (every trust is then 1), the shares follow the trust.
+ * Reward: the positive part of j's value for the distance of the step to g0, against two baselines: j
+ * left out, and the previous round's public step (clipped the same way) in j's place with j's trust. The
+ * value is the smaller of |step without j - g0|^2 - |step - g0|^2 and |step with the previous step for j -
+ * g0|^2 - |step - g0|^2: what j adds toward the owner's trusted direction, given the others, beyond what
+ * anyone can submit without training (the second baseline only when the previous step is nonzero: in
+ * round 0 the only update without training is zero, whose trust is 0). A copy of the others' mean or of another trainer adds nothing to
+ * the first; a resubmitted previous step adds nothing to the second. When nobody has a positive value, or
+ * without a root update (every trust is then 1), the shares follow the trust.
  * Who moves the inputs: the owner chooses g0 and so re-weights (and can exclude) trainers, but cannot add
  * anything of its own to the step; colluders cannot move the clip norm below half the trainers, and their
  * weight falls with their angle to g0.
@@ -454,9 +460,18 @@ export const rootTrustRule: RoundRule = (updates, ctx) => {
     return t;
   };
   const full = distToRoot(aggregateOf(kept));
-  const values = updates.map((_, j) =>
-    n0 > 0 && kept.includes(j) && kept.length > 1 ? distToRoot(aggregateOf(kept.filter((i) => i !== j))) - full : 0,
-  );
+  const previous = ctx.previousStep ?? new Float64Array(P);
+  const [stale] = members.length ? clipNorms([previous], medianNorm(updates, members)) : [Float64Array.from(previous)];
+  const values = updates.map((_, j) => {
+    if (!(n0 > 0 && kept.includes(j) && kept.length > 1)) return 0;
+    const without = distToRoot(aggregateOf(kept.filter((i) => i !== j))) - full;
+    if (dotOf(previous, previous) === 0) return without;
+    const own = clipped[j];
+    clipped[j] = stale;
+    const replaced = distToRoot(aggregateOf(kept)) - full;
+    clipped[j] = own;
+    return Math.min(without, replaced);
+  });
   const byValue = positiveShares(values);
   const shares = byValue.some((x) => x > 0) ? byValue : positiveShares(trust);
   return decision(aggregateOf(kept), slashed, excluded, shares, values);

@@ -17,6 +17,7 @@ const honest = [
   [0.2, -0.1, 1.1, 0.5, 0.1, 0.4, -0.2, 0.0],
 ];
 const root = [0.7, 0.4, 0.5, 0.1, 0.3, 0.1, 0.1, 0.1];
+const previous = [0.5, 0.3, 0.4, 0.1, 0.2, 0.1, 0.0, 0.1];
 const mean = honest[0].map((_, k) => (honest[0][k] + honest[1][k] + honest[2][k]) / 3);
 const cases: { name: string; input: RootTrustInput }[] = [
   {
@@ -26,6 +27,7 @@ const cases: { name: string; input: RootTrustInput }[] = [
       member: [true, true, true, true],
       hasRoot: true,
       root: q(root),
+      previous: q(previous),
       margin: DEFAULT_TRUST_MARGIN,
       reward: 1_000_000n,
     },
@@ -37,6 +39,7 @@ const cases: { name: string; input: RootTrustInput }[] = [
       member: [true, true, true, true],
       hasRoot: true,
       root: q(root),
+      previous: q(previous),
       margin: DEFAULT_TRUST_MARGIN,
       reward: 999_999n,
     },
@@ -48,6 +51,7 @@ const cases: { name: string; input: RootTrustInput }[] = [
       member: [true, true, true, true],
       hasRoot: true,
       root: q(root),
+      previous: q(previous),
       margin: DEFAULT_TRUST_MARGIN,
       reward: 10n ** 20n + 7n,
     },
@@ -59,13 +63,34 @@ const cases: { name: string; input: RootTrustInput }[] = [
       member: [true, true, false, true],
       hasRoot: false,
       root: new Array<bigint>(P).fill(0n),
+      previous: q(previous),
       margin: DEFAULT_TRUST_MARGIN,
       reward: 1_000_001n,
     },
   },
   {
+    name: "stale_free_rider",
+    input: {
+      updates: [...honest, previous].map(q),
+      member: [true, true, true, true],
+      hasRoot: true,
+      root: q(root),
+      previous: q(previous),
+      margin: DEFAULT_TRUST_MARGIN,
+      reward: 1_000_000n,
+    },
+  },
+  {
     name: "one_member",
-    input: { updates: [...honest, mean].map(q), member: [false, true, false, false], hasRoot: true, root: q(root), margin: 0n, reward: 5n },
+    input: {
+      updates: [...honest, mean].map(q),
+      member: [false, true, false, false],
+      hasRoot: true,
+      root: q(root),
+      previous: q(previous),
+      margin: 0n,
+      reward: 5n,
+    },
   },
 ];
 
@@ -78,6 +103,7 @@ const out = cases.map(({ name, input }) => {
     member: input.member,
     hasRoot: input.hasRoot,
     root: s([...input.root]),
+    previous: s([...input.previous]),
     margin: input.margin.toString(),
     reward: input.reward.toString(),
     step: s(r.step),

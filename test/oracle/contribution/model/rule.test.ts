@@ -286,6 +286,7 @@ describe("oracle/contribution/model/rule (candidate rules)", function () {
         member: flt.slashed.map((s) => !s),
         hasRoot: true,
         root: quantizeVector(g0),
+        previous: new Array<bigint>(g0.length).fill(0n),
         margin: DEFAULT_TRUST_MARGIN,
         reward: 10n ** 18n,
       });

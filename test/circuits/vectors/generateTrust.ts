@@ -19,79 +19,33 @@ const honest = [
 const root = [0.7, 0.4, 0.5, 0.1, 0.3, 0.1, 0.1, 0.1];
 const previous = [0.5, 0.3, 0.4, 0.1, 0.2, 0.1, 0.0, 0.1];
 const mean = honest[0].map((_, k) => (honest[0][k] + honest[1][k] + honest[2][k]) / 3);
+/** A round of the three honest updates and a fourth, with the root and previous step above unless overridden. */
+const round = (fourth: number[], over: Partial<RootTrustInput> = {}): RootTrustInput => ({
+  updates: [...honest, fourth].map(q),
+  member: [true, true, true, true],
+  hasRoot: true,
+  root: q(root),
+  previous: q(previous),
+  margin: DEFAULT_TRUST_MARGIN,
+  reward: 1_000_000n,
+  ...over,
+});
 const cases: { name: string; input: RootTrustInput }[] = [
-  {
-    name: "sign_flip_excluded",
-    input: {
-      updates: [...honest, honest[0].map((x) => -4 * x)].map(q),
-      member: [true, true, true, true],
-      hasRoot: true,
-      root: q(root),
-      previous: q(previous),
-      margin: DEFAULT_TRUST_MARGIN,
-      reward: 1_000_000n,
-    },
-  },
+  { name: "sign_flip_excluded", input: round(honest[0].map((x) => -4 * x)) },
   {
     name: "scaled_clipped",
-    input: {
-      updates: [...honest, honest[1].map((x) => 10 * x)].map(q),
-      member: [true, true, true, true],
-      hasRoot: true,
-      root: q(root),
-      previous: q(previous),
-      margin: DEFAULT_TRUST_MARGIN,
-      reward: 999_999n,
-    },
+    input: round(
+      honest[1].map((x) => 10 * x),
+      { reward: 999_999n },
+    ),
   },
-  {
-    name: "mean_copy_free_rider",
-    input: {
-      updates: [...honest, mean].map(q),
-      member: [true, true, true, true],
-      hasRoot: true,
-      root: q(root),
-      previous: q(previous),
-      margin: DEFAULT_TRUST_MARGIN,
-      reward: 10n ** 20n + 7n,
-    },
-  },
+  { name: "mean_copy_free_rider", input: round(mean, { reward: 10n ** 20n + 7n }) },
   {
     name: "no_root_equal",
-    input: {
-      updates: [...honest, mean].map(q),
-      member: [true, true, false, true],
-      hasRoot: false,
-      root: new Array<bigint>(P).fill(0n),
-      previous: q(previous),
-      margin: DEFAULT_TRUST_MARGIN,
-      reward: 1_000_001n,
-    },
+    input: round(mean, { member: [true, true, false, true], hasRoot: false, root: new Array<bigint>(P).fill(0n), reward: 1_000_001n }),
   },
-  {
-    name: "stale_free_rider",
-    input: {
-      updates: [...honest, previous].map(q),
-      member: [true, true, true, true],
-      hasRoot: true,
-      root: q(root),
-      previous: q(previous),
-      margin: DEFAULT_TRUST_MARGIN,
-      reward: 1_000_000n,
-    },
-  },
-  {
-    name: "one_member",
-    input: {
-      updates: [...honest, mean].map(q),
-      member: [false, true, false, false],
-      hasRoot: true,
-      root: q(root),
-      previous: q(previous),
-      margin: 0n,
-      reward: 5n,
-    },
-  },
+  { name: "stale_free_rider", input: round(previous) },
+  { name: "one_member", input: round(mean, { member: [false, true, false, false], margin: 0n, reward: 5n }) },
 ];
 
 const s = (xs: readonly bigint[]) => xs.map(String);

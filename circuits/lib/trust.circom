@@ -7,9 +7,9 @@ pragma circom 2.1.9;
 // Every update is clipped to the lower median norm of the members (included, not slashed); its
 // trust is clamp(cos(u_j, g0) + margin, 0, 1) in 16-bit fixed point (1 for every member when
 // there is no root update, 0 for a zero update); a member of trust 0 is excluded. The step is the
-// trust-weighted mean of the clipped updates (floor). Each inlier's value is the smaller change of
-// the squared distance of the unfloored step to g0 when it is left out, or replaced by the
-// previous round's public step (clipped, with its trust), and the round's reward is shared in
+// trust-weighted mean of the clipped updates (floor). Each inlier's value is how much it turns the
+// step toward g0 (cos * |cos|), against the better of two baselines: the update left out, and the
+// previous round's public step (clipped, at its trust) in its place; and the round's reward is shared in
 // proportion to the positive values (to the trust when nobody has one, or without a root update),
 // the remainder to the first inlier.
 //
@@ -31,11 +31,11 @@ pragma circom 2.1.9;
 //        excluded_j = member_j AND trust_j = 0; inlier_j = member_j - excluded_j
 //   (T5) alpha_j = trust_j * clip_j, S[k] = sum_j alpha_j * u_j[k], D = 2^16 * sum_j trust_j,
 //        step[k] = floor(S[k] / D), 0 when D = 0
-//   (T6) base = floor(|S - D g0|^2 / D^2); for each j, D_j = D - 2^16 trust_j,
-//        left_j = floor(|S - alpha_j u_j - D_j g0|^2 / D_j^2), the previous step's clip factor
-//        clipP (as in (T2)), replaced_j = floor(|S - alpha_j u_j + trust_j clipP prev - D g0|^2 / D^2)
-//        and value_j = useRoot * (D_j > 0) * (m_j - base), with m_j = min(left_j, replaced_j)
-//        when the previous step is nonzero and m_j = left_j otherwise
+//   (T6) score(X) = sign(<X, g0>) * floor(2^24 <X, g0>^2 / (|X|^2 |g0|^2)), 0 when X = 0;
+//        with clipP the previous step's clip factor (as in (T2)) and D_j = D - 2^16 trust_j,
+//        left_j = score(S - alpha_j u_j), replaced_j = score(S - alpha_j u_j + trust_j clipP prev),
+//        best_j = max(left_j, replaced_j) when the previous step is nonzero, else left_j, and
+//        value_j = useRoot * (D_j > 0) * (score(S) - best_j)
 //   (T7) weight_j = max(value_j, 0) when some value is positive, else trust_j
 //   (T8) share_j = floor(reward * weight_j / W), W = sum_j weight_j, the remainder to the first
 //        inlier; all 0 when there is no inlier
@@ -65,6 +65,28 @@ function trustLog2(n) {
     return l;
 }
 
+// DirectionScore(K, DOTB, DENB): score = sign(d) * floor(2^K * d^2 / (nn * n0)), the direction
+// score cos * |cos| of a vector X with d = <X, g0>, nn = |X|^2 and n0 = |g0|^2 (0 when nn * n0 = 0,
+// when d = 0 too). The caller guarantees |d| < 2^(DOTB-1), nn * n0 < 2^DENB and d^2 <= nn * n0
+// (Cauchy-Schwarz, as nn and n0 are the exact squared norms), so the quotient is in [0, 2^K].
+template DirectionScore(K, DOTB, DENB) {
+    assert(K + 1 + DENB <= 250);
+    signal input d;
+    signal input nn;
+    signal input n0;
+    signal output score;
+
+    signal negative <== IsPositive(DOTB)(-d);
+    signal dSq <== d * d;
+    signal den <== nn * n0;
+    signal denZero <== IsZero()(den);
+    component q = DivRem(K + 1, DENB);
+    q.a <== dSq * (1 << K);
+    q.d <== den + denZero;
+    _ <== q.r;
+    score <== q.q * (1 - 2 * negative);
+}
+
 template RootTrust(N, P, B) {
     var LOG_N = trustLog2(N);
     assert(N >= 2 && N <= 64 && (1 << LOG_N) == N);
@@ -83,13 +105,15 @@ template RootTrust(N, P, B) {
     var DOT_BITS = 2 * B + 10;
     //   (T5): D <= N * 2^32, step is B-bit signed (a convex combination of clipped values)
     var STEP_DIV_BITS = 33 + LOG_N;
-    //   (T6): each distance / D^2 is |a convex combination - g0|^2 <= P * 2^(2B) <= 2^(2B+10);
-    //   D^2 <= 2^(64 + 2 LOG_N)
-    var VALUE_BITS = 2 * B + 11;
-    var VALUE_DIV_BITS = 65 + 2 * LOG_N;
-    //   (T7), (T8): |value| < 2^(2B+11), weights <= 2^(2B+11), W <= 2^(2B+11+LOG_N), reward < 2^129
-    var SIGN_BITS = 2 * B + 13;
-    var WEIGHT_SUM_BITS = 2 * B + 12 + LOG_N;
+    //   (T6): K fractional bits of the direction scores; |X[k]| <= D * 2^(B-1) <= 2^(B+31+LOG_N),
+    //   so |<X, g0>| <= 2^(2B+40+LOG_N) and |X|^2 * n0 <= 2^(4B+80+2 LOG_N)
+    var K = 24;
+    var SCORE_DOT_BITS = 2 * B + 42 + LOG_N;
+    var SCORE_DEN_BITS = 4 * B + 81 + 2 * LOG_N;
+    //   (T7), (T8): |value| <= 2^(K+1), weights <= 2^(K+1) (>= 2^16), W <= 2^(K+1+LOG_N),
+    //   reward < 2^129
+    var SIGN_BITS = K + 3;
+    var WEIGHT_SUM_BITS = K + 2 + LOG_N;
     var SHARE_BITS = 129;
     var H = N \ 2;
 
@@ -292,63 +316,84 @@ template RootTrust(N, P, B) {
         _ <== average[k].r;
     }
 
-    // Check (T6) - leave-one-out values for the distance to the root.
-    signal rootD[P];
-    signal gap[P];
-    var lcDist = 0;
+    // Check (T6) - values: how much j turns the step toward g0, against the better of two
+    // baselines. Every X below (S, S without j, S with the previous step for j) is a combination of
+    // B-bit vectors with weights summing to at most D, so the widths of DirectionScore hold.
+    signal sSq[P];
+    signal prevRoot[P];
+    signal prevS[P];
+    var lcNormS = 0;
+    var lcPrevRoot = 0;
+    var lcPrevS = 0;
     for (var k = 0; k < P; k++) {
-        rootD[k] <== D * root[k];
-        gap[k] <== (S[k] - rootD[k]) * (S[k] - rootD[k]);
-        lcDist += gap[k];
+        sSq[k] <== S[k] * S[k];
+        prevRoot[k] <== previous[k] * root[k];
+        prevS[k] <== previous[k] * S[k];
+        lcNormS += sSq[k];
+        lcPrevRoot += prevRoot[k];
+        lcPrevS += prevS[k];
     }
-    signal Dsq <== D * D;
-    component baseDiv = DivRem(VALUE_BITS, VALUE_DIV_BITS);
-    baseDiv.a <== lcDist;
-    baseDiv.d <== Dsq + noTrust;
-    signal base <== baseDiv.q;
-    _ <== baseDiv.r;
+    signal normS <== lcNormS;
+    signal alphaDot[N];
+    var lcDotS = 0;
+    for (var j = 0; j < N; j++) {
+        alphaDot[j] <== alpha[j] * dot[j];
+        lcDotS += alphaDot[j];
+    }
+    signal dotS <== lcDotS;
+    signal full <== DirectionScore(K, SCORE_DOT_BITS, SCORE_DEN_BITS)(dotS, normS, n0);
+    signal uS[N][P];
+    signal uPrev[N][P];
     signal Dj[N];
     signal noDj[N];
-    signal DjSq[N];
-    signal rootDj[N][P];
-    signal gapJ[N][P];
-    component looDiv[N];
-    signal staleWeight[N];
-    signal staleTerm[N][P];
-    signal gapR[N][P];
-    component replDiv[N];
-    signal looSmaller[N];
-    signal takeLoo[N];
-    signal smaller[N];
+    signal alphaUS[N];
+    signal alphaSq[N];
+    signal alphaSqNorm[N];
+    signal leftScore[N];
+    signal beta[N];
+    signal betaRoot[N];
+    signal alphaUPrev[N];
+    signal cross[N];
+    signal betaSq[N];
+    signal betaSqNorm[N];
+    signal replacedScore[N];
+    signal leftLower[N];
+    signal takeReplaced[N];
+    signal best[N];
     signal counts[N];
     for (var j = 0; j < N; j++) {
+        var lcUS = 0;
+        var lcUPrev = 0;
+        for (var k = 0; k < P; k++) {
+            uS[j][k] <== u[j][k] * S[k];
+            uPrev[j][k] <== u[j][k] * previous[k];
+            lcUS += uS[j][k];
+            lcUPrev += uPrev[j][k];
+        }
         Dj[j] <== D - ONE * trust[j];
         noDj[j] <== IsZero()(Dj[j]);
-        DjSq[j] <== Dj[j] * Dj[j];
-        staleWeight[j] <== trust[j] * prevClip;
-        var lc = 0;
-        var lcR = 0;
-        for (var k = 0; k < P; k++) {
-            rootDj[j][k] <== Dj[j] * root[k];
-            gapJ[j][k] <== (S[k] - term[j][k] - rootDj[j][k]) * (S[k] - term[j][k] - rootDj[j][k]);
-            lc += gapJ[j][k];
-            staleTerm[j][k] <== staleWeight[j] * previous[k];
-            gapR[j][k] <== (S[k] - term[j][k] + staleTerm[j][k] - rootD[k]) * (S[k] - term[j][k] + staleTerm[j][k] - rootD[k]);
-            lcR += gapR[j][k];
-        }
-        looDiv[j] = DivRem(VALUE_BITS, VALUE_DIV_BITS);
-        looDiv[j].a <== lc;
-        looDiv[j].d <== DjSq[j] + noDj[j];
-        _ <== looDiv[j].r;
-        replDiv[j] = DivRem(VALUE_BITS, VALUE_DIV_BITS);
-        replDiv[j].a <== lcR;
-        replDiv[j].d <== Dsq + noTrust;
-        _ <== replDiv[j].r;
-        looSmaller[j] <== LessThanRanged(VALUE_BITS)([looDiv[j].q, replDiv[j].q]);
-        takeLoo[j] <== 1 - (1 - looSmaller[j]) * (1 - prevZero);
-        smaller[j] <== replDiv[j].q + takeLoo[j] * (looDiv[j].q - replDiv[j].q);
+        // Without j: S - alpha_j u_j.
+        alphaUS[j] <== alpha[j] * lcUS;
+        alphaSq[j] <== alpha[j] * alpha[j];
+        alphaSqNorm[j] <== alphaSq[j] * norm2[j];
+        leftScore[j] <== DirectionScore(K, SCORE_DOT_BITS, SCORE_DEN_BITS)(
+            dotS - alphaDot[j], normS - 2 * alphaUS[j] + alphaSqNorm[j], n0);
+        // With the previous step in j's place: S - alpha_j u_j + beta_j prev.
+        beta[j] <== trust[j] * prevClip;
+        betaRoot[j] <== beta[j] * lcPrevRoot;
+        alphaUPrev[j] <== alpha[j] * lcUPrev;
+        cross[j] <== beta[j] * (lcPrevS - alphaUPrev[j]);
+        betaSq[j] <== beta[j] * beta[j];
+        betaSqNorm[j] <== betaSq[j] * prevNorm2;
+        replacedScore[j] <== DirectionScore(K, SCORE_DOT_BITS, SCORE_DEN_BITS)(
+            dotS - alphaDot[j] + betaRoot[j],
+            normS - 2 * alphaUS[j] + alphaSqNorm[j] + 2 * cross[j] + betaSqNorm[j], n0);
+        // The better baseline (the previous step only when it is nonzero); scores are in [-2^K, 2^K].
+        leftLower[j] <== LessThanRanged(K + 2)([leftScore[j] + (1 << K), replacedScore[j] + (1 << K)]);
+        takeReplaced[j] <== leftLower[j] * (1 - prevZero);
+        best[j] <== leftScore[j] + takeReplaced[j] * (replacedScore[j] - leftScore[j]);
         counts[j] <== useRoot * (1 - noDj[j]);
-        value[j] <== counts[j] * (smaller[j] - base);
+        value[j] <== counts[j] * (full - best[j]);
     }
 
     // Check (T7) - weights.

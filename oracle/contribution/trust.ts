@@ -14,9 +14,9 @@ import { floorDiv } from "../field";
  * - (T4) trust_j = clamp(cos_j + margin, 0, 1) (1 for every member without a root update; 0 for a zero
  *   update); a member with trust 0 is excluded;
  * - (T5) the step: the trust-weighted mean of the clipped updates, floored;
- * - (T6) each inlier's value for the distance of the (unfloored) step to g0: the smaller of the change
- *   when it is left out and (when it is nonzero) when the previous round's public step, clipped, takes
- *   its place;
+ * - (T6) each inlier's value for the direction of the (unfloored) step: its score cos·|cos| with g0 in
+ *   24-bit fixed point, less the better of the scores with the update left out and (when it is nonzero)
+ *   with the previous round's public step, clipped, in its place;
  * - (T7) weights: the positive values, or the trust when nobody has one (or without a root update);
  * - (T8) shares of the round's reward R in proportion to the weights, the remainder to the first inlier.
  */
@@ -25,6 +25,9 @@ import { floorDiv } from "../field";
 export const TRUST_FRACTION_BITS = 16;
 const F = BigInt(TRUST_FRACTION_BITS);
 const ONE = 1n << F;
+/** Fractional bits of the direction scores of (T6): cos·|cos| of a step with the root. */
+export const VALUE_FRACTION_BITS = 24;
+const VALUE_FRACTION = BigInt(VALUE_FRACTION_BITS);
 /** The default margin: 0.2 in 16-bit fixed point (round(0.2 * 2^16)). */
 export const DEFAULT_TRUST_MARGIN = 13107n;
 
@@ -135,23 +138,31 @@ export function rootTrust(input: RootTrustInput, bits = 32): RootTrustResult {
   const weightedSum = Array.from({ length: P }, (_, k) => sum(updates.map((u, j) => alpha[j] * u[k])));
   const divisor = ONE * sum(trust);
   const step = weightedSum.map((s) => (divisor > 0n ? floorDiv(s, divisor) : 0n));
-  // (T6) leave-one-out values for the distance to the root.
-  const distance = (s: readonly bigint[], d: bigint) => s.reduce((a, x, k) => a + (x - d * root[k]) ** 2n, 0n);
-  const base = useRoot && divisor > 0n ? distance(weightedSum, divisor) / (divisor * divisor) : 0n;
+  // (T6) values: how much j turns the step toward g0, against the better of two baselines.
+  const directionScore = (d: bigint, nn: bigint) => {
+    const den = nn * rootNorm2;
+    if (den === 0n) return 0n;
+    const q = ((d * d) << VALUE_FRACTION) / den;
+    return d < 0n ? -q : q;
+  };
+  const dotS = sum(updates.map((u, j) => alpha[j] * dot(u, root)));
+  const normS = dot(weightedSum, weightedSum);
+  const full = directionScore(dotS, normS);
+  const previousRoot = dot(previous, root);
+  const previousS = dot(previous, weightedSum);
   const value = updates.map((u, j) => {
     const dj = divisor - ONE * trust[j];
     if (!useRoot || !inlier[j] || dj === 0n) return 0n;
-    const without = weightedSum.map((s, k) => s - alpha[j] * u[k]);
-    const left = distance(without, dj) / (dj * dj);
-    if (previousNorm2 === 0n) return left - base;
-    const stale = trust[j] * previousClip;
-    const replaced =
-      distance(
-        without.map((s, k) => s + stale * previous[k]),
-        divisor,
-      ) /
-      (divisor * divisor);
-    return (left < replaced ? left : replaced) - base;
+    const a = alpha[j];
+    const d1 = dotS - a * dot(u, root);
+    const n1 = normS - 2n * a * dot(u, weightedSum) + a * a * norm2[j];
+    const left = directionScore(d1, n1);
+    if (previousNorm2 === 0n) return full - left;
+    const b = trust[j] * previousClip;
+    const d2 = d1 + b * previousRoot;
+    const n2 = n1 + 2n * b * (previousS - a * dot(u, previous)) + b * b * previousNorm2;
+    const replaced = directionScore(d2, n2);
+    return full - (left > replaced ? left : replaced);
   });
   // (T7) weights.
   const positive = value.map((v) => (v > 0n ? v : 0n));

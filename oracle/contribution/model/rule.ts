@@ -419,14 +419,15 @@ export const ROOT_TRUST_MARGIN = 0.2;
  *   an IID root update are down-weighted, not cut; trust 0 is an exclusion (no reward, never a slash);
  * - the step is the trust-weighted mean of the clipped updates. It is a convex combination of the trainers'
  *   own clipped updates: the owner's g0 only re-weights them, it never enters the step.
- * Reward: the positive part of j's value for the distance of the step to g0, against two baselines: j
- * left out, and the previous round's public step (clipped the same way) in j's place with j's trust. The
- * value is the smaller of |step without j - g0|^2 - |step - g0|^2 and |step with the previous step for j -
- * g0|^2 - |step - g0|^2: what j adds toward the owner's trusted direction, given the others, beyond what
- * anyone can submit without training (the second baseline only when the previous step is nonzero: in
- * round 0 the only update without training is zero, whose trust is 0). A copy of the others' mean or of another trainer adds nothing to
- * the first; a resubmitted previous step adds nothing to the second. When nobody has a positive value, or
- * without a root update (every trust is then 1), the shares follow the trust.
+ * Reward: the positive part of j's value for the direction of the step, measured by 1 - cos·|cos| of the
+ * step with g0 (its length does not count, so shrinking the step is worth nothing), against two
+ * baselines: j left out, and the previous round's public step (clipped the same way) in j's place with
+ * j's trust. The value is the smaller of the two changes: what j adds toward the owner's direction, given
+ * the others, beyond what anyone can submit without training. The second baseline applies only when the
+ * previous step is nonzero (in round 0 the only update without training is zero, whose trust is 0). A copy
+ * of the others' mean or of another trainer adds nothing over the first; a resubmitted previous step
+ * nothing over the second. When nobody has a positive value, or without a root update (every trust is
+ * then 1), the shares follow the trust.
  * Who moves the inputs: the owner chooses g0 and so re-weights (and can exclude) trainers, but cannot add
  * anything of its own to the step; colluders cannot move the clip norm below half the trainers, and their
  * weight falls with their angle to g0.
@@ -438,43 +439,46 @@ export const rootTrustRule: RoundRule = (updates, ctx) => {
   const members = Array.from({ length: n }, (_, j) => j).filter((j) => !slashed[j]);
   const g0 = ctx.rootUpdate();
   const n0 = Math.sqrt(dotOf(g0, g0));
-  const clipped = members.length ? clipNorms(updates, medianNorm(updates, members)) : updates.map((u) => Float64Array.from(u));
+  const clipNorm = members.length ? medianNorm(updates, members) : Infinity;
+  const clipped = clipNorms(updates, clipNorm);
   const trust = updates.map((u, j) => {
     if (slashed[j]) return 0;
     if (n0 === 0) return 1;
     const nu = Math.sqrt(dotOf(u, u));
     return nu === 0 ? 0 : Math.max(0, Math.min(1, dotOf(u, g0) / (nu * n0) + ROOT_TRUST_MARGIN));
   });
-  const aggregateOf = (m: readonly number[]) => {
-    const g = new Float64Array(P);
-    const W = m.reduce((a, j) => a + trust[j], 0);
-    if (W === 0) return g;
-    for (const j of m) for (let k = 0; k < P; k++) g[k] += (trust[j] * clipped[j][k]) / W;
-    return g;
-  };
   const excluded = trust.map((t, j) => !slashed[j] && t === 0);
   const kept = members.filter((j) => trust[j] > 0);
-  const distToRoot = (g: Float64Array) => {
-    let t = 0;
-    for (let k = 0; k < P; k++) t += (g[k] - g0[k]) ** 2;
-    return t;
+  // The trust-weighted mean over `kept` without position `out`, or with `inPlace` (at out's trust) instead.
+  const aggregateOf = (out = -1, inPlace?: ArrayLike<number>) => {
+    const g = new Float64Array(P);
+    const W = kept.reduce((a, j) => a + (j === out && !inPlace ? 0 : trust[j]), 0);
+    if (W === 0) return g;
+    for (const j of kept) {
+      const v = j === out ? inPlace : clipped[j];
+      if (v) for (let k = 0; k < P; k++) g[k] += (trust[j] * v[k]) / W;
+    }
+    return g;
   };
-  const full = distToRoot(aggregateOf(kept));
+  // How far the step's direction is from g0: 1 - cos·|cos| (0 when aligned, 2 when opposite). The step's
+  // length does not enter it, so shrinking the step is worth nothing.
+  const offRoot = (g: Float64Array) => {
+    const gg = dotOf(g, g);
+    const d = dotOf(g, g0);
+    return gg === 0 ? 1 : 1 - (d * Math.abs(d)) / (gg * n0 * n0);
+  };
+  const full = offRoot(aggregateOf());
   const previous = ctx.previousStep ?? new Float64Array(P);
-  const [stale] = members.length ? clipNorms([previous], medianNorm(updates, members)) : [Float64Array.from(previous)];
+  const [stale] = clipNorms([previous], clipNorm);
   const values = updates.map((_, j) => {
     if (!(n0 > 0 && kept.includes(j) && kept.length > 1)) return 0;
-    const without = distToRoot(aggregateOf(kept.filter((i) => i !== j))) - full;
+    const without = offRoot(aggregateOf(j)) - full;
     if (dotOf(previous, previous) === 0) return without;
-    const own = clipped[j];
-    clipped[j] = stale;
-    const replaced = distToRoot(aggregateOf(kept)) - full;
-    clipped[j] = own;
-    return Math.min(without, replaced);
+    return Math.min(without, offRoot(aggregateOf(j, stale)) - full);
   });
   const byValue = positiveShares(values);
   const shares = byValue.some((x) => x > 0) ? byValue : positiveShares(trust);
-  return decision(aggregateOf(kept), slashed, excluded, shares, values);
+  return decision(aggregateOf(), slashed, excluded, shares, values);
 };
 
 /** The rules the harness can run: today's (`chain`) and the candidates. */

@@ -276,25 +276,38 @@ describe("oracle/contribution/model/rule (candidate rules)", function () {
       expect(r.shares[7]).to.be.at.most(0.25 * med);
     });
 
-    it("decides as the integer reference (oracle/contribution/trust.ts) does on the quantized round", () => {
-      const updates = [...benign.slice(0, 6), toChain(signFlip(benign[6])), toChain(scaled(benign[7]))];
-      const g0 = ctx.rootUpdate();
-      const flt = rootTrustRule(updates, ctx);
-      expect(ROOT_TRUST_MARGIN).to.be.closeTo(Number(DEFAULT_TRUST_MARGIN) / 65536, 1e-5);
-      const ref = rootTrust({
-        updates: updates.map((u) => quantizeVector(u)),
-        member: flt.slashed.map((s) => !s),
-        hasRoot: true,
-        root: quantizeVector(g0),
-        previous: new Array<bigint>(g0.length).fill(0n),
-        margin: DEFAULT_TRUST_MARGIN,
-        reward: 10n ** 18n,
+    for (const previous of ["zero", "nonzero"] as const) {
+      it(`decides as the integer reference (oracle/contribution/trust.ts) does on the quantized round (${previous} previous step)`, () => {
+        const updates = [...benign.slice(0, 6), toChain(signFlip(benign[6])), toChain(scaled(benign[7]))];
+        const g0 = ctx.rootUpdate();
+        const prev = previous === "zero" ? new Float64Array(g0.length) : toChain(meanOf(benign.slice(2, 7)));
+        const flt = rootTrustRule(updates, { ...ctx, previousStep: prev });
+        expect(ROOT_TRUST_MARGIN).to.be.closeTo(Number(DEFAULT_TRUST_MARGIN) / 65536, 1e-5);
+        const ref = rootTrust({
+          updates: updates.map((u) => quantizeVector(u)),
+          member: flt.slashed.map((s) => !s),
+          hasRoot: true,
+          root: quantizeVector(g0),
+          previous: quantizeVector(prev),
+          margin: DEFAULT_TRUST_MARGIN,
+          reward: 10n ** 18n,
+        });
+        expect(ref.excluded).to.deep.equal(flt.excluded);
+        expect(ref.inlier).to.deep.equal(flt.inlier);
+        const step = ref.step.map((x) => Number(x) / 65536);
+        step.forEach((x, k) => expect(x).to.be.closeTo(flt.aggregate[k], 2 / 65536));
+        // Values: the float's 1 - cos|cos| changes against the reference's 24-bit scores.
+        ref.value.forEach((v, j) => expect(Number(v) / 2 ** 24).to.be.closeTo(flt.values![j], 1e-5));
+        ref.share.forEach((s, j) => expect(Number(s) / 1e18).to.be.closeTo(flt.shares[j], 1e-3));
       });
-      expect(ref.excluded).to.deep.equal(flt.excluded);
-      expect(ref.inlier).to.deep.equal(flt.inlier);
-      const step = ref.step.map((x) => Number(x) / 65536);
-      step.forEach((x, k) => expect(x).to.be.closeTo(flt.aggregate[k], 2 / 65536));
-      ref.share.forEach((s, j) => expect(Number(s) / 1e18).to.be.closeTo(flt.shares[j], 1e-3));
+    }
+
+    it("pays a resubmitted previous step nothing", () => {
+      const prev = toChain(meanOf(benign.slice(0, 7)));
+      const r = rootTrustRule([...benign.slice(0, 7), prev], { ...ctx, previousStep: prev });
+      expect(r.inlier[7]).to.equal(true);
+      expect(r.values![7]).to.be.at.most(0);
+      expect(r.shares[7]).to.equal(0);
     });
   });
 });

@@ -14,9 +14,9 @@ import { inProcessNetwork } from "./demo/inprocess";
 import { foundationScenario, type GasSample } from "./demo/foundation";
 import { machineInfo } from "./bench/machine";
 import { proveBenches } from "./bench/inputs";
-import { renderResults, type BenchResults, type CircuitBench } from "./bench/report";
+import { renderResults, type BenchResults, type CircuitBench, type RobustnessBench } from "./bench/report";
 import { benchMarket } from "./bench/market";
-import { simulate, type AttackerSpec } from "../oracle/contribution/model";
+import { ruleByName, runRobustness, simulate, type AttackerSpec, type RobustnessResult } from "../oracle/contribution/model";
 
 const RESULTS = path.join(REPO_ROOT, "scripts", "bench", "results.json");
 const README = path.join(REPO_ROOT, "README.md");
@@ -39,10 +39,45 @@ async function main(): Promise<void> {
       "contribution_4x8,contribution_8x130",
     )
     .option("--sizes <sizes>", "circuit sizes to build (comma-separated; bench instances take long)", "test,demo")
+    .option(
+      "--robustness <rules>",
+      "rules to run the robustness and fairness harness for (comma-separated; the first gets the full table; empty keeps the previous run's)",
+      "root-trust,chain",
+    )
+    .option("--robustness-only", "measure only the robustness harness; keep every other section of scripts/bench/results.json")
     .parse()
-    .opts<{ ptau: string; compare: string; proofs: string; readme: boolean; market: string; sizes: string; renderOnly?: boolean }>();
+    .opts<{
+      ptau: string;
+      compare: string;
+      proofs: string;
+      readme: boolean;
+      market: string;
+      sizes: string;
+      renderOnly?: boolean;
+      robustness: string;
+      robustnessOnly?: boolean;
+    }>();
+  const rules = o.robustness
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .map(ruleByName);
   if (o.renderOnly) {
     await writeReadme(JSON.parse(fs.readFileSync(RESULTS, "utf8")) as BenchResults);
+    return;
+  }
+  if (o.robustnessOnly) {
+    if (!fs.existsSync(RESULTS))
+      throw new Error(`--robustness-only keeps the other sections of ${RESULTS}, which does not exist: run the whole bench once`);
+    if (!rules.length) throw new Error("--robustness-only needs at least one rule in --robustness");
+    const prev = JSON.parse(fs.readFileSync(RESULTS, "utf8")) as BenchResults;
+    const results: BenchResults = {
+      ...prev,
+      robustness: rules.map((rule) => benchRobustness(rule, makeProgress("bench"))),
+      robustnessMeasuredAt: undefined,
+    };
+    fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
+    if (o.readme) await writeReadme(results);
     return;
   }
   const log = makeProgress("bench");
@@ -85,6 +120,14 @@ async function main(): Promise<void> {
     const perRound = runs[0].rounds.map((_, r) => runs.reduce((a, x) => a + x.rounds[r].accuracy, 0) / runs.length);
     accuracy.push({ label, perRound });
     log(`${label}: final ${(perRound[perRound.length - 1] * 100).toFixed(1)}%`);
+  }
+
+  let robustness = rules.map((rule) => benchRobustness(rule, log));
+  let robustnessMeasuredAt: string | undefined;
+  if (!rules.length && fs.existsSync(RESULTS)) {
+    const prev = JSON.parse(fs.readFileSync(RESULTS, "utf8")) as BenchResults;
+    robustness = prev.robustness ?? [];
+    robustnessMeasuredAt = prev.robustnessMeasuredAt ?? prev.date;
   }
 
   const circuits: CircuitBench[] = [];
@@ -142,6 +185,8 @@ async function main(): Promise<void> {
     ptau,
     ptauMeasuredAt,
     accuracy,
+    robustness,
+    robustnessMeasuredAt,
   };
   fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
   log(`wrote ${path.relative(REPO_ROOT, RESULTS)}`);
@@ -149,6 +194,44 @@ async function main(): Promise<void> {
     await writeReadme(results);
     log("updated the README results table");
   }
+}
+
+/** Runs the robustness and fairness harness (seeds 1-3, 8 trainers, 8 rounds, 1-3 attackers) for one rule. */
+function benchRobustness(rule: ReturnType<typeof ruleByName>, log: (line: string) => void): RobustnessBench {
+  log(`robustness: the ${rule} rule against every attack of the harness, 1-3 attackers of 8, seeds 1-3 (about 2 min)`);
+  const r: RobustnessResult = runRobustness({ trainers: 8, rounds: 8, seeds: [1, 2, 3], attackerCounts: [1, 2, 3], ruleName: rule });
+  log(`robustness: ${rule} done in ${r.seconds.total.toFixed(0)} s`);
+  return {
+    rule,
+    seeds: r.config.seeds,
+    trainers: r.config.trainers,
+    rounds: r.config.rounds,
+    attackFreeAccuracy: r.attackFree.accuracy,
+    seconds: r.seconds.total,
+    rows: r.rows.map((x) => ({
+      attack: x.attack,
+      family: x.family,
+      attackers: x.attackers,
+      deltaPoints: x.deltaVsAttackFree * 100,
+      attackersFlagged: x.attackersExcluded + x.attackersSlashed,
+      honestFlagged: x.honestExcluded + x.honestSlashed,
+      rewardRatio: x.attackerRewardRatio,
+    })),
+    fairness: r.fairness && {
+      spearmanLoo: r.fairness.mean.spearmanRewardLoo,
+      spearmanShapley: r.fairness.mean.spearmanRewardShapley,
+      misallocation: r.fairness.mean.misallocationRule,
+      misallocationEqual: r.fairness.mean.misallocationEqual,
+    },
+    bars: {
+      accuracyFailing: r.bars.accuracyWithin2Points,
+      honestCutFailing: r.bars.honestCutBelow1Percent,
+      freeRiderFailing: r.bars.freeRiderAtMostQuarter,
+      spearmanLoo: r.bars.spearmanLoo,
+      spearmanShapley: r.bars.spearmanShapley,
+      misallocationBelowEqual: r.bars.misallocationBelowEqual,
+    },
+  };
 }
 
 /** Rewrites the README's results section (between the bench markers) from `results`. */

@@ -28,6 +28,38 @@ export interface BenchResults {
   ptauMeasuredAt?: string;
   settleByTrainers: Array<{ circuit: string; trainers: number; gas: number; outliers: number; proveSeconds: number }>;
   accuracy: Array<{ label: string; perRound: number[] }>;
+  /** The robustness and fairness harness, per rule (oracle/contribution/model/robustness.ts). */
+  robustness?: RobustnessBench[];
+  /** When the robustness rows were measured, if an earlier run's rows were kept. */
+  robustnessMeasuredAt?: string;
+}
+
+/** One rule's harness run, reduced to what the README shows. */
+export interface RobustnessBench {
+  rule: string;
+  seeds: number[];
+  trainers: number;
+  rounds: number;
+  attackFreeAccuracy: number;
+  seconds: number;
+  rows: Array<{
+    attack: string;
+    family: string;
+    attackers: number;
+    deltaPoints: number;
+    attackersFlagged: number;
+    honestFlagged: number;
+    rewardRatio: number | null;
+  }>;
+  fairness: { spearmanLoo: number; spearmanShapley: number; misallocation: number; misallocationEqual: number } | null;
+  bars: {
+    accuracyFailing: string[];
+    honestCutFailing: string[];
+    freeRiderFailing: string[];
+    spearmanLoo: boolean;
+    spearmanShapley: boolean;
+    misallocationBelowEqual: boolean;
+  };
 }
 
 const fmt = (v: number | undefined, digits = 1) => (v === undefined ? "-" : v.toFixed(digits));
@@ -96,5 +128,45 @@ export function renderResults(r: BenchResults): string {
     lines.push(`|---|${"---:|".repeat(n)}`);
     for (const a of r.accuracy) lines.push(`| ${a.label} | ${a.perRound.map((v) => (v * 100).toFixed(1)).join(" | ")} |`);
   }
+  for (const [i, rb] of (r.robustness ?? []).entries()) lines.push("", ...renderRobustness(rb, i === 0, r.robustnessMeasuredAt));
   return lines.join("\n");
+}
+
+const pct = (x: number) => (x * 100).toFixed(1);
+
+/** The attack × attackers table of one rule (in full for the first rule, its bars for the others). */
+function renderRobustness(rb: RobustnessBench, full: boolean, measuredAt: string | undefined): string[] {
+  const lines: string[] = [];
+  const b = rb.bars;
+  const list = (xs: string[]) => (xs.length ? `**${xs.length} failing** (${xs.join(", ")})` : "met");
+  const fz = rb.fairness;
+  lines.push(
+    `Robustness of the \`${rb.rule}\` rule${measuredAt ? ` (kept from the run of ${measuredAt.slice(0, 10)})` : ""}: ${rb.trainers} trainers, ${rb.rounds} rounds, seeds ${rb.seeds.join(", ")}, the last f trainers attacking with every honest update of the round in view; attack-free accuracy ${(rb.attackFreeAccuracy * 100).toFixed(2)}% (${rb.seconds.toFixed(0)} s).`,
+  );
+  lines.push("");
+  lines.push(
+    `Bars: accuracy within 2 points ${list(b.accuracyFailing)}; honest trainers cut in under 1% of their rounds ${list(b.honestCutFailing)}; free-riders at most 0.25x ${list(b.freeRiderFailing)}` +
+      (fz
+        ? `; Spearman with leave-one-out ${fz.spearmanLoo.toFixed(2)} (${b.spearmanLoo ? "met" : "**not met**"}), with Shapley ${fz.spearmanShapley.toFixed(2)} (${b.spearmanShapley ? "met" : "**not met**"}); misallocation ${fz.misallocation.toFixed(3)} against the equal split's ${fz.misallocationEqual.toFixed(3)} (${b.misallocationBelowEqual ? "met" : "**not met**"}).`
+        : "."),
+  );
+  if (!full) return lines;
+  const fs = [...new Set(rb.rows.map((x) => x.attackers))].sort((a, c) => a - c);
+  lines.push("");
+  lines.push(
+    "Each cell: accuracy Δ vs attack-free (points) / attackers flagged % / honest trainers flagged % / attacker reward ÷ median honest (flagged = excluded or slashed).",
+  );
+  lines.push("");
+  lines.push(`| attack | family | ${fs.map((f) => `f = ${f}`).join(" | ")} |`);
+  lines.push(`|---|---|${fs.map(() => "---|").join("")}`);
+  for (const attack of [...new Set(rb.rows.map((x) => x.attack))]) {
+    const cells = fs.map((f) => {
+      const x = rb.rows.find((y) => y.attack === attack && y.attackers === f);
+      if (!x) return "-";
+      return `${x.deltaPoints.toFixed(2)} / ${pct(x.attackersFlagged)} / ${pct(x.honestFlagged)} / ${x.rewardRatio === null ? "-" : x.rewardRatio.toFixed(2)}`;
+    });
+    const family = rb.rows.find((y) => y.attack === attack)?.family ?? "";
+    lines.push(`| ${attack} | ${family} | ${cells.join(" | ")} |`);
+  }
+  return lines;
 }

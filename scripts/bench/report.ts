@@ -30,7 +30,7 @@ export interface BenchResults {
   accuracy: Array<{ label: string; perRound: number[] }>;
   /** The robustness and fairness harness, per rule (oracle/contribution/model/robustness.ts). */
   robustness?: RobustnessBench[];
-  /** When the robustness rows were measured, if an earlier run's rows were kept. */
+  /** When the robustness rows were measured, if not by this run (kept from an earlier run, or `--robustness-only`). */
   robustnessMeasuredAt?: string;
 }
 
@@ -141,7 +141,7 @@ function renderRobustness(rb: RobustnessBench, full: boolean, measuredAt: string
   const list = (xs: string[]) => (xs.length ? `**${xs.length} failing** (${xs.join(", ")})` : "met");
   const fz = rb.fairness;
   lines.push(
-    `Robustness of the \`${rb.rule}\` rule${measuredAt ? ` (kept from the run of ${measuredAt.slice(0, 10)})` : ""}: ${rb.trainers} trainers, ${rb.rounds} rounds, seeds ${rb.seeds.join(", ")}, the last f trainers attacking with every honest update of the round in view; attack-free accuracy ${(rb.attackFreeAccuracy * 100).toFixed(2)}% (${rb.seconds.toFixed(0)} s).`,
+    `Robustness of the \`${rb.rule}\` rule${measuredAt ? ` (measured on ${measuredAt.slice(0, 10)}, apart from the rest of this table)` : ""}: ${rb.trainers} trainers, ${rb.rounds} rounds, seeds ${rb.seeds.join(", ")}, the last f trainers attacking with every honest update of the round in view; attack-free accuracy ${(rb.attackFreeAccuracy * 100).toFixed(2)}% (${rb.seconds.toFixed(0)} s).`,
   );
   lines.push("");
   lines.push(

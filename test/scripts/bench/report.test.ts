@@ -69,9 +69,9 @@ describe("scripts/bench/report (robustness section)", () => {
     expect(md.match(/\| attack \| family \|/g)?.length).to.equal(1);
   });
 
-  it("says when the rows were kept from an earlier run, and renders nothing without them", () => {
+  it("says when the rows were measured apart from the rest of the run, and renders nothing without them", () => {
     expect(renderResults({ ...base, robustness: [rule("root-trust", [])], robustnessMeasuredAt: "2026-11-30T10:00:00Z" })).to.include(
-      "(kept from the run of 2026-11-30)",
+      "(measured on 2026-11-30, apart from the rest of this table)",
     );
     expect(renderResults(base)).to.not.include("Robustness of");
   });

@@ -17,7 +17,8 @@ include "circomlib/circuits/multiplexer.circom";
 //   Check (2) - r and d - 1 - r are DB-bit, so 0 <= r < d and d in [1, 2^(DB+1)).
 //   Check (3) - q is QB-bit.
 // Then q * d + r < 2^(QB + DB + 2) <= p, so (1) holds over the integers and (q, r) is the floor division.
-// No witness exists unless d <= 2^DB and a < 2^QB * d; the caller sizes QB and DB for its values.
+// A witness exists whenever d <= 2^DB and a < 2^QB * d (the caller sizes QB and DB for its values);
+// for d above 2^DB it may not.
 template DivRem(QB, DB) {
     assert(QB >= 1 && DB >= 1 && QB + DB <= 250);
     signal input a;

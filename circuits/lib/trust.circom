@@ -100,7 +100,7 @@ template RootTrust(N, P, B) {
     var NORM_BITS = 2 * B + 10;
     //   (T2): 2^32 * clipNorm2 and (a + 1)^2 * norm2_j (a < 2^16) are below 2^(2B+41)
     var CLIP_BITS = 2 * B + 42;
-    //   (T3): c < 2^17, so c^2 * norm2 * n0 and the bound below 2^(4B+50), 2^32 * dot^2 <= 2^(4B+48)
+    //   (T3): c < 2^17, so c^2 * norm2 * n0 and the bound are at most 2^(4B+50), 2^32 * dot^2 <= 2^(4B+48)
     var COS_BITS = 4 * B + 51;
     var DOT_BITS = 2 * B + 10;
     //   (T5): D <= N * 2^32, step is B-bit signed (a convex combination of clipped values)
@@ -208,7 +208,10 @@ template RootTrust(N, P, B) {
     signal prevNorm2 <== lcPrev;
     signal prevAbove <== LessThanRanged(NORM_BITS)([clipNorm2, prevNorm2]);
     signal prevHint;
-    prevHint <-- prevAbove == 1 ? trustIsqrt((clipNorm2 * (1 << (2 * F))) \ prevNorm2) : 0;
+    // The witness generator evaluates both branches: divide by at least 1 (a zero previous step is
+    // never above the clip norm).
+    var prevDen = prevNorm2 + 1 - prevAbove;
+    prevHint <-- prevAbove == 1 ? trustIsqrt((clipNorm2 * (1 << (2 * F))) \ prevDen) : 0;
     _ <== Num2Bits(F)(prevHint);
     (1 - prevAbove) * prevHint === 0;
     signal prevHintSq <== prevHint * prevHint;

@@ -53,6 +53,7 @@ const caseArb = fc.record({
   hasRoot: fc.boolean(),
   root: vec(1 << 18),
   previous: vec(1 << 18),
+  zeroPrevious: fc.boolean(),
   margin: fc.integer({ min: 0, max: 1 << 16 }).map(BigInt),
   reward: fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
 });
@@ -132,6 +133,14 @@ describe("circuits/lib/trust (RootTrust)", () => {
       expect(Number(r.clip[2])).to.be.within(Math.floor(65536 * Math.sqrt(12 / 15)) - 1, Math.floor(65536 * Math.sqrt(12 / 15)));
     });
 
+    it("in round 0 (a zero previous step) the circuit proves what the reference settles", async () => {
+      const c = { ...base, previous: zeros() };
+      const r = rootTrust(c, B);
+      expect(r.share.reduce((a, x) => a + x, 0n)).to.equal(base.reward);
+      const t = await tester();
+      await t.assertOut(await expectPass(t, circuitInput(c)), expectedOut(c));
+    });
+
     it("a zero update gets trust 0 with a root (excluded, unpaid) and no slash", async () => {
       const c = { ...base, updates: [zeros(), ...base.updates.slice(1)] };
       const r = rootTrust(c, B);
@@ -173,7 +182,7 @@ describe("circuits/lib/trust (RootTrust)", () => {
       const t = await tester();
       await fc.assert(
         fc.asyncProperty(caseArb, async (c) => {
-          const input: RootTrustInput = { ...c, root: c.hasRoot ? c.root : zeros() };
+          const input: RootTrustInput = { ...c, root: c.hasRoot ? c.root : zeros(), previous: c.zeroPrevious ? zeros() : c.previous };
           await t.assertOut(await expectPass(t, circuitInput(input)), expectedOut(input));
         }),
         { numRuns: RUNS },

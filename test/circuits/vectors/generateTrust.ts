@@ -45,6 +45,7 @@ const cases: { name: string; input: RootTrustInput }[] = [
     input: round(mean, { member: [true, true, false, true], hasRoot: false, root: new Array<bigint>(P).fill(0n), reward: 1_000_001n }),
   },
   { name: "stale_free_rider", input: round(previous) },
+  { name: "round_zero", input: round(mean, { previous: new Array<bigint>(P).fill(0n) }) },
   { name: "one_member", input: round(mean, { member: [false, true, false, false], margin: 0n, reward: 5n }) },
 ];
 

@@ -103,6 +103,18 @@ export function rootTrust(input: RootTrustInput, bits = 32): RootTrustResult {
       throw new ZkMeritError("CONFIG", `update ${j} has ${updates[j].length} values, the root ${P}`, { index: j });
   }
   if (previous.length !== P) throw new ZkMeritError("CONFIG", `the previous step has ${previous.length} values, the root ${P}`, {});
+  const lo = -(1n << BigInt(bits - 1));
+  const hi = (1n << BigInt(bits - 1)) - 1n;
+  const checkValues = (name: string, xs: readonly bigint[]) => {
+    const k = xs.findIndex((x) => x < lo || x > hi);
+    if (k >= 0)
+      throw new ZkMeritError("CONFIG", `${name}[${k}] = ${xs[k]} is outside the ${bits}-bit signed range [${lo}, ${hi}]`, { index: k });
+  };
+  updates.forEach((u, j) => checkValues(`update ${j}`, u));
+  checkValues("root", root);
+  checkValues("previous", previous);
+  if (!hasRoot && root.some((x) => x !== 0n)) throw new ZkMeritError("CONFIG", "without a root update the root must be all zeros", {});
+  if (reward < 0n || reward >= 1n << 129n) throw new ZkMeritError("CONFIG", `the reward must be in [0, 2^129), got ${reward}`, {});
   if (margin < 0n || margin > ONE) throw new ZkMeritError("CONFIG", `the trust margin must be in [0, 2^16], got ${margin}`, {});
   // (T1) norms and the clip norm.
   const norm2 = updates.map((u) => dot(u, u));
@@ -192,9 +204,4 @@ export function rootTrust(input: RootTrustInput, bits = 32): RootTrustResult {
     weight,
     share,
   };
-}
-
-/** The float reading of the rule's integers (for comparing with the float twin). */
-export function fixedToReal(x: bigint): number {
-  return Number(x) / Number(ONE);
 }

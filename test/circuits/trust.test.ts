@@ -237,6 +237,15 @@ describe("circuits/lib/trust (RootTrust)", () => {
       await expectFail(t, { ...circuitInput(base), margin: "65537" });
     });
 
+    it("the reference names the bad value: out-of-range entries, a root without hasRoot, a reward of 2^129", () => {
+      expect(() => rootTrust({ ...base, updates: [[1n << 31n, ...zeros().slice(1)], ...base.updates.slice(1)] }, B)).to.throw(
+        /update 0\[0\]/,
+      );
+      expect(() => rootTrust({ ...base, hasRoot: false }, B)).to.throw(/root must be all zeros/);
+      expect(() => rootTrust({ ...base, reward: 1n << 129n }, B)).to.throw(/reward must be in/);
+      expect(() => rootTrust({ ...base, previous: [-(1n << 31n) - 1n, ...zeros().slice(1)] }, B)).to.throw(/previous\[0\]/);
+    });
+
     it("the sentinel is above every B-bit norm", () => {
       expect(normSentinel(B) > BigInt(P) << (2n * BigInt(B) - 2n)).to.equal(true);
     });

@@ -33,7 +33,7 @@ import {
   type RuleContext,
   type RuleName,
 } from "./rule";
-import { accuracy, crossEntropy, initialParams, localTrain, type LocalTrainOptions } from "./softmax";
+import { accuracy, crossEntropy, initialParams, localTrain, predict, type LocalTrainOptions } from "./softmax";
 
 /**
  * The robustness and contribution-fairness harness of today's settlement rule (rule.ts, the float twin of
@@ -73,6 +73,8 @@ export interface RoundView {
   readonly passes: (malicious: readonly Float64Array[]) => boolean;
   /** The attacker's label-flipped local update (the label-flip attack only trains when it is called). */
   readonly labelFlipped: (attacker: number) => Float64Array;
+  /** The attacker's update trained to read the target class as another (TARGETED_PUSH), from the global model. */
+  readonly targeted: (attacker: number) => Float64Array;
   readonly seed: number;
 }
 
@@ -126,6 +128,11 @@ function adaptiveAttack(direction: PerturbationDirection): RobustnessAttack {
   };
 }
 
+/** The targeted push: the class the attackers want read as another, and that other class. */
+export const TARGETED_PUSH = { from: 4, to: 9 } as const;
+/** Public images of the target class the targeted attackers add to their own data (the public split has 22 outside the owner's sets). */
+export const TARGET_IMAGES = 20;
+
 /** Free-rider noise (absolute, per value) of the copy-with-noise attack. */
 export const FREE_RIDER_NOISE = 0.01;
 
@@ -148,6 +155,20 @@ export const ROBUSTNESS_ATTACKS: readonly RobustnessAttack[] = [
     family: "model",
     description: "trained on own data with labels d -> 9 - d",
     build: (v) => ({ updates: perAttacker(v, (a) => v.labelFlipped(a)) }),
+  },
+  {
+    id: "targeted-4-to-9",
+    family: "model",
+    description: `a targeted push: each attacker trains on its own data plus ${TARGET_IMAGES} public images of ${TARGETED_PUSH.from}, every ${TARGETED_PUSH.from} labelled ${TARGETED_PUSH.to}, and boosts the difference from its honest update by the largest factor the rule keeps as an inlier (at most 10)`,
+    build: (v) => {
+      const push = v.attackers.map((a) => v.targeted(a).map((x, k) => x - v.benign[a][k]));
+      const at = (s: number) => v.attackers.map((a, j) => toChain(v.benign[a].map((x, k) => x + s * push[j][k])));
+      const s = Math.min(
+        10,
+        largestPassing((g) => v.passes(at(g)), 1, 24),
+      );
+      return { updates: at(s), parameter: s };
+    },
   },
   {
     id: "alie",
@@ -266,6 +287,63 @@ export function ownerData(dim: number = DEFAULT_FEATURES): OwnerData {
   return data;
 }
 
+const targetCache = new Map<number, FeatureSet>();
+
+/**
+ * The targeted attackers' extra data: TARGET_IMAGES images of class TARGETED_PUSH.from from the public
+ * split, after the owner's sets (so disjoint from them, from every trainer's data and from the test set).
+ */
+export function targetData(dim: number = DEFAULT_FEATURES): FeatureSet {
+  const hit = targetCache.get(dim);
+  if (hit) return hit;
+  const pub = features(digitSplits().public, dim);
+  const perm = seededPermutation(pub.count, OWNER_SEED);
+  const rest = Array.from(perm.slice(OWNER_SPLIT.root + OWNER_SPLIT.validation)).filter((i) => pub.labels[i] === TARGETED_PUSH.from);
+  if (rest.length < TARGET_IMAGES) {
+    throw new ZkMeritError(
+      "CONFIG",
+      `the public split has ${rest.length} images of ${TARGETED_PUSH.from} outside the owner's sets, fewer than ${TARGET_IMAGES}`,
+      {},
+    );
+  }
+  const set = featureSubset(pub, rest.slice(0, TARGET_IMAGES));
+  targetCache.set(dim, set);
+  return set;
+}
+
+/** Two feature sets of the same dimension, one after the other, with every `from` label read as `to`. */
+function relabelled(sets: readonly FeatureSet[], from: number, to: number): FeatureSet {
+  const dim = sets[0].dim;
+  const count = sets.reduce((a, x) => a + x.count, 0);
+  const x = new Float64Array(count * dim);
+  const labels = new Uint8Array(count);
+  let at = 0;
+  for (const set of sets) {
+    x.set(set.x, at * dim);
+    for (let i = 0; i < set.count; i++) labels[at + i] = set.labels[i] === from ? to : set.labels[i];
+    at += set.count;
+  }
+  return { count, dim, x, labels };
+}
+
+/** The share of the test images of class `from` that the model reads as `to`. */
+export function targetRate(
+  params: ArrayLike<number>,
+  test: FeatureSet,
+  from: number = TARGETED_PUSH.from,
+  to: number = TARGETED_PUSH.to,
+): number {
+  const pred = predict(params, test);
+  let n = 0;
+  let hit = 0;
+  for (let i = 0; i < test.count; i++) {
+    if (test.labels[i] !== from) continue;
+    n++;
+    if (pred[i] === to) hit++;
+  }
+  return n ? hit / n : 0;
+}
+
 /** Checks a rule name (a CLI value) against ROUND_RULES. */
 export function ruleByName(name: string): RuleName {
   if (!(RULE_NAMES as string[]).includes(name))
@@ -303,6 +381,8 @@ export interface TrainerOutcome {
 export interface FederationOutcome {
   readonly finalAccuracy: number;
   readonly finalLogLoss: number;
+  /** The share of test images of TARGETED_PUSH.from read as TARGETED_PUSH.to. */
+  readonly targetRate: number;
   readonly trainers: readonly TrainerOutcome[];
   /** The attack's parameter (z, eps, gamma) of each round, when it has one. */
   readonly parameters: readonly number[];
@@ -372,6 +452,8 @@ export function runFederation(o: FederationOptions): FederationOutcome {
           return attackers.every((a) => res.inlier[a]);
         },
         labelFlipped: (a) => labelFlip(gw, locals[a], options(a), deriveSeed(o.seed, r, a, 0xa77ac)),
+        targeted: (a) =>
+          roundTrip(localTrain(gw, relabelled([locals[a], targetData(dim)], TARGETED_PUSH.from, TARGETED_PUSH.to), options(a))),
         seed: o.seed,
       };
       const built = o.attack.build(view);
@@ -398,6 +480,7 @@ export function runFederation(o: FederationOptions): FederationOutcome {
   return {
     finalAccuracy: accuracy(w, test),
     finalLogLoss: crossEntropy(w, test),
+    targetRate: targetRate(w, test),
     trainers: reward.map((x, i) => ({ attacker: isAttacker(i), excludedRounds: excluded[i], slashedRounds: slashed[i], reward: x })),
     parameters,
   };
@@ -536,6 +619,8 @@ export interface AttackRow {
   readonly attackerRewardRatio: number | null;
   /** Mean of the attack's per-round parameter (z, eps, gamma), when it has one. */
   readonly meanParameter: number | null;
+  /** Mean share of test images of TARGETED_PUSH.from read as TARGETED_PUSH.to. */
+  readonly targetRate: number;
 }
 
 export interface FairnessSeed {
@@ -598,6 +683,8 @@ export interface RobustnessResult {
     readonly honestExcluded: number;
     readonly honestSlashed: number;
     readonly perSeed: number[];
+    /** Share of test images of TARGETED_PUSH.from read as TARGETED_PUSH.to without attackers. */
+    readonly targetRate: number;
     /** Mean final accuracy when the last f trainers are simply absent, for each f of attackerCounts. */
     readonly attackersAbsent: { readonly attackers: number; readonly accuracy: number }[];
   };
@@ -690,6 +777,7 @@ export function runRobustness(config: RobustnessConfig): RobustnessResult {
     honestExcluded: countRounds(clean, false, "excludedRounds") / honestRounds,
     honestSlashed: countRounds(clean, false, "slashedRounds") / honestRounds,
     perSeed: clean.map((c) => c.finalAccuracy),
+    targetRate: meanOfList(clean.map((c) => c.targetRate)),
     attackersAbsent: config.attackerCounts.map((f) => ({
       attackers: f,
       accuracy: meanOfList(config.seeds.map((seed) => runFederation({ ...base, seed, absent: f }).finalAccuracy)),
@@ -725,6 +813,7 @@ export function runRobustness(config: RobustnessConfig): RobustnessResult {
         honestSlashed: countRounds(runs, false, "slashedRounds") / honestTrainerRounds,
         attackerRewardRatio: ratios.some((x) => Number.isNaN(x)) ? null : meanOfList(ratios),
         meanParameter: params.length ? meanOfList(params) : null,
+        targetRate: meanOfList(runs.map((r) => r.targetRate)),
       };
       rows.push(row);
       log(
@@ -816,17 +905,17 @@ export function renderRobustnessMarkdown(r: RobustnessResult): string {
         : `Rule: normBound ${c.rule.normBound}, outlierFactor ${c.rule.outlierFactor}, distFloor ${c.rule.distFloor}, minSubmissions ${c.rule.minSubmissions}. `) +
       `The last f trainers attack, seeing every benign update of the round. Rates are over attacker-rounds and honest trainer-rounds; ` +
       `reward ratio = mean attacker reward / median honest trainer reward (mean over seeds). ` +
-      `Attack-free: ${pct(r.attackFree.accuracy, 2)}% (honest excluded ${pct(r.attackFree.honestExcluded)}%, slashed ${pct(r.attackFree.honestSlashed)}%). ` +
+      `Attack-free: ${pct(r.attackFree.accuracy, 2)}% (honest excluded ${pct(r.attackFree.honestExcluded)}%, slashed ${pct(r.attackFree.honestSlashed)}%; ${pct(r.attackFree.targetRate)}% of the test ${TARGETED_PUSH.from}s read as ${TARGETED_PUSH.to}). ` +
       `For reference, with the last f trainers simply absent (their data lost, nothing attacked): ${r.attackFree.attackersAbsent.map((x) => `f = ${x.attackers}: ${pct(x.accuracy, 2)}%`).join(", ")}.`,
   );
   out.push("");
   out.push(
-    "| attack | f | accuracy % | Δ vs attack-free (points) | attackers excluded % | attackers slashed % | honest excluded % | honest slashed % | attacker reward ÷ median honest |",
+    `| attack | f | accuracy % | Δ vs attack-free (points) | attackers excluded % | attackers slashed % | honest excluded % | honest slashed % | attacker reward ÷ median honest | ${TARGETED_PUSH.from} read as ${TARGETED_PUSH.to} % |`,
   );
-  out.push("| --- | --: | --: | --: | --: | --: | --: | --: | --: |");
+  out.push("| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |");
   for (const x of r.rows) {
     out.push(
-      `| ${x.attack} | ${x.attackers} | ${pct(x.accuracy, 2)} | ${(x.deltaVsAttackFree * 100).toFixed(2)} | ${pct(x.attackersExcluded)} | ${pct(x.attackersSlashed)} | ${pct(x.honestExcluded)} | ${pct(x.honestSlashed)} | ${num(x.attackerRewardRatio)} |`,
+      `| ${x.attack} | ${x.attackers} | ${pct(x.accuracy, 2)} | ${(x.deltaVsAttackFree * 100).toFixed(2)} | ${pct(x.attackersExcluded)} | ${pct(x.attackersSlashed)} | ${pct(x.honestExcluded)} | ${pct(x.honestSlashed)} | ${num(x.attackerRewardRatio)} | ${pct(x.targetRate)} |`,
     );
   }
   out.push("");

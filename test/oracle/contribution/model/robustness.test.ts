@@ -2,6 +2,8 @@ import { expect } from "chai";
 import {
   DEFAULT_TRAINING,
   ROBUSTNESS_ATTACKS,
+  TARGETED_PUSH,
+  TARGET_IMAGES,
   coalitionLogLoss,
   fairShares,
   federationData,
@@ -11,6 +13,8 @@ import {
   runRobustness,
   shapleyValues,
   spearman,
+  targetData,
+  targetRate,
   trainerData,
 } from "../../../../oracle/contribution/model";
 
@@ -112,6 +116,33 @@ describe("oracle/contribution/model/robustness", function () {
       expect(m.trainers.slice(5).every((t) => t.slashedRounds === 1)).to.equal(true);
       const s = runFederation({ trainers: 8, rounds: 1, seed: 1, attack: attack("sybil-near-copy"), attackers: 3 });
       expect(s.trainers.every((t) => t.slashedRounds === 0)).to.equal(true);
+    });
+  });
+
+  describe("# the targeted push", () => {
+    it("adds public images of the target class only, and measures how many test images of it read as the target", () => {
+      const t = targetData();
+      expect(t.count).to.equal(TARGET_IMAGES);
+      expect([...new Set(t.labels)]).to.deep.equal([TARGETED_PUSH.from]);
+      const { test } = federationData();
+      // A model whose only nonzero parameter is the bias of the target class reads every image as it.
+      const w = new Float64Array(130);
+      w[TARGETED_PUSH.to * 13 + 12] = 1;
+      expect(targetRate(w, test)).to.equal(1);
+      expect(targetRate(new Float64Array(130), test)).to.equal(0);
+    });
+
+    it("under today's rule, 2 attackers make most test 4s read as 9 in 2 rounds, and the push is never cut", () => {
+      const r = runFederation({ trainers: 8, rounds: 2, seed: 1, attack: attack("targeted-4-to-9"), attackers: 2 });
+      const clean = runFederation({ trainers: 8, rounds: 2, seed: 1 });
+      expect(r.targetRate).to.be.greaterThan(clean.targetRate + 0.2);
+      for (const x of r.trainers.filter((y) => y.attacker)) expect(x.excludedRounds + x.slashedRounds).to.equal(0);
+    });
+
+    it("under root-trust the same push moves the 4s far less", () => {
+      const r = runFederation({ trainers: 8, rounds: 2, seed: 1, attack: attack("targeted-4-to-9"), attackers: 2, ruleName: "root-trust" });
+      const chain = runFederation({ trainers: 8, rounds: 2, seed: 1, attack: attack("targeted-4-to-9"), attackers: 2 });
+      expect(r.targetRate).to.be.lessThan(chain.targetRate / 2);
     });
   });
 

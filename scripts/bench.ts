@@ -207,6 +207,7 @@ function benchRobustness(rule: ReturnType<typeof ruleByName>, log: (line: string
     trainers: r.config.trainers,
     rounds: r.config.rounds,
     attackFreeAccuracy: r.attackFree.accuracy,
+    attackFreeTargetRate: r.attackFree.targetRate,
     seconds: r.seconds.total,
     rows: r.rows.map((x) => ({
       attack: x.attack,
@@ -216,6 +217,7 @@ function benchRobustness(rule: ReturnType<typeof ruleByName>, log: (line: string
       attackersFlagged: x.attackersExcluded + x.attackersSlashed,
       honestFlagged: x.honestExcluded + x.honestSlashed,
       rewardRatio: x.attackerRewardRatio,
+      targetRate: x.targetRate,
     })),
     fairness: r.fairness && {
       spearmanLoo: r.fairness.mean.spearmanRewardLoo,

@@ -41,6 +41,8 @@ export interface RobustnessBench {
   trainers: number;
   rounds: number;
   attackFreeAccuracy: number;
+  /** Share of the test images of the targeted class read as the target, without attackers. */
+  attackFreeTargetRate?: number;
   seconds: number;
   rows: Array<{
     attack: string;
@@ -50,6 +52,7 @@ export interface RobustnessBench {
     attackersFlagged: number;
     honestFlagged: number;
     rewardRatio: number | null;
+    targetRate?: number;
   }>;
   fairness: { spearmanLoo: number; spearmanShapley: number; misallocation: number; misallocationEqual: number } | null;
   bars: {
@@ -167,6 +170,13 @@ function renderRobustness(rb: RobustnessBench, full: boolean, measuredAt: string
     });
     const family = rb.rows.find((y) => y.attack === attack)?.family ?? "";
     lines.push(`| ${attack} | ${family} | ${cells.join(" | ")} |`);
+  }
+  const targeted = rb.rows.filter((x) => x.attack.startsWith("targeted-") && x.targetRate !== undefined);
+  if (targeted.length && rb.attackFreeTargetRate !== undefined) {
+    lines.push("");
+    lines.push(
+      `Targeted push (\`${targeted[0].attack}\`): ${targeted.map((x) => `${pct(x.targetRate ?? 0)}%`).join(" / ")} of the test images of the class read as the target at f = ${targeted.map((x) => x.attackers).join(" / ")}, against ${pct(rb.attackFreeTargetRate)}% without attackers.`,
+    );
   }
   return lines;
 }

@@ -7,6 +7,7 @@ const rule = (name: string, freeRiderFailing: string[]): RobustnessBench => ({
   trainers: 8,
   rounds: 8,
   attackFreeAccuracy: 0.8177,
+  attackFreeTargetRate: 0.07,
   seconds: 120,
   rows: [
     { attack: "sign-flip", family: "model", attackers: 1, deltaPoints: -0.23, attackersFlagged: 1, honestFlagged: 0, rewardRatio: 0 },
@@ -60,6 +61,9 @@ describe("scripts/bench/report (robustness section)", () => {
     expect(md).to.include("| free-ride-previous-step | free-rider | -0.27 / 0.0 / 0.0 / 0.90 | - |");
     expect(md).to.include("free-riders at most 0.25x met");
     expect(md).to.include("with Shapley 0.46 (**not met**)");
+    expect(md).to.include(
+      "Targeted push (`targeted-4-to-9`): 9.5% / 13.2% of the test images of the class read as the target at f = 1 / 3, against 7.0% without attackers.",
+    );
   });
 
   it("gives the other rules their bars only, naming the failing rows", () => {

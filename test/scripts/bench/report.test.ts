@@ -10,6 +10,26 @@ const rule = (name: string, freeRiderFailing: string[]): RobustnessBench => ({
   attackFreeTargetRate: 0.07,
   seconds: 120,
   rows: [
+    {
+      attack: "targeted-4-to-9",
+      family: "model",
+      attackers: 1,
+      deltaPoints: -0.42,
+      attackersFlagged: 0,
+      honestFlagged: 0,
+      rewardRatio: 0,
+      targetRate: 0.095,
+    },
+    {
+      attack: "targeted-4-to-9",
+      family: "model",
+      attackers: 3,
+      deltaPoints: -1.05,
+      attackersFlagged: 0,
+      honestFlagged: 0,
+      rewardRatio: 0.02,
+      targetRate: 0.132,
+    },
     { attack: "sign-flip", family: "model", attackers: 1, deltaPoints: -0.23, attackersFlagged: 1, honestFlagged: 0, rewardRatio: 0 },
     {
       attack: "sign-flip",

@@ -225,6 +225,30 @@ export function perturbation(benign: readonly ArrayLike<number>[], direction: Pe
   return m.map((x) => (norm > 0 ? -x / norm : 0));
 }
 
+/**
+ * An update inside a cosine-trust cone: at cosine `c` with the benign mean (the attacker's estimate of a
+ * trusted direction it cannot see), the rest of its length along the part of perturbation(direction)
+ * orthogonal to that mean, and as long as the lower median benign norm (so a median-norm clip keeps it
+ * whole). Against root-trust's trust clamp(cos + 0.2, 0, 1), c = 0.65 maximizes trust x harmful length,
+ * (c + 0.2)·sqrt(1 - c^2).
+ */
+export function coneAttack(benign: readonly ArrayLike<number>[], direction: PerturbationDirection, c: number): Float64Array {
+  const P = checkBenign(benign);
+  if (!(c >= -1 && c <= 1)) throw new ZkMeritError("CONFIG", `the cone attack's cosine must be in [-1, 1], got ${c}`, { c });
+  const m = meanOf(benign);
+  const mn = Math.sqrt(distSq(m, new Float64Array(P)));
+  const unit = m.map((x) => (mn > 0 ? x / mn : 0));
+  const p = perturbation(benign, direction);
+  let along = 0;
+  for (let k = 0; k < P; k++) along += p[k] * unit[k];
+  const orth = p.map((x, k) => x - along * unit[k]);
+  const on = Math.sqrt(distSq(orth, new Float64Array(P)));
+  const norms = benign.map((b) => Math.sqrt(distSq(b, new Float64Array(P)))).sort((a, b) => a - b);
+  const length = norms[Math.floor((norms.length - 1) / 2)];
+  const s = Math.sqrt(Math.max(0, 1 - c * c));
+  return unit.map((x, k) => length * (c * x + (on > 0 ? (s * orth[k]) / on : 0)));
+}
+
 /** mean + gamma * p. */
 export function shifted(mean: ArrayLike<number>, p: ArrayLike<number>, gamma: number): Float64Array {
   const out = new Float64Array(mean.length);

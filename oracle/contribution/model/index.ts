@@ -50,6 +50,7 @@ export {
   alie,
   ipm,
   perturbation,
+  coneAttack,
   shifted,
   largestPassing,
   minMax,

@@ -2,6 +2,7 @@ import { ZkMeritError } from "../../errors";
 import {
   DEFAULT_STRENGTH,
   alie,
+  coneAttack,
   alieZ,
   gaussianNoise,
   ipm,
@@ -133,6 +134,18 @@ export const TARGETED_PUSH = { from: 4, to: 9 } as const;
 /** Public images of the target class the targeted attackers add to their own data (the public split has 22 outside the owner's sets). */
 export const TARGET_IMAGES = 20;
 
+/** The cone attack's cosine with the benign mean (see coneAttack). */
+export const CONE_COSINE = 0.65;
+
+function coneAttackOf(direction: PerturbationDirection): RobustnessAttack {
+  return {
+    id: `trust-cone-${direction}`,
+    family: "model",
+    description: `adaptive to a cosine trust: at cosine ${CONE_COSINE} with the benign mean (the attacker's estimate of the owner's root update), the rest along -${direction} orthogonal to it, at the median benign norm`,
+    build: (v) => ({ updates: same(v, coneAttack(v.benign, direction, CONE_COSINE)) }),
+  };
+}
+
 /** Free-rider noise (absolute, per value) of the copy-with-noise attack. */
 export const FREE_RIDER_NOISE = 0.01;
 
@@ -203,6 +216,8 @@ export const ROBUSTNESS_ATTACKS: readonly RobustnessAttack[] = [
   adaptiveAttack("unit"),
   adaptiveAttack("std"),
   adaptiveAttack("sign"),
+  coneAttackOf("std"),
+  coneAttackOf("sign"),
   {
     id: "median-shift",
     family: "grief",

@@ -4,6 +4,7 @@ import {
   alie,
   alieZ,
   chainRule,
+  coneAttack,
   distSq,
   federationData,
   ipm,
@@ -157,6 +158,22 @@ describe("oracle/contribution/model/attacks (attacks on robust aggregation)", fu
       });
       // No two copies are equal, so none is an exact duplicate (of the source or of each other).
       expect(chainRule([v, ...copies, ...benign.slice(1, 4)]).dup.every((x) => !x)).to.equal(true);
+    });
+  });
+
+  describe("# coneAttack", () => {
+    it("sits at the chosen cosine with the benign mean, at the median benign norm, and leaves along the perturbation", () => {
+      const u = coneAttack(benign, "sign", 0.65);
+      const m = meanOf(benign);
+      const norm = (x: ArrayLike<number>) => Math.sqrt(distSq(x, new Float64Array(x.length)));
+      const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((t, x, k) => t + x * b[k], 0);
+      expect(dot(u, m) / (norm(u) * norm(m))).to.be.closeTo(0.65, 1e-9);
+      const norms = benign.map(norm).sort((a, b) => a - b);
+      expect(norm(u)).to.be.closeTo(norms[3], 1e-9);
+      const p = perturbation(benign, "sign");
+      const orth = u.map((x, k) => x - (dot(u, m) / dot(m, m)) * m[k]);
+      expect(dot(orth, p)).to.be.greaterThan(0);
+      expect(() => coneAttack(benign, "sign", 1.5)).to.throw(/cosine must be in \[-1, 1\]/);
     });
   });
 });

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     const results: BenchResults = {
       ...prev,
       robustness: rules.map((rule) => benchRobustness(rule, makeProgress("bench"))),
-      robustnessMeasuredAt: undefined,
+      robustnessMeasuredAt: new Date().toISOString(),
     };
     fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
     if (o.readme) await writeReadme(results);

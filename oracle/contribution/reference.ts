@@ -1,10 +1,12 @@
 import { ZkMeritError } from "../errors";
-import { SNARK_FIELD, commitVector, floorDiv, poseidon } from "../field";
+import { SNARK_FIELD, commitVector, poseidon } from "../field";
+import { DEFAULT_TRUST_MARGIN, type RootTrustResult, TRUST_FRACTION_BITS, rootTrust } from "./trust";
 
 /**
  * The reference model of circuits/contribution.circom (module 1, proof-of-contribution training):
- * the settlement rule of one round (docs/spec/contribution.md) in exact integer (bigint)
- * arithmetic, value for value what the circuit computes. Pure and deterministic; the only
+ * the settlement rule of one round (docs/spec/contribution.md, with the root-trust steps of
+ * docs/spec/root-trust.md in ./trust.ts) in exact integer (bigint) arithmetic, value for value what
+ * the circuit computes. Pure and deterministic; the only
  * asynchrony is circomlibjs's Poseidon. The `// (n)` marks below are the spec's steps and the
  * circuit's `Check (n)`.
  *
@@ -14,8 +16,8 @@ import { SNARK_FIELD, commitVector, floorDiv, poseidon } from "../field";
 
 /** Value bits B of updates and models (signed fixed point, see oracle/field/fixedpoint.ts). */
 export const CONTRIBUTION_BITS = 32;
-/** Fractional bits of `outlierFactor`, of scores and of reward weights. */
-export const SCORE_FRACTION_BITS = 16;
+/** Fractional bits of the trust margin, the trust and the clip factors. */
+export const SCORE_FRACTION_BITS = TRUST_FRACTION_BITS;
 /** The largest P the circuit's sentinels and bit widths allow. */
 export const MAX_PARAMS = 1024;
 /** Slot counts N a circuit instance may have (powers of two). */
@@ -23,22 +25,18 @@ export const MIN_SLOTS = 2;
 export const MAX_SLOTS = 64;
 
 const B = BigInt(CONTRIBUTION_BITS);
-const F = BigInt(SCORE_FRACTION_BITS);
 const VALUE_MIN = -(1n << (B - 1n));
 const VALUE_MAX = (1n << (B - 1n)) - 1n;
-/** Sentinel of a position left out of a value column: above every included value. */
-export const VALUE_SENTINEL = 1n << (B - 1n);
-/** Sentinel of a position left out of the distance column: above every distance when P <= 1024. */
-export const DIST_SENTINEL = 1n << (2n * B + 12n);
 
 /** Field widths of configPacked, ruleParams and the other header values. */
 export const BUDGET_BITS = 128;
 export const NUM_ROUNDS_BITS = 16;
 export const MAX_TRAINERS_BITS = 16;
-export const OUTLIER_FACTOR_BITS = 32;
 export const NORM_BOUND_BITS = 80;
-export const DIST_FLOOR_BITS = 80;
-export const MIN_SUBMISSIONS_BITS = 8;
+export const TRUST_MARGIN_BITS = 17;
+/** The largest trust margin: 1.0 in 16-bit fixed point. */
+export const MAX_TRUST_MARGIN = 1n << BigInt(TRUST_FRACTION_BITS);
+export { DEFAULT_TRUST_MARGIN };
 export const CUM_BITS = 128;
 /** The settler is an Ethereum address. */
 export const ADDRESS_BITS = 160;
@@ -49,7 +47,7 @@ const ROUND_SHIFT = 16n;
 // ---------------------------------------------------------------------------------------------
 // Types
 
-/** The economic and robustness parameters of a task, packed into `configPacked`. */
+/** The economic parameters of a task, packed into `configPacked`. */
 export interface TaskConfig {
   /** Reward token units for the whole task, < 2^128. */
   readonly budget: bigint;
@@ -57,18 +55,16 @@ export interface TaskConfig {
   readonly numRounds: number;
   /** Slots 0 .. maxTrainers - 1 may submit; 1 .. N. */
   readonly maxTrainers: number;
-  /** Distance threshold factor, fixed point with 16 fractional bits (4.0 = 262144), < 2^32. */
-  readonly outlierFactor: bigint;
 }
 
 /** The rule's thresholds, packed into `ruleParams` (see {@link packRuleParams}). */
 export interface RuleParams {
   /** Bound on the squared L2 norm of a quantized update, < 2^80; above it is an offence (slashed). */
   readonly normBoundSq: bigint;
-  /** Squared distances to the median at or below this are never excluded, < 2^80. */
-  readonly distFloor: bigint;
-  /** The distance rule applies only when at least this many submissions are included, 0..255. */
-  readonly minSubmissions: number;
+  /** trust = clamp(cos(u, g0) + trustMargin, 0, 1), 16-bit fixed point in [0, 2^16] (0.2 = 13107). */
+  readonly trustMargin: bigint;
+  /** Whether the task owner posts a root update each round, at slot 0 (the trusted direction g0). */
+  readonly rootUpdates: boolean;
 }
 
 /** Everything the task header commits to. */
@@ -98,6 +94,8 @@ export interface RoundInput {
   readonly task: TaskParams;
   /** The global model at the round's start (P values; P is the instance's parameter count). */
   readonly wOld: readonly bigint[];
+  /** The model before it: wOld - wPrev is the previous round's public step (wPrev = wOld in round 0). */
+  readonly wPrev: readonly bigint[];
   /** Cumulative reward of each slot at the round's start (N values). */
   readonly cumOld: readonly bigint[];
   readonly round: number;
@@ -107,21 +105,21 @@ export interface RoundInput {
   readonly settler: bigint;
 }
 
-/** What the rule decided for one position (rules 7, 11, 12); the last three are exclusive. */
+/** What the rule decided for one position (steps 7, 9-13); root, slashed, excluded, inlier are exclusive. */
 export interface SubmissionFlags {
   /** the update is available and matches its commitment */
   readonly included: boolean;
+  /** included, the task has root updates and the slot is 0: the owner's root update g0 */
+  readonly root: boolean;
   /** norm2 > normBoundSq */
   readonly norm: boolean;
-  /** dist > distFloor and dist * 2^16 > outlierFactor * medDist (whether or not the rule applies) */
-  readonly dist: boolean;
-  /** another included position has the same commitment */
+  /** another included non-root position has the same commitment */
   readonly dup: boolean;
-  /** included and (norm or dup): an objective offence */
+  /** included, not the root, and (norm or dup): an objective offence */
   readonly slashed: boolean;
-  /** included, not slashed, nIncl >= minSubmissions and dist: left out of the aggregate, unpaid */
+  /** a member (included, not the root, not slashed) whose trust is 0: left out of the step, unpaid */
   readonly excluded: boolean;
-  /** included, neither slashed nor excluded */
+  /** a member with positive trust */
   readonly inlier: boolean;
 }
 
@@ -142,17 +140,21 @@ export interface RoundResults extends RoundMasks {
   readonly wNew: bigint[];
   readonly cumNew: bigint[];
   readonly shares: bigint[];
-  readonly scores: bigint[];
+  /** Trust in 16-bit fixed point (0 for the root, slashed and left-out positions). */
+  readonly trust: bigint[];
+  /** Values in 24-bit fixed point: how much each inlier turns the step toward g0 (T6). */
+  readonly values: bigint[];
+  /** The reward weights (T7). */
+  readonly weights: bigint[];
   readonly flags: SubmissionFlags[];
-  readonly med: bigint[];
-  readonly medDist: bigint;
-  readonly g: bigint[];
+  /** The round's step: wNew = clamp(wOld + step). */
+  readonly step: bigint[];
+  /** Whether the root update is included (it steers only when it is also nonzero). */
+  readonly hasRoot: boolean;
   /** Included positions. */
   readonly nIncl: number;
   /** Inliers. */
   readonly nIn: number;
-  /** Whether the distance rule applied (nIncl >= minSubmissions). */
-  readonly distApplies: boolean;
   readonly R: bigint;
 }
 
@@ -175,6 +177,8 @@ export interface RoundTrace {
   readonly ruleParams: bigint;
   readonly taskHeader: bigint;
   readonly oldModelCommitment: bigint;
+  /** VectorCommit(wPrev). */
+  readonly prevModelCommitment: bigint;
   readonly oldRewardRoot: bigint;
   readonly oldState: bigint;
   /** The revealed commitment of each position. */
@@ -186,15 +190,14 @@ export interface RoundTrace {
   /** The circuit's u of each position: the update when included, zeros otherwise. */
   readonly updates: bigint[][];
   readonly norm2: bigint[];
-  readonly dist: bigint[];
-  readonly dot: bigint[];
-  readonly gnorm2: bigint;
-  readonly weights: bigint[];
-  readonly W: bigint;
-  /** sorted[k] = column k (included values, then sentinels) sorted ascending; N entries each. */
-  readonly sorted: bigint[][];
-  /** The distance column (included distances, then sentinels) sorted ascending; N entries. */
-  readonly sortedDist: bigint[];
+  /** The root update g0 (zeros without one). */
+  readonly root: bigint[];
+  /** The previous round's public step clamp(wOld - wPrev). */
+  readonly previous: bigint[];
+  /** The members' squared norms sorted ascending, the others as the sentinel; N entries (the circuit's hint). */
+  readonly sortedNorm2: bigint[];
+  /** The root-trust rule over the N positions (padding included). */
+  readonly rule: RootTrustResult;
 }
 
 export interface Settlement {
@@ -254,17 +257,18 @@ export function checkConfig(config: TaskConfig, slots: number = MAX_SLOTS): Task
   checkBig("budget", config.budget, 0n, 1n << BigInt(BUDGET_BITS), "[0, 2^128)");
   checkInt("numRounds", config.numRounds, 1, 2 ** NUM_ROUNDS_BITS - 1);
   checkInt("maxTrainers", config.maxTrainers, 1, slots);
-  checkBig("outlierFactor", config.outlierFactor, 0n, 1n << BigInt(OUTLIER_FACTOR_BITS), "[0, 2^32)");
   return config;
 }
 
 /** Checks the rule's thresholds against the widths of ruleParams. */
 export function checkRule(rule: RuleParams): RuleParams {
   if (typeof rule !== "object" || rule === null)
-    throw bad(`rule must be { normBoundSq, distFloor, minSubmissions }, got ${String(rule)}`, {});
+    throw bad(`rule must be { normBoundSq, trustMargin, rootUpdates }, got ${String(rule)}`, {});
   checkBig("normBoundSq", rule.normBoundSq, 0n, 1n << BigInt(NORM_BOUND_BITS), "[0, 2^80)");
-  checkBig("distFloor", rule.distFloor, 0n, 1n << BigInt(DIST_FLOOR_BITS), "[0, 2^80)");
-  checkInt("minSubmissions", rule.minSubmissions, 0, 2 ** MIN_SUBMISSIONS_BITS - 1);
+  checkBig("trustMargin", rule.trustMargin, 0n, MAX_TRUST_MARGIN + 1n, "[0, 65536] (16-bit fixed point, 1.0 = 65536)");
+  if (typeof rule.rootUpdates !== "boolean") {
+    throw bad(`rootUpdates must be true or false, got ${String(rule.rootUpdates)}`, { rootUpdates: String(rule.rootUpdates) });
+  }
   return rule;
 }
 
@@ -289,6 +293,7 @@ export function checkRoundInput(input: RoundInput): RoundInput {
   }
   const p = input.wOld.length;
   checkValues("wOld", input.wOld, p);
+  checkValues("wPrev", input.wPrev, p);
   if (!Array.isArray(input.cumOld) || input.cumOld.length !== n) {
     throw bad(`cumOld must hold one value per slot (${n}), got ${input.cumOld?.length}`, { slots: n });
   }
@@ -328,35 +333,34 @@ export function checkRoundInput(input: RoundInput): RoundInput {
 // ---------------------------------------------------------------------------------------------
 // Task header, state, accumulator, reward tree
 
-/** configPacked = budget + numRounds * 2^128 + maxTrainers * 2^144 + outlierFactor * 2^160. */
+/** configPacked = budget + numRounds * 2^128 + maxTrainers * 2^144 (160 bits). */
 export function packConfig(config: TaskConfig): bigint {
   checkConfig(config);
-  return config.budget | (BigInt(config.numRounds) << 128n) | (BigInt(config.maxTrainers) << 144n) | (config.outlierFactor << 160n);
+  return config.budget | (BigInt(config.numRounds) << 128n) | (BigInt(config.maxTrainers) << 144n);
 }
 
-/** Inverse of {@link packConfig}; rejects values wider than 192 bits and out-of-range fields. */
+/** Inverse of {@link packConfig}; rejects values wider than 160 bits and out-of-range fields. */
 export function unpackConfig(packed: bigint): TaskConfig {
-  checkBig("configPacked", packed, 0n, 1n << 192n, "[0, 2^192)");
+  checkBig("configPacked", packed, 0n, 1n << 160n, "[0, 2^160)");
   const field = (shift: bigint, bits: bigint) => (packed >> shift) & ((1n << bits) - 1n);
   return checkConfig({
     budget: field(0n, 128n),
     numRounds: Number(field(128n, 16n)),
     maxTrainers: Number(field(144n, 16n)),
-    outlierFactor: field(160n, 32n),
   });
 }
 
-/** ruleParams = normBoundSq + distFloor * 2^80 + minSubmissions * 2^160 (168 bits). */
+/** ruleParams = normBoundSq + trustMargin * 2^80 + rootUpdates * 2^97 (98 bits). */
 export function packRuleParams(rule: RuleParams): bigint {
   checkRule(rule);
-  return rule.normBoundSq | (rule.distFloor << 80n) | (BigInt(rule.minSubmissions) << 160n);
+  return rule.normBoundSq | (rule.trustMargin << 80n) | ((rule.rootUpdates ? 1n : 0n) << 97n);
 }
 
-/** Inverse of {@link packRuleParams}; rejects values wider than 168 bits. */
+/** Inverse of {@link packRuleParams}; rejects values wider than 98 bits and a margin above 2^16. */
 export function unpackRuleParams(packed: bigint): RuleParams {
-  checkBig("ruleParams", packed, 0n, 1n << 168n, "[0, 2^168)");
+  checkBig("ruleParams", packed, 0n, 1n << 98n, "[0, 2^98)");
   const field = (shift: bigint, bits: bigint) => (packed >> shift) & ((1n << bits) - 1n);
-  return checkRule({ normBoundSq: field(0n, 80n), distFloor: field(80n, 80n), minSubmissions: Number(field(160n, 8n)) });
+  return checkRule({ normBoundSq: field(0n, 80n), trustMargin: field(80n, 17n), rootUpdates: field(97n, 1n) === 1n });
 }
 
 /** masks = includedMask + excludedMask * 2^64 + slashedMask * 2^128. */
@@ -388,9 +392,17 @@ export async function taskHeader(task: TaskParams): Promise<bigint> {
   return poseidon([task.context, task.taskId, packConfig(task.config), packRuleParams(task.rule)]);
 }
 
-/** state = Poseidon(taskHeader, modelCommitment, rewardRoot). */
-export async function stateHash(header: bigint, modelCommitment: bigint, rewardRoot: bigint): Promise<bigint> {
-  return poseidon([header, modelCommitment, rewardRoot]);
+/**
+ * models = Poseidon(modelCommitment, prevModelCommitment): the current global model and the one
+ * before it (their difference is the public step the next round's rule compares against).
+ */
+export async function modelsHash(modelCommitment: bigint, prevModelCommitment: bigint): Promise<bigint> {
+  return poseidon([modelCommitment, prevModelCommitment]);
+}
+
+/** state = Poseidon(taskHeader, Poseidon(modelCommitment, prevModelCommitment), rewardRoot). */
+export async function stateHash(header: bigint, modelCommitment: bigint, prevModelCommitment: bigint, rewardRoot: bigint): Promise<bigint> {
+  return poseidon([header, await modelsHash(modelCommitment, prevModelCommitment), rewardRoot]);
 }
 
 /** One accumulator step: Poseidon(acc, round * 2^16 + slot, commitment). */
@@ -457,10 +469,11 @@ export function emptyRoot(slots: number): Promise<bigint> {
   return r;
 }
 
-/** state_0 = Poseidon(taskHeader, VectorCommit(initialModel), emptyRoot(N)). */
+/** state_0 = Poseidon(taskHeader, Poseidon(m0, m0), emptyRoot(N)) with m0 = VectorCommit(initialModel). */
 export async function initialState(task: TaskParams, slots: number, initialModel: readonly bigint[]): Promise<bigint> {
   checkValues("initialModel", initialModel, initialModel.length);
-  return stateHash(await taskHeader(task), await commitVector(initialModel, CONTRIBUTION_BITS), await emptyRoot(slots));
+  const m0 = await commitVector(initialModel, CONTRIBUTION_BITS);
+  return stateHash(await taskHeader(task), m0, m0, await emptyRoot(slots));
 }
 
 /** R = floor(budget / numRounds), plus budget mod numRounds in the last round. */
@@ -474,19 +487,19 @@ export function roundReward(config: TaskConfig, round: number): bigint {
 // ---------------------------------------------------------------------------------------------
 // The rule
 
-const ascending = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 const clamp = (x: bigint) => (x < VALUE_MIN ? VALUE_MIN : x > VALUE_MAX ? VALUE_MAX : x);
 const slotMask = (slots: readonly number[], pick: readonly boolean[]) =>
   slots.reduce((a, slot, j) => (pick[j] ? a | (1n << BigInt(slot)) : a), 0n);
 
 /**
- * Settles one round (spec steps 1-19): validates the input (including each given update against
- * its commitment), then computes the included, slashed and excluded sets, the new model, scores,
- * shares, reward tree and state, and the circuit's public inputs.
+ * Settles one round (spec steps 1-17): validates the input (including each given update against
+ * its commitment), then computes the included set, the root update, the slashed set, the
+ * root-trust rule (trust, exclusions, step, values and shares), the new model, reward tree and
+ * state, and the circuit's public inputs.
  */
 export async function settleRound(input: RoundInput): Promise<Settlement> {
   checkRoundInput(input);
-  const { task, wOld, cumOld, round, settler } = input;
+  const { task, wOld, wPrev, cumOld, round, settler } = input;
   const n = input.slots;
   const p = wOld.length;
   const subs = input.submissions;
@@ -500,8 +513,9 @@ export async function settleRound(input: RoundInput): Promise<Settlement> {
 
   // (5) the state at the round's start.
   const oldModelCommitment = await commitVector(wOld, CONTRIBUTION_BITS);
+  const prevModelCommitment = await commitVector(wPrev, CONTRIBUTION_BITS);
   const oldRewardRoot = await rewardRoot(cumOld);
-  const oldState = await stateHash(header, oldModelCommitment, oldRewardRoot);
+  const oldState = await stateHash(header, oldModelCommitment, prevModelCommitment, oldRewardRoot);
 
   // (6) the accumulator over the revealed commitments, in reveal order.
   const commitments = subs.map((s) => s.commitment);
@@ -532,84 +546,66 @@ export async function settleRound(input: RoundInput): Promise<Settlement> {
   // (8) norms.
   const norm2 = u.map((x) => x.reduce((a, v) => a + v * v, 0n));
 
-  // (9) coordinate-wise lower median over the included values; the others sort last as the sentinel.
-  const m = Math.floor((nIncl - 1) / 2);
-  const sorted: bigint[][] = [];
-  const med: bigint[] = [];
-  for (let k = 0; k < p; k++) {
-    const column = u.map((x, j) => (included[j] ? x[k] : VALUE_SENTINEL));
-    while (column.length < n) column.push(VALUE_SENTINEL);
-    column.sort(ascending);
-    sorted.push(column);
-    med.push(column[m]);
-  }
+  // (9) the root update (the owner's, at slot 0), the candidates and the previous public step.
+  const isRoot = subs.map((s, j) => rule.rootUpdates && included[j] && s.slot === 0);
+  const rootAt = isRoot.indexOf(true);
+  const hasRoot = rootAt >= 0;
+  const root = hasRoot ? [...u[rootAt]] : new Array<bigint>(p).fill(0n);
+  const candidate = included.map((x, j) => x && !isRoot[j]);
+  const previous = wOld.map((w, k) => clamp(w - wPrev[k]));
 
-  // (10) distances to the median and their lower median over the included positions.
-  const dist = u.map((x) => x.reduce((a, v, k) => a + (v - med[k]) * (v - med[k]), 0n));
-  const sortedDist = dist.map((d, j) => (included[j] ? d : DIST_SENTINEL));
-  while (sortedDist.length < n) sortedDist.push(DIST_SENTINEL);
-  sortedDist.sort(ascending);
-  const medDist = sortedDist[m];
+  // (10) duplicates among the candidates: both copies.
+  const dup = commitments.map((c, j) => candidate[j] && commitments.some((d, i) => i !== j && candidate[i] && d === c));
 
-  // (11) duplicates: an included position whose commitment another included position shares
-  // (before or after it): both copies.
-  const dup = commitments.map((c, j) => included[j] && commitments.some((d, i) => i !== j && included[i] && d === c));
+  // (11) objective offences are slashed; the other candidates are the members.
+  const norm = norm2.map((x) => x > rule.normBoundSq);
+  const slashed = candidate.map((c, j) => c && (norm[j] || dup[j]));
+  const member = candidate.map((c, j) => c && !slashed[j]);
 
-  // (12) objective offences are slashed; the distance rule only excludes, and only with at least
-  // minSubmissions inclusions.
-  const distApplies = nIncl >= rule.minSubmissions;
-  const flags: SubmissionFlags[] = u.map((_, j) => {
-    const norm = norm2[j] > rule.normBoundSq;
-    const far = dist[j] > rule.distFloor && dist[j] << F > config.outlierFactor * medDist;
-    const slashed = included[j] && (norm || dup[j]);
-    const excluded = included[j] && !slashed && distApplies && far;
-    return { included: included[j], norm, dist: far, dup: dup[j], slashed, excluded, inlier: included[j] && !slashed && !excluded };
-  });
-  const inlier = flags.map((f) => f.inlier);
-  const nIn = inlier.filter(Boolean).length;
+  // (12) the round's reward.
+  const R = roundReward(config, round);
+
+  // (13) the root-trust rule over the N positions (padding: zeros, never a member).
+  const pad = <T>(xs: readonly T[], fill: T): T[] => [...xs, ...new Array<T>(n - xs.length).fill(fill)];
+  const trust = rootTrust(
+    {
+      updates: [...u, ...Array.from({ length: n - count }, () => new Array<bigint>(p).fill(0n))],
+      member: pad(member, false),
+      hasRoot,
+      root,
+      previous,
+      margin: rule.trustMargin,
+      reward: R,
+    },
+    CONTRIBUTION_BITS,
+  );
+  const flags: SubmissionFlags[] = u.map((_, j) => ({
+    included: included[j],
+    root: isRoot[j],
+    norm: norm[j],
+    dup: dup[j],
+    slashed: slashed[j],
+    excluded: trust.excluded[j],
+    inlier: trust.inlier[j],
+  }));
+  const nIn = flags.filter((f) => f.inlier).length;
+
+  // (14) the masks.
   const slotList = subs.map((s) => s.slot);
   const includedMask = slotMask(slotList, included);
   const excludedMask = slotMask(
     slotList,
     flags.map((f) => f.excluded),
   );
-  const slashedMask = slotMask(
-    slotList,
-    flags.map((f) => f.slashed),
-  );
+  const slashedMask = slotMask(slotList, slashed);
   const masks = packMasks({ includedMask, excludedMask, slashedMask });
 
-  // (13), (14) robust aggregate and new model.
-  const g: bigint[] = [];
-  for (let k = 0; k < p; k++) {
-    if (nIn === 0) {
-      g.push(0n);
-      continue;
-    }
-    let sum = 0n;
-    for (let j = 0; j < count; j++) if (inlier[j]) sum += u[j][k];
-    g.push(floorDiv(sum, BigInt(nIn)));
-  }
-  const wNew = wOld.map((w, k) => clamp(w + g[k]));
+  // (15) the new model.
+  const wNew = wOld.map((w, k) => clamp(w + trust.step[k]));
   const newModelCommitment = await commitVector(wNew, CONTRIBUTION_BITS);
 
-  // (15) scores.
-  const gnorm2 = g.reduce((a, v) => a + v * v, 0n);
-  const dot = u.map((x) => x.reduce((a, v, k) => a + v * g[k], 0n));
-  const scores = u.map((_, j) => (inlier[j] && dot[j] > 0n ? ((dot[j] * dot[j]) << F) / (norm2[j] * gnorm2) : 0n));
-
-  // (16), (17) reward, weights (1 + score in 16-bit fixed point) and shares; the remainder goes to
-  // the first inlier.
-  const R = roundReward(config, round);
-  const weights = u.map((_, j) => (inlier[j] ? (1n << F) + scores[j] : 0n));
-  const W = weights.reduce((a, w) => a + w, 0n);
-  const shares = weights.map((w) => (nIn > 0 ? (R * w) / W : 0n));
-  if (nIn > 0) {
-    const rem = R - shares.reduce((a, s) => a + s, 0n);
-    shares[inlier.indexOf(true)] += rem;
-  }
-
-  // (18) reward leaves, root and the new state.
+  // (16) reward leaves, root and the new state (whose previous model is wOld).
+  const shares = trust.share.slice(0, count);
   const cumNew = [...cumOld];
   subs.forEach((s, j) => {
     cumNew[s.slot] += shares[j];
@@ -621,9 +617,9 @@ export async function settleRound(input: RoundInput): Promise<Settlement> {
     }
   });
   const newRewardRoot = await rewardRoot(cumNew);
-  const newState = await stateHash(header, newModelCommitment, newRewardRoot);
+  const newState = await stateHash(header, newModelCommitment, oldModelCommitment, newRewardRoot);
 
-  // (19) the settler, checked below 2^160 with the input.
+  // (17) the settler, checked below 2^160 with the input.
   return {
     input,
     publicInputs: { acc, newState, modelCommitment: newModelCommitment, rewardRoot: newRewardRoot, masks, settler },
@@ -638,14 +634,14 @@ export async function settleRound(input: RoundInput): Promise<Settlement> {
       wNew,
       cumNew,
       shares,
-      scores,
+      trust: trust.trust.slice(0, count),
+      values: trust.value.slice(0, count),
+      weights: trust.weight.slice(0, count),
       flags,
-      med,
-      medDist,
-      g,
+      step: trust.step,
+      hasRoot,
       nIncl,
       nIn,
-      distApplies,
       R,
     },
     trace: {
@@ -656,6 +652,7 @@ export async function settleRound(input: RoundInput): Promise<Settlement> {
       ruleParams,
       taskHeader: header,
       oldModelCommitment,
+      prevModelCommitment,
       oldRewardRoot,
       oldState,
       commitments,
@@ -663,13 +660,10 @@ export async function settleRound(input: RoundInput): Promise<Settlement> {
       included,
       updates: u,
       norm2,
-      dist,
-      dot,
-      gnorm2,
-      weights,
-      W,
-      sorted,
-      sortedDist,
+      root,
+      previous,
+      sortedNorm2: trust.sortedNorm2,
+      rule: trust,
     },
   };
 }

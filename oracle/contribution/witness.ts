@@ -14,6 +14,7 @@ export type ContributionWitness = {
   configPacked: string;
   ruleParams: string;
   wOld: string[];
+  wPrev: string[];
   cumOld: string[];
   round: string;
   count: string;
@@ -21,8 +22,7 @@ export type ContributionWitness = {
   commitment: string[];
   included: string[];
   u: string[][];
-  sorted: string[][];
-  sortedDist: string[];
+  sortedNorm2: string[];
 };
 
 /** The circuit instance name of an N x P contribution circuit in circuits/circuits.json. */
@@ -39,7 +39,7 @@ const elem = (x: bigint) => x.toString();
  * `prove(contributionCircuit(N, P), buildWitness(await settleRound(input)))`.
  * Left-out positions (update unavailable) carry an all-zero update and included = 0; positions
  * count..N-1 are padding (slot 0, commitment 0, an all-zero update), which the circuit ignores.
- * Quotients and remainders are computed inside the circuit; the sorted columns come from the reference.
+ * Quotients, remainders and square roots are computed inside the circuit; the sorted norms come from the reference.
  */
 export function buildWitness(s: Settlement): ContributionWitness {
   const { input, trace, publicInputs } = s;
@@ -67,6 +67,7 @@ export function buildWitness(s: Settlement): ContributionWitness {
     configPacked: elem(trace.configPacked),
     ruleParams: elem(trace.ruleParams),
     wOld: input.wOld.map(enc),
+    wPrev: input.wPrev.map(enc),
     cumOld: input.cumOld.map(elem),
     round: enc(BigInt(input.round)),
     count: enc(BigInt(trace.count)),
@@ -74,7 +75,6 @@ export function buildWitness(s: Settlement): ContributionWitness {
     commitment,
     included,
     u,
-    sorted: trace.sorted.map((col) => col.map(enc)),
-    sortedDist: trace.sortedDist.map(enc),
+    sortedNorm2: trace.sortedNorm2.map(enc),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * Writes contribution.json, the golden settlements of the contribution rule (docs/spec/contribution.md),
+ * Writes contribution.json, the golden settlements of the contribution rule (docs/spec/contribution.md,
+ * with the root-trust steps of docs/spec/root-trust.md),
  * from the TypeScript reference. Run by hand, once per rule change, and review the diff:
  *   npx ts-node test/circuits/vectors/generateContribution.ts
  * Tests only read the file (test/circuits/contribution.test.ts): a change to the reference or the
@@ -16,10 +17,11 @@ export interface EncodedRound {
   task: {
     context: string;
     taskId: string;
-    config: { budget: string; numRounds: number; maxTrainers: number; outlierFactor: string };
-    rule: { normBoundSq: string; distFloor: string; minSubmissions: number };
+    config: { budget: string; numRounds: number; maxTrainers: number };
+    rule: { normBoundSq: string; trustMargin: string; rootUpdates: boolean };
   };
   wOld: string[];
+  wPrev: string[];
   cumOld: string[];
   round: number;
   settler: string;
@@ -48,11 +50,11 @@ export function encodeRound(r: RoundInput): EncodedRound {
         budget: String(config.budget),
         numRounds: config.numRounds,
         maxTrainers: config.maxTrainers,
-        outlierFactor: String(config.outlierFactor),
       },
-      rule: { normBoundSq: String(rule.normBoundSq), distFloor: String(rule.distFloor), minSubmissions: rule.minSubmissions },
+      rule: { normBoundSq: String(rule.normBoundSq), trustMargin: String(rule.trustMargin), rootUpdates: rule.rootUpdates },
     },
     wOld: str(r.wOld),
+    wPrev: str(r.wPrev),
     cumOld: str(r.cumOld),
     round: r.round,
     settler: String(r.settler),
@@ -75,11 +77,11 @@ export function decodeRound(e: EncodedRound): RoundInput {
         budget: BigInt(config.budget),
         numRounds: config.numRounds,
         maxTrainers: config.maxTrainers,
-        outlierFactor: BigInt(config.outlierFactor),
       },
-      rule: { normBoundSq: BigInt(rule.normBoundSq), distFloor: BigInt(rule.distFloor), minSubmissions: rule.minSubmissions },
+      rule: { normBoundSq: BigInt(rule.normBoundSq), trustMargin: BigInt(rule.trustMargin), rootUpdates: rule.rootUpdates },
     },
     wOld: big(e.wOld),
+    wPrev: big(e.wPrev),
     cumOld: big(e.cumOld),
     round: e.round,
     settler: BigInt(e.settler),
@@ -93,8 +95,21 @@ export function decodeRound(e: EncodedRound): RoundInput {
 
 const base = [40_000n, -25_000n, 12_000n, 0n, -7_000n, 30_000n, -1_000n, 5_000n];
 const honest = (seed: number) => base.map((b, k) => b + BigInt(((seed * 7919 + k * 104_729) % 2001) - 1000));
+/** A root update near the shared direction, and updates that point partly away from it. */
+const root = base.map((b, k) => b + BigInt((k * 3001) % 1500));
+const skew = (seed: number) => honest(seed).map((x, k) => (k < 3 ? -x : x));
+const flip = honest(9).map((x) => -4n * x);
+const wOld = base.map((b) => -b / 4n);
+/** The previous round's step is honest-looking: wOld - wPrev = honest(8) / 2. */
+const wPrev = wOld.map((w, k) => w - honest(8)[k] / 2n);
 
-async function round(name: string, updates: bigint[][], unavailable: number[], slotOf: number[], minSubmissions = 3): Promise<GoldenCase> {
+interface Options {
+  rootUpdates?: boolean;
+  first?: boolean;
+  trustMargin?: bigint;
+}
+
+async function round(name: string, updates: bigint[][], unavailable: number[], slotOf: number[], o: Options = {}): Promise<GoldenCase> {
   const submissions = [];
   for (const [j, u] of updates.entries()) {
     submissions.push({ slot: slotOf[j], commitment: await commitVector(u, 32), update: unavailable.includes(j) ? undefined : u });
@@ -104,12 +119,13 @@ async function round(name: string, updates: bigint[][], unavailable: number[], s
     task: {
       context: (31337n << 160n) + 0x5fbdb2315678afecb367f032d93f642f64180aa3n,
       taskId: 11n,
-      config: { budget: 10n ** 21n + 7n, numRounds: 5, maxTrainers: 4, outlierFactor: 16n << 16n },
-      rule: { normBoundSq: 1n << 40n, distFloor: 1n << 26n, minSubmissions },
+      config: { budget: 10n ** 21n + 7n, numRounds: 5, maxTrainers: 4 },
+      rule: { normBoundSq: 1n << 40n, trustMargin: o.trustMargin ?? 13107n, rootUpdates: o.rootUpdates ?? true },
     },
-    wOld: base.map((b) => -b / 4n),
+    wOld,
+    wPrev: o.first ? wOld : wPrev,
     cumOld: [0n, 10n ** 18n, 0n, 42n],
-    round: 2,
+    round: o.first ? 0 : 2,
     settler: 0x70997970c51812dc3a010c7d01b50e0d17dc79c8n,
     submissions,
   };
@@ -118,14 +134,16 @@ async function round(name: string, updates: bigint[][], unavailable: number[], s
 }
 
 async function main() {
-  const flip = honest(9).map((x) => -4n * x);
   const scaled = honest(5).map((x) => 50n * x);
+  const previousStep = wOld.map((w, k) => w - wPrev[k]);
   const cases = [
-    await round("all_included", [honest(1), honest(2), honest(3), honest(4)], [], [0, 1, 2, 3]),
-    await round("position0_unavailable", [honest(1), honest(2), honest(3), honest(4)], [0], [2, 0, 3, 1]),
-    await round("duplicate_pair_slashed", [honest(6), honest(2), honest(6), honest(3)], [], [3, 1, 0, 2]),
-    await round("norm_slashed_distance_excluded", [honest(1), scaled, flip, honest(3)], [], [1, 0, 3, 2]),
-    await round("too_few_for_distance_rule", [honest(1), flip, honest(2)], [2], [0, 1, 2]),
+    await round("root_and_three_trainers", [root, honest(1), skew(2), honest(3)], [], [0, 1, 2, 3]),
+    await round("first_round_no_previous_step", [honest(1), root, honest(2), skew(4)], [], [3, 0, 1, 2], { first: true }),
+    await round("root_unavailable_equal_trust", [root, honest(1), honest(2), honest(3)], [0], [0, 2, 3, 1]),
+    await round("no_root_updates_slot0_trains", [honest(4), honest(1), skew(2)], [], [0, 1, 2], { rootUpdates: false }),
+    await round("flip_excluded_norm_slashed", [flip, root, scaled, honest(3)], [], [1, 0, 3, 2]),
+    await round("duplicate_pair_slashed", [honest(6), root, honest(6), honest(3)], [], [3, 0, 1, 2]),
+    await round("previous_step_resubmitted", [root, previousStep, honest(1), honest(2)], [], [0, 2, 1, 3], { trustMargin: 0n }),
   ];
   fs.writeFileSync(path.join(__dirname, "contribution.json"), JSON.stringify(cases, null, 2) + "\n");
 }

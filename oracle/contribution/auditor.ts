@@ -35,8 +35,9 @@ export interface RoundAudit {
   proposals: ProposalAudit[];
   checks: Record<string, boolean>;
   /** Per reveal: what the final proposal's rule decided. */
-  decisions: Array<{ slot: number; included: boolean; excluded: boolean; slashed: boolean; norm: boolean; dist: boolean; dup: boolean }>;
-  shares: Array<{ slot: number; share: string; score: string }>;
+  decisions: Array<{ slot: number; included: boolean; root: boolean; excluded: boolean; slashed: boolean; norm: boolean; dup: boolean }>;
+  /** trust in 16-bit and value in 24-bit fixed point (docs/spec/root-trust.md T4, T6). */
+  shares: Array<{ slot: number; share: string; trust: string; value: string }>;
   slashed: Array<{ slot: number; amount: string; offence: string }>;
   /** Reveals whose content the auditor holds but the final proposal left out. */
   leftOutAvailable: number[];
@@ -215,12 +216,13 @@ async function auditRound(
   if (!audit.checks.finalState) mismatch(r, "finalized.newState", ref.results.newState, x.finalized!.newState);
   audit.decisions = input.submissions.map((s, j) => {
     const fl = ref.results.flags[j];
-    return { slot: s.slot, included: fl.included, excluded: fl.excluded, slashed: fl.slashed, norm: fl.norm, dist: fl.dist, dup: fl.dup };
+    return { slot: s.slot, included: fl.included, root: fl.root, excluded: fl.excluded, slashed: fl.slashed, norm: fl.norm, dup: fl.dup };
   });
   audit.shares = input.submissions.map((s, j) => ({
     slot: s.slot,
     share: ref.results.shares[j].toString(),
-    score: ref.results.scores[j].toString(),
+    trust: ref.results.trust[j].toString(),
+    value: ref.results.values[j].toString(),
   }));
   // The round record is a hint; a missing or wrong one is reported, not a protocol failure.
   try {
@@ -322,7 +324,7 @@ export function auditHtml(r: AuditReport): string {
       ? "left out"
       : d.slashed
         ? `slashed: ${[d.norm && "norm", d.dup && "duplicate"].filter(Boolean).join("+")}`
-        : "excluded: distance";
+        : "excluded: trust 0 (points away from the root update)";
   const rows = r.rounds
     .map(
       (x) =>

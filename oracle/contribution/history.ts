@@ -22,9 +22,8 @@ export interface TaskParamsOnChain {
   budget: bigint;
   settlementFee: bigint;
   normBoundSq: bigint;
-  outlierFactor: bigint;
-  distFloor: bigint;
-  minSubmissions: bigint;
+  trustMargin: bigint;
+  rootUpdates: boolean;
 }
 
 /** ITrainingMarket.SettlementResult: what a proposal claims (all of it proven). */

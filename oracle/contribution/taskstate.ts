@@ -24,8 +24,11 @@ export interface TaskState {
   /** The round that produced this state (-1: the initial model). */
   fromRound: number;
   model: bigint[];
+  /** The model before it (the initial model itself before any settlement). */
+  prevModel: bigint[];
   cum: bigint[];
   modelCommitment: bigint;
+  prevModelCommitment: bigint;
   rewardRoot: bigint;
   state: bigint;
   record?: RoundRecord;
@@ -56,8 +59,8 @@ export function taskParamsOf(ctx: ChainContext, h: TaskHistory): TaskParams {
   return {
     context: proofContext(ctx.chainId, ctx.market),
     taskId: h.taskId,
-    config: { budget: pr.budget, numRounds: Number(pr.numRounds), maxTrainers: Number(pr.maxTrainers), outlierFactor: pr.outlierFactor },
-    rule: { normBoundSq: pr.normBoundSq, distFloor: pr.distFloor, minSubmissions: Number(pr.minSubmissions) },
+    config: { budget: pr.budget, numRounds: Number(pr.numRounds), maxTrainers: Number(pr.maxTrainers) },
+    rule: { normBoundSq: pr.normBoundSq, trustMargin: pr.trustMargin, rootUpdates: pr.rootUpdates },
   };
 }
 
@@ -127,6 +130,7 @@ export async function roundInput(
       slots: ctx.shape.slots,
       task: taskParamsOf(ctx, h),
       wOld: prev.model,
+      wPrev: prev.prevModel,
       cumOld: prev.cum,
       round,
       submissions,
@@ -145,16 +149,18 @@ export function recordOf(taskId: bigint, s: Settlement): RoundRecord {
     bits: DEFAULT_FIXED_POINT.bits,
     fracBits: DEFAULT_FIXED_POINT.fracBits,
     model: r.wNew,
+    prevModel: [...s.input.wOld],
     cum: r.cumNew,
     submissions: s.input.submissions.map((x, j) => ({
       slot: x.slot,
       commitment: x.commitment,
       share: r.shares[j],
-      score: r.scores[j],
+      trust: r.trust[j],
+      value: r.values[j],
       flags: {
         included: r.flags[j].included,
+        root: r.flags[j].root,
         norm: r.flags[j].norm,
-        dist: r.flags[j].dist,
         dup: r.flags[j].dup,
         slashed: r.flags[j].slashed,
         excluded: r.flags[j].excluded,
@@ -181,12 +187,14 @@ export async function loadTaskState(ctx: ChainContext, h: TaskHistory, upToRound
   try {
     const bytes = await fetchWithin(ctx.store, final.modelURI, ctx.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS);
     const record = decodeRoundRecord(bytes, final.modelURI);
-    const { modelCommitment, rewardRoot: root } = await verifyRoundRecord(record, expect);
+    const { modelCommitment, prevModelCommitment, rewardRoot: root } = await verifyRoundRecord(record, expect);
     return {
       fromRound: last,
       model: record.model,
+      prevModel: record.prevModel,
       cum: record.cum,
       modelCommitment,
+      prevModelCommitment,
       rewardRoot: root,
       state: proven,
       record,
@@ -227,8 +235,10 @@ export async function loadTaskState(ctx: ChainContext, h: TaskHistory, upToRound
   return {
     fromRound: last,
     model: record.model,
+    prevModel: record.prevModel,
     cum: record.cum,
     modelCommitment: s.results.newModelCommitment,
+    prevModelCommitment: s.trace.oldModelCommitment,
     rewardRoot: s.results.newRewardRoot,
     state: proven,
     record,
@@ -248,11 +258,22 @@ async function initialTaskState(ctx: ChainContext, h: TaskHistory): Promise<Task
   });
   const cum = new Array<bigint>(ctx.shape.slots).fill(0n);
   const root = await rewardRoot(cum);
-  const state = await stateHash(h.taskHeader, h.params.initModelCommitment, root);
+  const m0 = h.params.initModelCommitment;
+  const state = await stateHash(h.taskHeader, m0, m0, root);
   if (state !== h.initialState) {
     throw new ZkMeritError("COMMITMENT_MISMATCH", `initial state ${state} differs from the chain's ${h.initialState}`, {});
   }
-  return { fromRound: -1, model: p.values, cum, modelCommitment: h.params.initModelCommitment, rewardRoot: root, state, uri };
+  return {
+    fromRound: -1,
+    model: p.values,
+    prevModel: p.values,
+    cum,
+    modelCommitment: m0,
+    prevModelCommitment: m0,
+    rewardRoot: root,
+    state,
+    uri,
+  };
 }
 
 /**

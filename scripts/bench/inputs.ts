@@ -3,9 +3,9 @@ import { contributionShape } from "../../oracle/contribution/taskstate";
 import { proofContext } from "../../oracle/field";
 import { prove } from "../../oracle/prover";
 import { proveRoundTrip } from "../../oracle/roundtrip";
-import { buildWitness, commitUpdate, settleRound } from "../../oracle/contribution";
+import { DEFAULT_TRUST_MARGIN, buildWitness, commitUpdate, settleRound } from "../../oracle/contribution";
 
-/** One full round of Contribution(N, P) with N honest submitters and one attacker, proven. */
+/** One full round of Contribution(N, P): the owner's root update at slot 0, honest submitters and one attacker, proven. */
 async function proveContribution(circuit: string, slots: number, params: number, i: number): Promise<number> {
   const upd = (j: number) =>
     Array.from({ length: params }, (_, k) => BigInt(Math.round(Math.sin(k + i) * 20000 + ((j * 17 + k) % 11) * 300)));
@@ -15,10 +15,12 @@ async function proveContribution(circuit: string, slots: number, params: number,
     task: {
       context: proofContext(31337, "0x" + "cd".repeat(20)),
       taskId: 1n,
-      config: { budget: 10n ** 21n, numRounds: 10, maxTrainers: slots, outlierFactor: 4n << 16n },
-      rule: { normBoundSq: 1n << 79n, distFloor: 0n, minSubmissions: 3 },
+      config: { budget: 10n ** 21n, numRounds: 10, maxTrainers: slots },
+      rule: { normBoundSq: 1n << 79n, trustMargin: DEFAULT_TRUST_MARGIN, rootUpdates: true },
     },
+    // A nonzero previous step, so the replaced-update baseline of the rule is exercised.
     wOld: new Array<bigint>(params).fill(0n),
+    wPrev: upd(slots).map((v) => -v / 2n),
     cumOld: new Array<bigint>(slots).fill(0n),
     round: i % 10,
     submissions: await Promise.all(updates.map(async (update, j) => ({ slot: j, commitment: await commitUpdate(update), update }))),

@@ -155,7 +155,10 @@ const total = (xs: readonly bigint[]) => xs.reduce((a, b) => a + b, 0n);
 describe("circuits/contribution", () => {
   describe("# circuit == reference", () => {
     it("step 9: takes slot 0's included update as the root: never a member, never paid", async () => {
-      const { s } = await circuitMatches(await contribution(), await roundOf([honest(1), ROOT, honest(2), honest(3)], { slotOf: [1, 0, 2, 3] }));
+      const { s } = await circuitMatches(
+        await contribution(),
+        await roundOf([honest(1), ROOT, honest(2), honest(3)], { slotOf: [1, 0, 2, 3] }),
+      );
       expect(s.results.hasRoot).to.equal(true);
       expect(s.results.flags[1]).to.include({ included: true, root: true, slashed: false, excluded: false, inlier: false });
       expect(s.results.trust[1]).to.equal(0n);
@@ -180,10 +183,7 @@ describe("circuits/contribution", () => {
     });
 
     it("step 9: without the root's content (left out), every member has trust 1 and shares follow the trust", async () => {
-      const { s } = await circuitMatches(
-        await contribution(),
-        await roundOf([ROOT, honest(1), skew(2), honest(3)], { unavailable: [0] }),
-      );
+      const { s } = await circuitMatches(await contribution(), await roundOf([ROOT, honest(1), skew(2), honest(3)], { unavailable: [0] }));
       expect(s.results.hasRoot).to.equal(false);
       expect(s.results.trust.slice(1)).to.deep.equal([ONE, ONE, ONE]);
       expect(s.results.shares[1] - s.results.shares[2]).to.be.lessThanOrEqual(1n);
@@ -248,7 +248,10 @@ describe("circuits/contribution", () => {
     });
 
     it("step 10: a copy of an unavailable reveal is no duplicate", async () => {
-      const { s } = await circuitMatches(await contribution(), await roundOf([ROOT, honest(2), honest(2), honest(3)], { unavailable: [1] }));
+      const { s } = await circuitMatches(
+        await contribution(),
+        await roundOf([ROOT, honest(2), honest(2), honest(3)], { unavailable: [1] }),
+      );
       expect(s.results.flags.map((f) => f.dup)).to.deep.equal([false, false, false, false]);
       expect(s.results.nIn).to.equal(2);
     });
@@ -291,7 +294,10 @@ describe("circuits/contribution", () => {
 
     it("pays nothing when every member is slashed", async () => {
       const task = withTask({}, { normBoundSq: 0n });
-      const { s } = await circuitMatches(await contribution(), await roundOf([ROOT, honest(1), honest(2), honest(3)], { task, unavailable: [2] }));
+      const { s } = await circuitMatches(
+        await contribution(),
+        await roundOf([ROOT, honest(1), honest(2), honest(3)], { task, unavailable: [2] }),
+      );
       expect(s.results.nIn).to.equal(0);
       expect(s.results.masks).to.equal(masksOf(0b1011n, 0n, 0b1010n));
       expect(s.results.cumNew).to.deep.equal((await roundOf([])).cumOld);
@@ -465,7 +471,14 @@ describe("circuits/contribution", () => {
     });
 
     it("rejects a flipped flag: root, slashed, dup, norm reason, excluded", async () => {
-      for (const name of ["main.isRoot[1]", "main.isRoot[0]", "main.slashed[0]", "main.dup[0]", "main.normOut[2]", "main.rule.excluded[2]"]) {
+      for (const name of [
+        "main.isRoot[1]",
+        "main.isRoot[0]",
+        "main.slashed[0]",
+        "main.dup[0]",
+        "main.normOut[2]",
+        "main.rule.excluded[2]",
+      ]) {
         const i = await signalIndex(t, name);
         await expectTamperedFails(t, w, i, 1n - w[i]);
       }
@@ -536,9 +549,7 @@ describe("circuits/contribution", () => {
     after(() => terminateCurves());
 
     it("proves contribution_4x8 with snarkjs for one settler; the public signals are [acc, newState, modelCommitment, rewardRoot, masks, settler]", async () => {
-      const s = await settleRound(
-        await roundOf([honest(8), flipped(4, 5n), ROOT, honest(2)], { slotOf: [2, 1, 0, 3], unavailable: [3] }),
-      );
+      const s = await settleRound(await roundOf([honest(8), flipped(4, 5n), ROOT, honest(2)], { slotOf: [2, 1, 0, 3], unavailable: [3] }));
       const res = await prove("contribution_4x8", buildWitness(s));
       expect(res.publicSignals).to.deep.equal(publicSignals(s));
       expect(res.publicSignals[4]).to.equal(0b0111n + (0b0010n << 64n));

@@ -5,8 +5,9 @@ import { buildWitness, publicSignals, settleRound, type RoundInput } from "../..
 import { expectPass, signalIndex, templateTester } from "../helpers/circuit";
 
 // circuit == reference on random rounds of the contribution_4x8 instance: random counts, slots,
-// task and rule parameters, reveals whose content is unavailable, and a mix of honest trainers and
-// attackers (copies make duplicate pairs). Each run computes a real witness;
+// task and rule parameters (root updates or not, any trust margin), a random previous model,
+// reveals whose content is unavailable, and a mix of honest trainers and attackers (copies make
+// duplicate pairs; slot 0 is the owner's root update when the task has them). Each run computes a real witness;
 // ZKMERIT_FC_RUNS raises the number of runs (FC_SEED replays a failure, fast-check prints it).
 
 const N = 4;
@@ -43,10 +44,12 @@ const roundArb = fc
     direction: fc.array(fc.bigInt({ min: -(1n << 24n), max: 1n << 24n }), { minLength: P, maxLength: P }),
     trainers: fc.array(trainer, { minLength: N, maxLength: N }),
     wOld: vector,
+    wPrev: fc.oneof(vector, fc.constant(null)),
     budget: fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 6n }), fc.bigInt({ min: 0n, max: (1n << 128n) - 1n })),
     numRounds: fc.oneof(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 65535 })),
     roundPick: fc.oneof({ weight: 1, arbitrary: fc.constant("last" as const) }, { weight: 3, arbitrary: fc.nat() }),
-    outlierFactor: fc.oneof(fc.bigInt({ min: 0n, max: 16n << 16n }), fc.bigInt({ min: 0n, max: (1n << 32n) - 1n })),
+    trustMargin: fc.oneof(fc.constantFrom(0n, 13107n, 1n << 16n), fc.bigInt({ min: 0n, max: 1n << 16n })),
+    rootUpdates: fc.boolean(),
     // Mostly above honest norms (direction < 2^24: norm2 < 2^51), sometimes anywhere.
     normBoundLog: fc.oneof(
       { weight: 4, arbitrary: fc.integer({ min: 50, max: 79 }) },
@@ -59,8 +62,6 @@ const roundArb = fc
     // Mostly available; position `keep` always is, so someone is included.
     available: fc.array(fc.boolean(), { minLength: N, maxLength: N }),
     keep: fc.nat(),
-    distFloor: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: (1n << 80n) - 1n }), fc.bigInt({ min: 0n, max: 1n << 30n })),
-    minSubmissions: fc.integer({ min: 0, max: N + 1 }),
     settler: fc.bigInt({ min: 0n, max: (1n << 160n) - 1n }),
   })
   .map((r) => {
@@ -95,14 +96,15 @@ const roundArb = fc
       task: {
         context: r.context,
         taskId: r.taskId,
-        config: { budget: r.budget, numRounds: r.numRounds, maxTrainers, outlierFactor: r.outlierFactor },
+        config: { budget: r.budget, numRounds: r.numRounds, maxTrainers },
         rule: {
           normBoundSq: (1n << BigInt(r.normBoundLog)) + BigInt(r.normBoundLog) * 12345n,
-          distFloor: r.distFloor,
-          minSubmissions: r.minSubmissions,
+          trustMargin: r.trustMargin,
+          rootUpdates: r.rootUpdates,
         },
       },
       wOld: r.wOld,
+      wPrev: r.wPrev ?? r.wOld,
       // Below 2^128 - budget, so no leaf can overflow (a round pays at most the budget).
       cumOld: r.cumOld.map((c) => c % ((1n << 128n) - r.budget)),
       round,
@@ -138,19 +140,20 @@ describe("property: contribution circuit == reference (contribution_4x8)", () =>
         // The public inputs are the reference's (expectPass used them); they fix wNew, cumNew and the masks.
         const pub = publicSignals(s);
         for (const [i, name] of publics.entries()) expect(w[await at(`main.${name}`)], name).to.equal(pub[i]);
-        expect(w[await at("main.medDist")]).to.equal(r.medDist);
         for (let k = 0; k < P; k++) {
-          expect(w[await at(`main.med[${k}]`)]).to.equal(toField(r.med[k]));
-          expect(w[await at(`main.g[${k}]`)]).to.equal(toField(r.g[k]));
+          expect(w[await at(`main.wNew[${k}]`)]).to.equal(toField(r.wNew[k]));
+          expect(w[await at(`main.previous[${k}]`)]).to.equal(toField(s.trace.previous[k]));
         }
         for (let j = 0; j < s.trace.count; j++) {
           const f = r.flags[j];
           expect(w[await at(`main.included[${j}]`)]).to.equal(f.included ? 1n : 0n);
           expect(w[await at(`main.dup[${j}]`)]).to.equal(f.dup ? 1n : 0n);
           expect(w[await at(`main.slashed[${j}]`)]).to.equal(f.slashed ? 1n : 0n);
-          expect(w[await at(`main.excluded[${j}]`)]).to.equal(f.excluded ? 1n : 0n);
-          expect(w[await at(`main.score[${j}]`)]).to.equal(r.scores[j]);
-          expect(w[await at(`main.baseShare[${j}]`)] + w[await at(`main.bonus[${j}]`)]).to.equal(r.shares[j]);
+          expect(w[await at(`main.isRoot[${j}]`)]).to.equal(f.root ? 1n : 0n);
+          expect(w[await at(`main.rule.excluded[${j}]`)]).to.equal(f.excluded ? 1n : 0n);
+          expect(w[await at(`main.rule.trust[${j}]`)]).to.equal(r.trust[j]);
+          expect(w[await at(`main.rule.value[${j}]`)]).to.equal(toField(r.values[j]));
+          expect(w[await at(`main.rule.share[${j}]`)]).to.equal(r.shares[j]);
         }
         if (r.nIn > 0) expect(r.shares.reduce((a, b) => a + b)).to.equal(r.R);
         else expect(r.shares.every((x) => x === 0n)).to.equal(true);

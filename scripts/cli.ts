@@ -15,12 +15,12 @@ import { formatUnits, parseUnits, type Address } from "viem";
 import { REPO_ROOT, circuitArtifacts } from "../oracle/artifacts/manifest";
 import { connect, type NetworkName } from "../oracle/chain/network";
 import { contractAddress, defaultDeploymentsPath, readDeployments, writeDeployments } from "../oracle/chain/deployments";
-import { isZkMeritError } from "../oracle/errors";
+import { ZkMeritError, isZkMeritError } from "../oracle/errors";
 import { terminateCurves } from "../oracle/prover";
 import { openStore } from "../oracle/store";
 import { OracleService } from "../oracle/service/oracle";
 import { auditHtml, auditTask } from "../oracle/contribution/auditor";
-import { ATTACK_KINDS, type AttackKind } from "../oracle/contribution/model";
+import { TRAINER_ATTACKS, type TrainerAttack } from "../oracle/contribution/trainer";
 import { deploySystem } from "./commands/deploy";
 import {
   TASK_DEFAULTS,
@@ -164,23 +164,12 @@ common(task.command("create").description("escrow a budget and per-round settlem
   )
   .option("--norm-bound <x>", "bound on an update's L2 norm (real units; above it is slashed)", num("--norm-bound"), 12)
   .option(
-    "--outlier-factor <x>",
-    "exclude (never slash) updates whose squared distance to the median exceeds this times the median's",
-    num("--outlier-factor"),
-    4,
+    "--trust-margin <x>",
+    "an update's trust is clamp(cos(update, your root update) + this, 0, 1); trust 0 is excluded, never slashed",
+    num("--trust-margin"),
+    TASK_DEFAULTS.trustMargin,
   )
-  .option(
-    "--dist-floor <x>",
-    "distances to the median at or below this (real units) are never excluded",
-    num("--dist-floor"),
-    TASK_DEFAULTS.distFloor,
-  )
-  .option(
-    "--min-submissions <n>",
-    "the distance rule applies only with at least this many updates",
-    int("--min-submissions", 3, 255),
-    TASK_DEFAULTS.minSubmissions,
-  )
+  .option("--no-root-updates", "do not post a root update each round (by default you hold slot 0 and post one with `trainer train --root`)")
   .action(
     async (
       o: Common & {
@@ -196,9 +185,8 @@ common(task.command("create").description("escrow a budget and per-round settlem
         settlementWindow: number;
         challengeWindow: number;
         normBound: number;
-        outlierFactor: number;
-        distFloor: number;
-        minSubmissions: number;
+        trustMargin: number;
+        rootUpdates: boolean;
       },
     ) => {
       const x = await context(o);
@@ -215,11 +203,15 @@ common(task.command("create").description("escrow a budget and per-round settlem
         settlementWindow: o.settlementWindow,
         challengeWindow: o.challengeWindow,
         normBound: o.normBound,
-        outlierFactor: o.outlierFactor,
-        distFloor: o.distFloor,
-        minSubmissions: o.minSubmissions,
+        trustMargin: o.trustMargin,
+        rootUpdates: o.rootUpdates,
       });
-      out(`task ${r.taskId} created (initial model ${r.initModelURI}, gas ${r.gasUsed})`);
+      out(
+        `task ${r.taskId} created (initial model ${r.initModelURI}, gas ${r.gasUsed})` +
+          (o.rootUpdates
+            ? `; you hold slot 0: post a root update every round with \`zkmerit trainer train --task ${r.taskId} --root\` and reveal it`
+            : ""),
+      );
     },
   );
 common(task.command("cancel").description("task owner: end the task (after the current round if it has commits)"))
@@ -268,35 +260,45 @@ const secretsOption = (cmd: Command) =>
   );
 secretsOption(
   common(
-    trainer.command("train").description("train one round on your data shard and commit to the update (reveal it with `trainer reveal`)"),
+    trainer
+      .command("train")
+      .description(
+        "train one round on your data shard (or, as the task owner, your root update) and commit to the update (reveal it with `trainer reveal`)",
+      ),
   ),
 )
   .requiredOption("--task <id>", "task id", taskId)
-  .requiredOption("--shard <i>", "your shard of the training data", int("--shard", 0, 63))
+  .option("--shard <i>", "your shard of the training data (required unless --root)", int("--shard", 0, 63))
+  .option("--root", "task owner: train the round's root update on your own trusted set (slot 0)")
   .option("--shards <n>", "number of shards the data is split into", int("--shards", 1, 64), 8)
   .option("--data-seed <n>", "seed of the data split", int("--data-seed"), 7)
   .option("--seed <n>", "seed of local training", int("--seed"), 0)
-  .addOption(new Option("--attack <kind>", "behave adversarially (for experiments)").choices([...ATTACK_KINDS]))
+  .addOption(new Option("--attack <kind>", "behave adversarially (for experiments)").choices([...TRAINER_ATTACKS]))
   .option("--copy-slot <slot>", "with --attack copy: whose update of the previous round to resubmit", int("--copy-slot", 0, 63), 0)
   .action(
     async (
       o: Common & {
         task: bigint;
-        shard: number;
+        shard?: number;
+        root?: boolean;
         shards: number;
         dataSeed: number;
         seed: number;
-        attack?: AttackKind;
+        attack?: TrainerAttack;
         copySlot: number;
         secrets: string;
       },
     ) => {
+      if (o.shard === undefined && !o.root)
+        throw new ZkMeritError("CONFIG", "give --shard <i> (your data shard), or --root as the task owner", {});
+      if (o.root && o.attack) throw new ZkMeritError("CONFIG", "--root and --attack do not go together", {});
       const x = await context(o);
       const r = await trainAndCommit(x, o.task, {
-        shard: { index: o.shard, of: o.shards, seed: o.dataSeed },
+        shard: { index: o.shard ?? 0, of: o.shards, seed: o.dataSeed },
         seed: o.seed,
         attack: o.attack,
         copySlot: o.copySlot,
+        root: o.root,
       });
       const file = saveSecret(o.secrets, x.c.chain.id, r.secret);
       out(

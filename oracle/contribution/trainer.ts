@@ -4,12 +4,15 @@ import {
   DEFAULT_STRENGTH,
   DEFAULT_TRAINING,
   type AttackKind,
+  CONE_COSINE,
   clipToRange,
+  coneAttack,
   deriveSeed,
   dequantizeVector,
   gaussianNoise,
   labelFlip,
   localTrain,
+  ownerData,
   quantizeVector,
   scaled,
   signFlip,
@@ -23,14 +26,29 @@ export interface Shard {
   seed: number;
 }
 
+/**
+ * What a trainer can do besides training honestly: the simulation's attacks, plus two that need the
+ * chain's public history.
+ * - `free-ride`: resubmit the previous round's public global step (no training at all);
+ * - `cone`: adaptive to the root-trust rule: an update at cosine CONE_COSINE with the attacker's estimate
+ *   of the owner's root update (the mean of its own honest update and the previous round's revealed
+ *   updates), the rest of its length against that direction's signs, at the median norm.
+ */
+export type TrainerAttack = AttackKind | "free-ride" | "cone";
+export const TRAINER_ATTACKS: readonly TrainerAttack[] = [...ATTACK_KINDS, "free-ride", "cone"];
+
 export interface TrainOptions {
   shard: Shard;
   /** Seed of this round's local training (mini-batch order). */
   seed: number;
   /** Adversarial behaviour, for demos, tests and benchmarks. */
-  attack?: AttackKind;
+  attack?: TrainerAttack;
   /** For `attack: "copy"`: the quantized update to copy (someone else's, fetched from the store). */
   copyOf?: readonly bigint[];
+  /** For `attack: "free-ride"`: the previous round's public step (model - previous model). */
+  previousStep?: readonly bigint[];
+  /** For `attack: "cone"`: the updates the previous round revealed (public after its reveal window). */
+  published?: readonly (readonly bigint[])[];
 }
 
 export function checkShard(s: Shard): Shard {
@@ -48,18 +66,29 @@ export function checkShard(s: Shard): Shard {
  */
 export function trainRound(globalModel: readonly bigint[], o: TrainOptions): bigint[] {
   checkShard(o.shard);
-  if (o.attack && !ATTACK_KINDS.includes(o.attack)) {
-    throw new ZkMeritError("CONFIG", `--attack must be one of ${ATTACK_KINDS.join(", ")}, got "${o.attack}"`, {});
+  if (o.attack && !TRAINER_ATTACKS.includes(o.attack)) {
+    throw new ZkMeritError("CONFIG", `--attack must be one of ${TRAINER_ATTACKS.join(", ")}, got "${o.attack}"`, {});
   }
   if (o.attack === "copy") {
     if (!o.copyOf) throw new ZkMeritError("CONFIG", "a copy attack needs the update to copy", {});
     return [...o.copyOf];
+  }
+  if (o.attack === "free-ride") {
+    if (!o.previousStep) throw new ZkMeritError("CONFIG", "a free-rider needs the previous round's public step", {});
+    return [...o.previousStep];
   }
   const w = dequantizeVector([...globalModel]);
   const data = trainerData(o.shard.of, o.shard.seed)[o.shard.index];
   const opts = { ...DEFAULT_TRAINING, seed: o.seed };
   let delta: Float64Array;
   switch (o.attack) {
+    case "cone": {
+      // Its own honest update and whatever the last round published estimate the benign direction.
+      const own = localTrain(w, data, opts);
+      const seen = (o.published ?? []).map((u) => dequantizeVector([...u]));
+      delta = coneAttack([own, ...seen], "sign", CONE_COSINE);
+      break;
+    }
     case "label-flip":
       delta = labelFlip(w, data, opts, deriveSeed(o.seed, 0x1f), DEFAULT_STRENGTH["label-flip"]);
       break;
@@ -78,4 +107,15 @@ export function trainRound(globalModel: readonly bigint[], o: TrainOptions): big
   // Honest updates are far inside Q15.16; an attacker's absurd values are clipped to the range
   // rather than rejected, so the attack still reaches the chain (and the filter).
   return quantizeVector(o.attack ? clipToRange(delta).values : delta);
+}
+
+/**
+ * The task owner's root update of a round: one round of local training from the global model on the
+ * owner's own small trusted set (FLTrust's root data; here 200 images of the public split, disjoint from
+ * every trainer's data and from the test set). Only its direction counts in the rule.
+ */
+export function trainRootUpdate(globalModel: readonly bigint[], seed: number): bigint[] {
+  if (!Number.isInteger(seed)) throw new ZkMeritError("CONFIG", `the root update's seed must be an integer, got ${seed}`, {});
+  const w = dequantizeVector([...globalModel]);
+  return quantizeVector(localTrain(w, ownerData().root, { ...DEFAULT_TRAINING, seed }));
 }

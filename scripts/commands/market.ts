@@ -12,9 +12,9 @@ import { LocalContentStore, decodeCommittedVector, encodeVectorPayload, type Con
 import { stringifyWithBigInts } from "../../oracle/service/journal";
 import { marketAbi, readTaskHistory, type RoundInfoOnChain, type TaskHistory } from "../../oracle/contribution/history";
 import { loadTaskState, marketShape, type ChainContext, type TaskState } from "../../oracle/contribution/taskstate";
-import { rewardPath } from "../../oracle/contribution/reference";
-import { trainRound, type Shard } from "../../oracle/contribution/trainer";
-import { deriveSeed, normBoundSqFromReal, outlierFactorToFixed, type AttackKind } from "../../oracle/contribution/model";
+import { modelsHash, rewardPath } from "../../oracle/contribution/reference";
+import { trainRootUpdate, trainRound, type Shard, type TrainerAttack } from "../../oracle/contribution/trainer";
+import { deriveSeed, normBoundSqFromReal, trustMarginToFixed } from "../../oracle/contribution/model";
 import { marketCircuit } from "./deploy";
 
 /** Sends a write, waits, and turns a revert into an error naming the call and the custom error. */
@@ -103,22 +103,23 @@ export interface CreateTaskOptions {
   settlementWindow: number;
   challengeWindow: number;
   normBound: number;
-  outlierFactor: number;
-  /** Distances to the median at or below this (real units) are never outlying. */
-  distFloor?: number;
-  /** The distance rule applies only with at least this many included updates (>= 3). */
-  minSubmissions?: number;
+  /** trust = clamp(cos(update, root) + trustMargin, 0, 1), a real in [0, 1] (default 0.2). */
+  trustMargin?: number;
+  /**
+   * Whether the owner posts a root update each round (`zkmerit trainer train --root`, at slot 0, which
+   * the owner holds from creation; default true). Without one a round's members all get trust 1.
+   */
+  rootUpdates?: boolean;
   /** The initial model (quantized); zeros when absent. */
   initialModel?: bigint[];
 }
 
 /**
- * Defaults of the task parameters not every caller sets. The distance floor is set above the honest
- * spread of the shipped federation (8 non-IID trainers: distances to the coordinate-wise median of
- * 2.0-2.8 in every round), so colluders who collapse the median distance cannot get an honest
- * trainer excluded; the relative rule then only bites beyond it.
+ * Defaults of the task parameters not every caller sets: the margin measured in
+ * docs/design/contribution-rule.md (0.2: honest non-IID updates keep most of their weight; 0.25 and 0.3
+ * trade the cone attacks' honest cut for accuracy under min-max and min-sum), and root updates on.
  */
-export const TASK_DEFAULTS = { distFloor: 3, minSubmissions: 4 } as const;
+export const TASK_DEFAULTS = { trustMargin: 0.2, rootUpdates: true } as const;
 
 /** Task owner: stores the initial model, escrows the budget and fees, and creates the task. */
 export async function createTask(x: Ctx, o: CreateTaskOptions): Promise<{ taskId: bigint; gasUsed: bigint; initModelURI: string }> {
@@ -135,6 +136,31 @@ export async function createTask(x: Ctx, o: CreateTaskOptions): Promise<{ taskId
       `the budget plus ${o.rounds} settlement fees (${escrow} in all) exceeds your token balance ${balance}; get tokens first (e.g. \`zkmerit faucet\`)`,
       {},
     );
+  }
+  const rootUpdates = o.rootUpdates ?? TASK_DEFAULTS.rootUpdates;
+  const trustMargin = trustMarginToFixed(o.trustMargin ?? TASK_DEFAULTS.trustMargin);
+  if (rootUpdates) {
+    if (o.maxTrainers < 2)
+      throw new ZkMeritError(
+        "CONFIG",
+        `a task with root updates needs --max-trainers >= 2 (the owner holds slot 0), got ${o.maxTrainers}`,
+        {},
+      );
+    // The owner joins at slot 0 with the same stake as a trainer: stake what is missing first.
+    const s = await read<{ free: bigint }>(x.c, vault(x), "StakeVault", "stakeOf", [x.c.account.address]);
+    if (s.free < o.minStake) {
+      const need = o.minStake - s.free;
+      if (balance < escrow + need) {
+        throw new ZkMeritError(
+          "CONFIG",
+          `with root updates the owner stakes ${formatUnits(o.minStake, 18)} like a trainer; the escrow ${formatUnits(escrow, 18)} ` +
+            `plus the missing stake ${formatUnits(need, 18)} exceeds your balance ${formatUnits(balance, 18)}`,
+          {},
+        );
+      }
+      await ensureAllowance(x, vault(x), need);
+      await write(x.c, vault(x), "StakeVault", "stake", [need]);
+    }
   }
   const initModelURI = await x.store.put(encodeVectorPayload({ kind: "model", params: DEFAULT_FIXED_POINT, values: model }));
   await ensureAllowance(x, market(x), escrow);
@@ -155,9 +181,8 @@ export async function createTask(x: Ctx, o: CreateTaskOptions): Promise<{ taskId
       budget: o.budget,
       settlementFee: fee,
       normBoundSq: normBoundSqFromReal(o.normBound),
-      outlierFactor: outlierFactorToFixed(o.outlierFactor),
-      distFloor: normBoundSqFromReal(o.distFloor ?? TASK_DEFAULTS.distFloor),
-      minSubmissions: BigInt(o.minSubmissions ?? TASK_DEFAULTS.minSubmissions),
+      trustMargin,
+      rootUpdates,
     },
   ]);
   for (const l of r.logs) {
@@ -202,9 +227,11 @@ export async function joinTask(x: Ctx, taskId: bigint): Promise<{ slot: number; 
 export interface SubmitOptions {
   shard: Shard;
   seed: number;
-  attack?: AttackKind;
+  attack?: TrainerAttack;
   /** For a copy attack: the slot whose update of the previous round to resubmit. */
   copySlot?: number;
+  /** The task owner's root update (slot 0), trained on the owner's trusted set instead of a shard. */
+  root?: boolean;
 }
 
 /** What a trainer must keep between its commit and its reveal (the update and the salt). */
@@ -263,24 +290,47 @@ export async function trainAndCommit(
   }
   const h = await history(x, taskId);
   const state = await loadTaskState(chainCtx(x, shape), h);
-  let copyOf: bigint[] | undefined;
-  if (o.attack === "copy") {
-    // After commit-reveal a copier can only resubmit what was published in an earlier round.
-    const prevRound = Number(ri.round) - 1;
-    const src = h.rounds.get(prevRound)?.reveals.find((s) => s.slot === o.copySlot);
-    if (!src) throw new ZkMeritError("CONFIG", `slot ${o.copySlot} revealed nothing in round ${prevRound}: nothing to copy`, {});
-    copyOf = (
-      await decodeCommittedVector(await x.store.get(src.uri), {
+  const round = Number(ri.round);
+  if (o.root) {
+    if (!h.params.rootUpdates) throw new ZkMeritError("CONFIG", `task ${taskId} takes no root updates (it was created without them)`, {});
+    if (slot !== 0) throw new ZkMeritError("CONFIG", `only the task owner (slot 0) posts root updates; you hold slot ${slot}`, {});
+    const update = trainRootUpdate(state.model, deriveSeed(o.seed, round));
+    return { ...(await commitUpdateVector(x, taskId, round, update, slot)), state };
+  }
+  // After commit-reveal an attacker sees only what earlier rounds published.
+  const published = async (s: { uri: string; commitment: bigint }) =>
+    (
+      await decodeCommittedVector(await x.store.get(s.uri), {
         kind: "update",
         length: shape.params,
         params: DEFAULT_FIXED_POINT,
-        commitment: src.commitment,
+        commitment: s.commitment,
       })
     ).values;
+  let copyOf: bigint[] | undefined;
+  if (o.attack === "copy") {
+    const src = h.rounds.get(round - 1)?.reveals.find((s) => s.slot === o.copySlot);
+    if (!src) throw new ZkMeritError("CONFIG", `slot ${o.copySlot} revealed nothing in round ${round - 1}: nothing to copy`, {});
+    copyOf = await published(src);
   }
+  const seen: bigint[][] = [];
+  if (o.attack === "cone") {
+    for (const s of h.rounds.get(round - 1)?.reveals ?? []) {
+      if (s.slot === slot || (h.params.rootUpdates && s.slot === 0)) continue;
+      seen.push(await published(s).catch(() => []));
+    }
+  }
+  const previousStep = state.model.map((w, k) => w - state.prevModel[k]);
   // A fresh training seed per round: an honest update never repeats an earlier public one, which a
   // copier could reveal beside it to get both slashed as duplicates.
-  const update = trainRound(state.model, { shard: o.shard, seed: deriveSeed(o.seed, Number(ri.round)), attack: o.attack, copyOf });
+  const update = trainRound(state.model, {
+    shard: o.shard,
+    seed: deriveSeed(o.seed, round),
+    attack: o.attack,
+    copyOf,
+    previousStep,
+    published: seen.filter((u) => u.length === shape.params),
+  });
   return { ...(await commitUpdateVector(x, taskId, Number(ri.round), update, slot)), state };
 }
 
@@ -433,7 +483,9 @@ export async function claimReward(x: Ctx, taskId: bigint): Promise<{ amount: big
   const cumAmount = state.cum[slot];
   if (cumAmount <= claimed) return { amount: 0n, cumAmount, gasUsed: 0n };
   const path = await rewardPath(state.cum, slot);
-  const r = await write(x.c, market(x), "TrainingMarket", "claim", [taskId, cumAmount, path.siblings, state.modelCommitment]);
+  // The claim proves the leaf against the state: Poseidon(header, models, rewardRoot).
+  const models = await modelsHash(state.modelCommitment, state.prevModelCommitment);
+  const r = await write(x.c, market(x), "TrainingMarket", "claim", [taskId, cumAmount, path.siblings, models]);
   return { amount: cumAmount - claimed, cumAmount, gasUsed: r.gasUsed };
 }
 

@@ -67,6 +67,7 @@ export {
   normSq,
   normBoundSqFromReal,
   outlierFactorToFixed,
+  trustMarginToFixed,
 } from "./quantize";
 export {
   DEFAULT_TRAINING,
@@ -119,6 +120,7 @@ export {
   FREE_RIDER_NOISE,
   ROBUSTNESS_ATTACKS,
   OWNER_SPLIT,
+  CONE_COSINE,
   TARGETED_PUSH,
   TARGET_IMAGES,
   targetData,

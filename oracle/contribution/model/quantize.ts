@@ -89,6 +89,16 @@ export function normBoundSqFromReal(normBound: number, p: FixedPointParams = DEF
   return sq;
 }
 
+/** The root-trust margin (docs/spec/root-trust.md) in 16-bit fixed point: a real in [0, 1]. */
+export function trustMarginToFixed(margin: number): bigint {
+  if (!(Number.isFinite(margin) && margin >= 0 && margin <= 1)) {
+    throw new ZkMeritError("CONFIG", `the trust margin must be a number in [0, 1] (0.2 is the default), got ${margin}`, {
+      trustMargin: margin,
+    });
+  }
+  return BigInt(Math.round(margin * 2 ** 16));
+}
+
 /** The task parameter outlierFactor (fixed point, 16 fractional bits, < 2^32) for a real factor: 4.0 -> 262144. */
 export function outlierFactorToFixed(factor: number): bigint {
   const q = Math.round(factor * 2 ** 16);

@@ -33,7 +33,8 @@ export const CHALLENGE = 50;
 /**
  * The task every integration scenario runs: 2 rounds of 50 tokens and a 1-token settlement fee,
  * 4 trainers staking 50 each; an update over norm 20 (real units) or a duplicate is slashed 10,
- * a no-show pays 5; the distance rule needs 3 included updates.
+ * a no-show pays 5. Without root updates (the protocol stories do not depend on the rule's
+ * direction): every member has trust 1. The root-updates task is ROOT_TASK_OPTIONS.
  */
 export const TASK_OPTIONS: CreateTaskOptions = {
   rounds: 2,
@@ -48,10 +49,11 @@ export const TASK_OPTIONS: CreateTaskOptions = {
   settlementWindow: WINDOW,
   challengeWindow: CHALLENGE,
   normBound: 20,
-  outlierFactor: 4,
-  distFloor: 0.05,
-  minSubmissions: 3,
+  rootUpdates: false,
 };
+
+/** The same task with the owner's root update at slot 0 and 3 trainers (slots 1-3). */
+export const ROOT_TASK_OPTIONS: CreateTaskOptions = { ...TASK_OPTIONS, rootUpdates: true };
 
 /** A deployed system on the in-process network with the real 4x8 verifier, a task and 4 joined trainers. */
 export async function systemFixture() {

@@ -36,9 +36,10 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     uint256 private constant NUM_PUBLIC_INPUTS = 6;
     uint256 private constant MAX_SLOT_CAPACITY = 64;
     uint256 private constant MAX_ROUNDS = type(uint16).max;
-    uint256 private constant MIN_SUBMISSIONS_FLOOR = 3;
+    /// @dev A trust of 1 in the rule's 16-bit fixed point: the largest trust margin.
+    uint256 private constant MAX_TRUST_MARGIN = 1 << 16;
 
-    /// @dev What every call reads and writes first, one slot (216 bits). The reward accounting is
+    /// @dev What every call reads and writes first, one slot (224 bits). The reward accounting is
     /// counters here instead of amounts elsewhere: the rewards of all rounds are fixed by the budget.
     struct TaskCore {
         uint16 round;
@@ -52,6 +53,8 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         uint8 members;
         uint40 roundStart; // unix seconds
         uint64 committedMask;
+        // Slot 0 is the owner's root: counting inliers needs it, so it lives here, not in Rule.
+        bool rootUpdates;
     }
 
     /// @dev The phase clock and the current round's reveals and proposal time, one slot (232 bits).
@@ -71,12 +74,11 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         address settler;
     }
 
-    /// @dev The rule parameters, for views (the circuit reads them from the header).
+    /// @dev The rule parameters, for views (the circuit reads them from the header; rootUpdates
+    /// is in TaskCore).
     struct Rule {
         uint80 normBoundSq;
-        uint80 distFloor;
-        uint32 outlierFactor;
-        uint8 minSubmissions;
+        uint32 trustMargin;
     }
 
     struct Task {
@@ -184,8 +186,11 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         _pullEscrow(p.budget + p.numRounds * p.settlementFee);
         taskId = ++_taskCount;
         (uint256 header, uint256 state) = _taskHashes(taskId, p);
-        _initTask(_tasks[taskId], p, startTime, header, state);
+        Task storage t = _tasks[taskId];
+        _initTask(t, p, startTime, header, state);
         emit TaskCreated(taskId, msg.sender, header, state, startTime, p);
+        // Slot 0 is taken before anyone else can join, so the root slot is always the owner's.
+        if (p.rootUpdates) _join(taskId, t, 0);
     }
 
     /// @dev Pulls `escrow` from the caller and checks it all arrived: the header binds the exact
@@ -201,11 +206,13 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     /// @dev The task header and initial state of a new task.
     function _taskHashes(uint256 taskId, TaskParams calldata p) private view returns (uint256 header, uint256 state) {
         // The fields cannot overlap: _validate bounded budget < 2^128, numRounds < 2^16,
-        // maxTrainers <= 64, outlierFactor < 2^32, normBoundSq and distFloor < 2^80, minSubmissions < 2^8.
-        uint256 configPacked = p.budget | (p.numRounds << 128) | (p.maxTrainers << 144) | (p.outlierFactor << 160);
-        uint256 ruleParams = p.normBoundSq | (p.distFloor << 80) | (p.minSubmissions << 160);
+        // maxTrainers <= 64, normBoundSq < 2^80, trustMargin <= 2^16 (17 bits).
+        uint256 configPacked = p.budget | (p.numRounds << 128) | (p.maxTrainers << 144);
+        uint256 ruleParams = p.normBoundSq | (p.trustMargin << 80) | (p.rootUpdates ? 1 << 97 : 0);
         header = _poseidon4.poseidon([proofContext(), taskId, configPacked, ruleParams]);
-        state = _poseidon3.poseidon([header, p.initModelCommitment, _emptyRoot]);
+        // No step was settled yet: the previous model is the initial one, so the first previous step is 0.
+        uint256 init = p.initModelCommitment;
+        state = _hash3(header, _hash2(init, init), _emptyRoot);
     }
 
     /// @dev Writes a new task. The narrowing casts are lossless: _validate bounded every value.
@@ -221,7 +228,8 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
             maxTrainers: uint8(p.maxTrainers),
             members: 0,
             roundStart: uint40(startTime),
-            committedMask: 0
+            committedMask: 0,
+            rootUpdates: p.rootUpdates
         });
         t.phase = Phase({
             commitWindow: uint32(p.commitWindow),
@@ -238,12 +246,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         t.slashAmount = uint128(p.slashAmount);
         t.noShowPenalty = uint128(p.noShowPenalty);
         t.owner = msg.sender;
-        t.rule = Rule({
-            normBoundSq: uint80(p.normBoundSq),
-            distFloor: uint80(p.distFloor),
-            outlierFactor: uint32(p.outlierFactor),
-            minSubmissions: uint8(p.minSubmissions)
-        });
+        t.rule = Rule({normBoundSq: uint80(p.normBoundSq), trustMargin: uint32(p.trustMargin)});
         t.header = header;
     }
 
@@ -289,6 +292,12 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         if (m.joined) revert AlreadyJoined(taskId, msg.sender, m.slot);
         if (c.members >= c.maxTrainers) revert TaskFull(taskId, c.maxTrainers);
         slot = c.members;
+        _join(taskId, t, slot);
+    }
+
+    /// @dev Makes the caller the member in the free `slot` (the next one), locking minStake last.
+    function _join(uint256 taskId, Task storage t, uint8 slot) private {
+        Member storage m = _members[taskId][msg.sender];
         uint128 stakeAmount = t.minStake;
         t.core.members = slot + 1;
         m.joined = true;
@@ -347,9 +356,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         uint8 slot = _checkReveal(taskId, round, commitment, salt, c, ph);
         _checkURI(uri);
         // The accumulator starts the round equal to the state (acc is not rewritten at round starts).
-        uint256 acc = _poseidon3.poseidon(
-            [ph.revealedMask == 0 ? t.state : t.acc, (uint256(round) << 16) | slot, commitment]
-        );
+        uint256 acc = _hash3(ph.revealedMask == 0 ? t.state : t.acc, (uint256(round) << 16) | slot, commitment);
         t.acc = acc;
         t.phase.revealedMask = ph.revealedMask | (uint64(1) << slot);
         emit UpdateRevealed(taskId, round, msg.sender, slot, commitment, uri, acc);
@@ -360,15 +367,15 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         uint256 taskId,
         uint256 cumAmount,
         uint256[] calldata path,
-        uint256 modelCommitment
+        uint256 models
     ) external nonReentrant returns (uint256 amount) {
         (Task storage t, TaskCore memory c, ) = _sync(taskId);
         Member storage m = _members[taskId][msg.sender];
         if (!m.joined) revert NotMember(taskId, msg.sender);
         // Leaves are < 2^128 in the circuit; also keeps every hashed value < r.
         if (cumAmount >> 128 != 0) revert InvalidCumulativeAmount(cumAmount);
-        if (modelCommitment >= SnarkField.MODULUS) revert InvalidCommitment(modelCommitment);
-        _checkRewardProof(t, taskId, m.slot, cumAmount, path, modelCommitment);
+        if (models >= SnarkField.MODULUS) revert InvalidCommitment(models);
+        _checkRewardProof(t, taskId, m.slot, cumAmount, path, models);
 
         uint256 already = m.claimed;
         if (cumAmount <= already) revert NothingToClaim(taskId, msg.sender, cumAmount, already);
@@ -542,9 +549,8 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
             noShowPenalty: t.noShowPenalty,
             settlementFee: t.fee,
             normBoundSq: r.normBoundSq,
-            outlierFactor: r.outlierFactor,
-            distFloor: r.distFloor,
-            minSubmissions: r.minSubmissions,
+            trustMargin: r.trustMargin,
+            rootUpdates: c.rootUpdates,
             taskHeader: t.header,
             state: state
         });
@@ -681,9 +687,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
             t.state = p.state;
             uint256 fee = t.fee;
             if (fee != 0) _feesOwed[p.settler] += fee;
-            uint64 included = uint64(p.masks);
-            uint64 inliers = included & ~uint64(p.masks >> 64) & ~uint64(p.masks >> 128);
-            emit RoundFinalized(taskId, u.round, p.settler, p.state, inliers != 0, fee);
+            emit RoundFinalized(taskId, u.round, p.settler, p.state, _inliers(c, p.masks) != 0, fee);
             _penalize(taskId, u.round, uint64(p.masks >> 128), t.slashAmount, Offence.Proven);
         } else if (u.expired) {
             uint256 refunded = _roundReward(t.budget, c.numRounds, u.round) + t.fee;
@@ -761,19 +765,25 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     }
 
     /// @dev Counts a final proposal with `masks` in the reward counters: its fee is paid, and its
-    /// reward distributed if some reveal is an inlier (included, neither excluded nor slashed).
+    /// reward distributed if it has an inlier (see _inliers).
     function _countFinal(TaskCore memory c, uint192 masks) private pure {
         // Cannot overflow: each round is counted once, so the counters stay <= numRounds < 2^16.
         unchecked {
             ++c.settledRounds;
         }
-        uint64 inliers = uint64(masks) & ~uint64(masks >> 64) & ~uint64(masks >> 128);
-        if (inliers != 0) {
+        if (_inliers(c, masks) != 0) {
             unchecked {
                 ++c.paidRounds;
             }
             if (c.round == c.numRounds - 1) c.lastRoundPaid = true;
         }
+    }
+
+    /// @dev The inliers of `masks`: included, neither excluded nor slashed, and not the root (the
+    /// circuit pays it nothing, so a round whose only inlier were the root distributes nothing).
+    function _inliers(TaskCore memory c, uint192 masks) private pure returns (uint64 inliers) {
+        inliers = uint64(masks) & ~uint64(masks >> 64) & ~uint64(masks >> 128);
+        if (c.rootUpdates) inliers &= ~uint64(1);
     }
 
     // ---------------------------------------------------------------- internal: rules
@@ -928,17 +938,17 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         }
     }
 
-    /// @dev Reverts unless the leaf `cumAmount` at `slot` with `path` and `modelCommitment` hashes to the state.
+    /// @dev Reverts unless the leaf `cumAmount` at `slot` with `path` and `models` hashes to the state.
     function _checkRewardProof(
         Task storage t,
         uint256 taskId,
         uint8 slot,
         uint256 cumAmount,
         uint256[] calldata path,
-        uint256 modelCommitment
+        uint256 models
     ) private view {
         uint256 root = _rootFromPath(slot, cumAmount, path);
-        uint256 computed = _poseidon3.poseidon([t.header, modelCommitment, root]);
+        uint256 computed = _hash3(t.header, models, root);
         uint256 state = t.state;
         if (computed != state) revert RewardProofMismatch(taskId, computed, state);
     }
@@ -953,11 +963,19 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
             // The hasher reduces mod r; a sibling >= r would let one tree have many valid paths.
             if (sibling >= SnarkField.MODULUS) revert InvalidPathElement(i, sibling);
             // Bit i of the slot says whether the node is a right child at level i.
-            node =
-                (uint256(slot) >> i) & 1 == 0
-                    ? _poseidon2.poseidon([node, sibling])
-                    : _poseidon2.poseidon([sibling, node]);
+            node = (uint256(slot) >> i) & 1 == 0 ? _hash2(node, sibling) : _hash2(sibling, node);
         }
+    }
+
+    /// @dev Poseidon(a, b). Each hasher has one call site: inlined calls would take the market
+    /// over the EIP-170 code size limit.
+    function _hash2(uint256 a, uint256 b) private view returns (uint256) {
+        return _poseidon2.poseidon([a, b]);
+    }
+
+    /// @dev Poseidon(a, b, c), one call site likewise.
+    function _hash3(uint256 a, uint256 b, uint256 c) private view returns (uint256) {
+        return _poseidon3.poseidon([a, b, c]);
     }
 
     /// @dev Reverts unless `uri` has 1..MAX_URI_LENGTH bytes.
@@ -974,6 +992,8 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         if (p.maxTrainers == 0 || p.maxTrainers > _slotCapacity) {
             revert InvalidMaxTrainers(p.maxTrainers, _slotCapacity);
         }
+        // The root is never a member: a root task needs a slot for someone to train.
+        if (p.rootUpdates && p.maxTrainers < 2) revert RootUpdatesNeedTrainerSlot(p.maxTrainers);
         uint256 latest = block.timestamp + MAX_START_DELAY;
         // A start in the past would shorten round 0's window below what trainers signed up for.
         if (p.startTime != 0 && (p.startTime < block.timestamp || p.startTime > latest)) {
@@ -1000,11 +1020,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
             (p.budget + p.numRounds * p.settlementFee) >> 128 != 0
         ) revert InvalidBudget(p.budget, p.settlementFee);
         if (p.normBoundSq >> 80 != 0) revert InvalidNormBoundSq(p.normBoundSq);
-        if (p.outlierFactor >> 32 != 0) revert InvalidOutlierFactor(p.outlierFactor);
-        if (p.distFloor >> 80 != 0) revert InvalidDistFloor(p.distFloor);
-        if (p.minSubmissions < MIN_SUBMISSIONS_FLOOR || p.minSubmissions > type(uint8).max) {
-            revert InvalidMinSubmissions(p.minSubmissions);
-        }
+        if (p.trustMargin > MAX_TRUST_MARGIN) revert InvalidTrustMargin(p.trustMargin, MAX_TRUST_MARGIN);
         // Fits: block.timestamp and the bounded start are far below 2^64.
         startTime = uint64(p.startTime == 0 ? block.timestamp : p.startTime);
     }

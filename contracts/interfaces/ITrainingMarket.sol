@@ -7,15 +7,19 @@ import {IGroth16Settlement} from "./IGroth16Settlement.sol";
 /// @notice Module 1, the proof-of-contribution training market (spec: docs/spec/contribution.md).
 /// A task owner escrows a reward budget and a settlement fee per round for `numRounds` rounds of
 /// federated training; trainers lock stake to join (one slot each, at most the circuit's slot
-/// capacity N). Each round has four phases:
+/// capacity N). A task may name its owner the root: the owner then holds slot 0 from creation
+/// and commits and reveals a root update each round like any member (spec: docs/spec/root-trust.md);
+/// the rule weighs the members' updates by their direction to it. Each round has four phases:
 /// 1. commit: each trainer commits keccak256(abi.encode(chainId, market, taskId, round, trainer,
 ///    updateCommitment, salt)), so nobody can copy or react to an update before the window closes;
 /// 2. reveal: the trainer reveals `updateCommitment` and `salt` (and the content's URI) on-chain;
 ///    a trainer who committed and does not reveal pays the no-show penalty, once;
 /// 3. settle: anyone holding a Groth16 proof of `Contribution(N, P, 32)` proposes the round's
 ///    result; the proof names which revealed submissions it includes (content that is not
-///    available may be left out), which the rule excluded (a statistic: no reward, no slash) and
-///    which it slashed (objective offences: over the norm bound, or a revealed duplicate);
+///    available may be left out), which the rule excluded (no trust in the root's direction: no
+///    reward, no slash) and which it slashed (objective offences: over the norm bound, or a
+///    revealed duplicate). The root's position, when included, is never a member: never excluded,
+///    slashed or paid;
 /// 4. challenge: for `challengeWindow` seconds after a proposal, a valid proof that includes
 ///    strictly more revealed submissions replaces it (and earns the fee instead). Then the
 ///    proposal is final: the new state is recorded, rewards are credited, slashes applied.
@@ -26,12 +30,14 @@ import {IGroth16Settlement} from "./IGroth16Settlement.sol";
 ///
 /// Hashing (all Poseidon, circomlib constants; r is the BN254 scalar field modulus):
 /// - context      = chainId * 2^160 + address(this)
-/// - configPacked = budget + numRounds * 2^128 + maxTrainers * 2^144 + outlierFactor * 2^160
-/// - ruleParams   = normBoundSq + distFloor * 2^80 + minSubmissions * 2^160
+/// - configPacked = budget + numRounds * 2^128 + maxTrainers * 2^144
+/// - ruleParams   = normBoundSq + trustMargin * 2^80 + rootUpdates * 2^97
 /// - taskHeader   = Poseidon(context, taskId, configPacked, ruleParams)
-/// - state        = Poseidon(taskHeader, modelCommitment, rewardRoot), where rewardRoot is the
-///   binary Merkle root (nodes Poseidon(left, right)) over N leaves, leaf i = slot i's cumulative
-///   reward; state_0 uses the initial model commitment and the all-zero tree.
+/// - models       = Poseidon(modelCommitment, prevModelCommitment): the VectorCommits of the model
+///   and of the model before the last settled step (the rule's previous step is their difference)
+/// - state        = Poseidon(taskHeader, models, rewardRoot), where rewardRoot is the binary Merkle
+///   root (nodes Poseidon(left, right)) over N leaves, leaf i = slot i's cumulative reward; state_0
+///   has models = Poseidon(init, init) (no previous step) and the all-zero tree.
 /// - acc          = state at the round's start, then Poseidon(acc, round * 2^16 + slot, commitment)
 ///   for each reveal in order.
 /// Public inputs of a settlement: [acc, newState, modelCommitment, rewardRoot,
@@ -45,10 +51,10 @@ import {IGroth16Settlement} from "./IGroth16Settlement.sol";
 /// `v + settlementWindow` (expired).
 ///
 /// Accounting per task: every round's reward R ends up in exactly one of `distributed` (final
-/// with at least one inlier: the trainers' cumulative rewards grew by exactly R) or `refundable`
-/// (expired, skipped, final with no inlier, or voided by cancellation); every round's fee is
-/// either paid to its final settler or refundable. Invariant: the escrow held for a task is
-/// budget + numRounds * settlementFee - claimed - reclaimed - fees paid.
+/// with at least one inlier, which the root never is: the trainers' cumulative rewards grew by
+/// exactly R) or `refundable` (expired, skipped, final with no inlier, or voided by cancellation);
+/// every round's fee is either paid to its final settler or refundable. Invariant: the escrow
+/// held for a task is budget + numRounds * settlementFee - claimed - reclaimed - fees paid.
 interface ITrainingMarket is IGroth16Settlement {
     // ---------------------------------------------------------------- structs
 
@@ -62,7 +68,7 @@ interface ITrainingMarket is IGroth16Settlement {
         string initModelURI;
         // Number of rounds, 1..2^16-1, and numRounds * roundDuration <= MAX_TASK_DURATION.
         uint256 numRounds;
-        // Maximum number of trainers, 1..slotCapacity().
+        // Maximum number of trainers, 1..slotCapacity(), the root slot included (then at least 2).
         uint256 maxTrainers;
         // When round 0 opens (unix seconds); 0 means at creation. At most MAX_START_DELAY after
         // creation, never in the past.
@@ -85,27 +91,28 @@ interface ITrainingMarket is IGroth16Settlement {
         uint256 settlementFee;
         // Bound on the squared L2 norm of a quantized update, < 2^80.
         uint256 normBoundSq;
-        // Outlier threshold on the distance to the median, fixed point with 16 fractional bits, < 2^32.
-        uint256 outlierFactor;
-        // Squared distances at or below this never count as outlying, < 2^80.
-        uint256 distFloor;
-        // The distance rule applies only with at least this many included submissions, 3..255.
-        uint256 minSubmissions;
+        // Added to each update's cosine with the root update before clamping its trust to [0, 1],
+        // fixed point with 16 fractional bits, 0..65536 (13107 = 0.2 keeps part of a non-IID
+        // honest update's weight).
+        uint256 trustMargin;
+        // The owner joins at slot 0 (locking minStake) and submits a root update each round.
+        bool rootUpdates;
     }
 
     /// @notice What a settlement proposal claims; all of it is a public input of the proof.
     struct SettlementResult {
-        // Poseidon(taskHeader, modelCommitment, rewardRoot).
+        // Poseidon(taskHeader, Poseidon(modelCommitment, prevModelCommitment), rewardRoot), where
+        // prevModelCommitment is the model the round started from.
         uint256 newState;
-        // VectorCommit of the new global model.
+        // VectorCommit of the new global model (the next round starts from it).
         uint256 modelCommitment;
         // Merkle root of every slot's cumulative reward.
         uint256 rewardRoot;
         // Revealed submissions the proof includes (bit = slot).
         uint64 includedMask;
-        // Included submissions the rule excluded by a statistic (no reward, no slash).
+        // Included submissions the rule gave no trust (no reward, no slash); never the root.
         uint64 excludedMask;
-        // Included submissions with an objective offence (no reward, slashed).
+        // Included submissions with an objective offence (no reward, slashed); never the root.
         uint64 slashedMask;
     }
 
@@ -131,11 +138,10 @@ interface ITrainingMarket is IGroth16Settlement {
         uint256 noShowPenalty;
         uint256 settlementFee;
         uint256 normBoundSq;
-        uint256 outlierFactor;
-        uint256 distFloor;
-        uint256 minSubmissions;
+        uint256 trustMargin;
+        bool rootUpdates;
         uint256 taskHeader;
-        // Poseidon(taskHeader, modelCommitment, rewardRoot) after the last final settlement.
+        // Poseidon(taskHeader, models, rewardRoot) after the last final settlement.
         uint256 state;
     }
 
@@ -216,6 +222,8 @@ interface ITrainingMarket is IGroth16Settlement {
     error InvalidNumRounds(uint256 numRounds);
     /// @notice maxTrainers is 0 or above the slot capacity.
     error InvalidMaxTrainers(uint256 maxTrainers, uint256 slotCapacity);
+    /// @notice A task with root updates needs maxTrainers >= 2: the owner's slot 0 and a trainer's.
+    error RootUpdatesNeedTrainerSlot(uint256 maxTrainers);
     /// @notice startTime is in the past or later than `latest`.
     error InvalidStartTime(uint256 startTime, uint256 now, uint256 latest);
     /// @notice A phase window (named by `which`) is 0 or above `max`.
@@ -230,12 +238,8 @@ interface ITrainingMarket is IGroth16Settlement {
     error InvalidBudget(uint256 budget, uint256 settlementFee);
     /// @notice normBoundSq does not fit 80 bits.
     error InvalidNormBoundSq(uint256 normBoundSq);
-    /// @notice outlierFactor does not fit 32 bits.
-    error InvalidOutlierFactor(uint256 outlierFactor);
-    /// @notice distFloor does not fit 80 bits.
-    error InvalidDistFloor(uint256 distFloor);
-    /// @notice minSubmissions is outside 3..255.
-    error InvalidMinSubmissions(uint256 minSubmissions);
+    /// @notice trustMargin is above `max` (2^16, a trust of 1).
+    error InvalidTrustMargin(uint256 trustMargin, uint256 max);
     /// @notice A URI is empty or longer than `max` bytes.
     error InvalidURILength(uint256 length, uint256 max);
     /// @notice The escrow received `received` of the `expected` tokens (fee-on-transfer token?).
@@ -270,7 +274,7 @@ interface ITrainingMarket is IGroth16Settlement {
     error AlreadyRevealed(uint256 taskId, uint64 round, uint8 slot);
     /// @notice The revealed commitment and salt do not hash to the commit.
     error RevealMismatch(uint256 taskId, uint64 round, uint8 slot, bytes32 expected, bytes32 actual);
-    /// @notice An update commitment is not below r.
+    /// @notice An update commitment (or a claim's `models`) is not below r.
     error InvalidCommitment(uint256 commitment);
     /// @notice The masks of a proposal are inconsistent: included must be a nonempty subset of
     /// the revealed submissions, excluded and slashed disjoint subsets of included.
@@ -287,7 +291,7 @@ interface ITrainingMarket is IGroth16Settlement {
     error InvalidPathElement(uint256 index, uint256 value);
     /// @notice A cumulative amount does not fit 128 bits.
     error InvalidCumulativeAmount(uint256 cumAmount);
-    /// @notice The claim's leaf, path and model commitment do not hash to the task's state.
+    /// @notice The claim's leaf, path and `models` do not hash to the task's state.
     error RewardProofMismatch(uint256 taskId, uint256 computed, uint256 state);
     /// @notice The cumulative amount is not above what the trainer claimed already.
     error NothingToClaim(uint256 taskId, address trainer, uint256 cumAmount, uint256 claimed);
@@ -403,6 +407,8 @@ interface ITrainingMarket is IGroth16Settlement {
 
     /// @notice Creates a task and escrows its budget and fees (needs an allowance of the reward token).
     /// Computes the task header and the initial state on-chain. Ids come from a counter starting at 1.
+    /// With `rootUpdates` the caller joins at slot 0 as `join` does (locking minStake of its free
+    /// stake in the vault, TrainerJoined), so nobody else can ever hold the root slot.
     function createTask(TaskParams calldata params) external returns (uint256 taskId);
 
     /// @notice Cancels the task (its owner only, once). If the current round has commits it still runs
@@ -435,12 +441,14 @@ interface ITrainingMarket is IGroth16Settlement {
 
     /// @notice Pays the caller its cumulative reward `cumAmount` minus what it claimed already.
     /// `path` holds the log2(slotCapacity) siblings of the caller's leaf (level 0 first);
-    /// Poseidon(taskHeader, modelCommitment, root) must equal the task's current state.
+    /// `models` is the state's middle preimage, Poseidon(modelCommitment, prevModelCommitment)
+    /// (not the bare model commitment); Poseidon(taskHeader, models, root) must equal the task's
+    /// current state.
     function claim(
         uint256 taskId,
         uint256 cumAmount,
         uint256[] calldata path,
-        uint256 modelCommitment
+        uint256 models
     ) external returns (uint256 amount);
 
     /// @notice Unlocks `trainer`'s remaining stake once the task ended. Permissionless, once.

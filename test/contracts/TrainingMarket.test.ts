@@ -9,7 +9,7 @@ import { ZkMeritError } from "../../oracle/errors";
 import { deployMarket, poseidonAbi } from "../../scripts/deploy/market";
 import { UNBONDING_DELAY, clientsFor } from "../helpers/fixtures";
 import { SLOT_CAPACITY, deployTestMarket, marketFixture } from "../helpers/marketFixtures";
-import { accStep, emptyRoot, rewardPath, rootFromPath, stateOf } from "../helpers/rewardTree";
+import { accStep, emptyRoot, modelsOf, rewardPath, rootFromPath, stateOf } from "../helpers/rewardTree";
 import {
   at,
   atNextBlock,
@@ -17,6 +17,7 @@ import {
   commitAll,
   commitAndReveal,
   commitHash,
+  currentModel,
   offenceId,
   packedMasks,
   paramsTuple,
@@ -64,6 +65,9 @@ const MAX_TASK_DURATION = 365n * DAY;
 const PROVEN = 0n;
 const NO_SHOW_OFFENCE = 1n;
 const U128 = 1n << 128n;
+// 0.2 in 16-bit fixed point; a trust of 1 is 2^16, the largest margin.
+const TRUST_MARGIN = 13107n;
+const TRUST_ONE = 1n << 16n;
 
 function params(o: Partial<TaskParams> = {}): TaskParams {
   return {
@@ -82,9 +86,8 @@ function params(o: Partial<TaskParams> = {}): TaskParams {
     budget: BUDGET,
     settlementFee: FEE,
     normBoundSq: 1n << 40n,
-    outlierFactor: 4n << 16n,
-    distFloor: 1000n,
-    minSubmissions: 3n,
+    trustMargin: TRUST_MARGIN,
+    rootUpdates: false,
     ...o,
   };
 }
@@ -103,6 +106,10 @@ async function fundedFixture() {
   const token = f.token as Contract;
   await as(token, f.admin).mint(taskOwner.address, FUNDS);
   await as(token, taskOwner).approve(marketAddress, ethers.MaxUint256);
+  // Free stake for the owner's root slot; its reward-token balance stays FUNDS.
+  await as(token, f.admin).mint(taskOwner.address, STAKED);
+  await as(token, taskOwner).approve(vaultAddress, ethers.MaxUint256);
+  await as(f.vault as Contract, taskOwner).stake(STAKED);
   for (const s of trainers) {
     await as(token, f.admin).mint(s.address, FUNDS);
     await as(token, s).approve(vaultAddress, ethers.MaxUint256);
@@ -173,7 +180,7 @@ async function settlementOf(
 ): Promise<Settlement> {
   const header = (await f.market.task(taskId)).taskHeader as bigint;
   const round = (await phases(f.market, taskId)).round;
-  return buildResult(header, { ...o, model: o.model ?? 5000n + round });
+  return buildResult(header, { ...o, model: o.model ?? 5000n + round, prevModel: await currentModel(f.market, taskId) });
 }
 
 /** revealedFixture, plus the stranger's proposal (alice 200, bob 100) at the opening of the settlement window. */
@@ -429,9 +436,8 @@ describe("TrainingMarket", () => {
         noShowPenalty: NO_SHOW,
         settlementFee: FEE,
         normBoundSq: p.normBoundSq,
-        outlierFactor: p.outlierFactor,
-        distFloor: p.distFloor,
-        minSubmissions: p.minSubmissions,
+        trustMargin: TRUST_MARGIN,
+        rootUpdates: false,
         taskHeader: header,
         state,
       });
@@ -476,7 +482,13 @@ describe("TrainingMarket", () => {
 
     it("binds every rule parameter into the header", async () => {
       const f = await loadFixture(fundedFixture);
-      const variants = [params(), params({ distFloor: 7n }), params({ minSubmissions: 4n }), params({ normBoundSq: 5n })];
+      const variants = [
+        params(),
+        params({ trustMargin: 7n }),
+        params({ trustMargin: 0n }),
+        params({ rootUpdates: true }),
+        params({ normBoundSq: 5n }),
+      ];
       const headers = new Set<bigint>();
       for (const [i, p] of variants.entries()) {
         await as(f.market, f.taskOwner).createTask(p);
@@ -521,9 +533,7 @@ describe("TrainingMarket", () => {
         budget: U128 - 2n,
         settlementFee: 1n,
         normBoundSq: (1n << 80n) - 1n,
-        outlierFactor: (1n << 32n) - 1n,
-        distFloor: (1n << 80n) - 1n,
-        minSubmissions: 255n,
+        trustMargin: TRUST_ONE,
       });
       await as(f.token, f.admin).mint(f.taskOwner.address, U128);
       const { header, state } = await taskHashes(f.context, 1n, p, f.empty);
@@ -610,10 +620,9 @@ describe("TrainingMarket", () => {
       ["the settlement fee is 2^128", { settlementFee: U128 }, "InvalidBudget", [BUDGET, U128]],
       ["the budget plus all fees is 2^128", { budget: U128 - FEES }, "InvalidBudget", [U128 - FEES, FEE]],
       ["normBoundSq is 2^80", { normBoundSq: 1n << 80n }, "InvalidNormBoundSq", [1n << 80n]],
-      ["outlierFactor is 2^32", { outlierFactor: 1n << 32n }, "InvalidOutlierFactor", [1n << 32n]],
-      ["distFloor is 2^80", { distFloor: 1n << 80n }, "InvalidDistFloor", [1n << 80n]],
-      ["minSubmissions is 2", { minSubmissions: 2n }, "InvalidMinSubmissions", [2n]],
-      ["minSubmissions is 256", { minSubmissions: 256n }, "InvalidMinSubmissions", [256n]],
+      ["trustMargin is 2^16 + 1", { trustMargin: TRUST_ONE + 1n }, "InvalidTrustMargin", [TRUST_ONE + 1n, TRUST_ONE]],
+      ["trustMargin is 2^80 (it would spill into rootUpdates)", { trustMargin: 1n << 80n }, "InvalidTrustMargin", [1n << 80n, TRUST_ONE]],
+      ["rootUpdates with maxTrainers 1", { rootUpdates: true, maxTrainers: 1n }, "RootUpdatesNeedTrainerSlot", [1n]],
     ];
     for (const [what, override, error, args] of invalid) {
       it(`reverts if ${what}`, async () => {
@@ -1397,8 +1406,10 @@ describe("TrainingMarket", () => {
         reclaimed: 0n,
       });
       expect(await f.market.feesOwed(f.stranger.address)).to.equal(FEE);
-      // Anyone can check the posted model commitment and reward root against the proven state.
-      expect(await stateOf((await f.market.task(1n)).taskHeader, f.s.model, f.s.tree.root)).to.equal(f.s.result.newState);
+      // Anyone can check the posted model commitment (with the model the round started from) and
+      // reward root against the proven state.
+      expect(f.s.models).to.equal(await modelsOf(f.s.result.modelCommitment, MODEL0));
+      expect(await stateOf((await f.market.task(1n)).taskHeader, f.s.models, f.s.tree.root)).to.equal(f.s.result.newState);
       await expect(f.market.sync(1n)).not.to.emit(f.market, "RoundFinalized");
       await expectEscrowCovered(f);
     });
@@ -1865,8 +1876,8 @@ describe("TrainingMarket", () => {
       await expectEscrowCovered(f);
       expect(await f.token.balanceOf(f.marketAddress)).to.equal(R0 + 2n * FEE);
       // Everyone still gets what they earned.
-      await as(f.market, f.alice).claim(1n, parseEther("200"), rewardPath(last.tree, 0), last.model);
-      await as(f.market, f.bob).claim(1n, parseEther("100"), rewardPath(last.tree, 1), last.model);
+      await as(f.market, f.alice).claim(1n, parseEther("200"), rewardPath(last.tree, 0), last.models);
+      await as(f.market, f.bob).claim(1n, parseEther("100"), rewardPath(last.tree, 1), last.models);
       await as(f.market, f.stranger).withdrawFees();
       expect(await f.token.balanceOf(f.marketAddress)).to.equal(0n);
     });
@@ -1954,7 +1965,7 @@ describe("TrainingMarket", () => {
         [0, f.alice, parseEther("200")],
         [1, f.bob, parseEther("100")],
       ] as const) {
-        const tx = as(f.market, who).claim(1n, amount, rewardPath(f.s.tree, slot), f.s.model);
+        const tx = as(f.market, who).claim(1n, amount, rewardPath(f.s.tree, slot), f.s.models);
         await expect(tx).to.emit(f.market, "RewardClaimed").withArgs(1n, who.address, amount, amount);
         await expect(tx).to.changeTokenBalances(f.token, [who, f.market], [amount, -amount]);
         expect(await f.market.claimed(1n, who.address)).to.equal(amount);
@@ -1966,20 +1977,20 @@ describe("TrainingMarket", () => {
     it("pays against a proposal that became final without a transaction (the claim applies it)", async () => {
       const f = await loadFixture(proposedFixture);
       await toFinal(f.market, 1n);
-      const tx = as(f.market, f.alice).claim(1n, parseEther("200"), rewardPath(f.s.tree, 0), f.s.model);
+      const tx = as(f.market, f.alice).claim(1n, parseEther("200"), rewardPath(f.s.tree, 0), f.s.models);
       await expect(tx).to.emit(f.market, "RoundFinalized");
       await expect(tx).to.emit(f.market, "RewardClaimed").withArgs(1n, f.alice.address, parseEther("200"), parseEther("200"));
     });
 
     it("pays only the increase on a later claim", async () => {
       const f = await loadFixture(finalFixture);
-      await as(f.market, f.alice).claim(1n, parseEther("200"), rewardPath(f.s.tree, 0), f.s.model);
+      await as(f.market, f.alice).claim(1n, parseEther("200"), rewardPath(f.s.tree, 0), f.s.models);
       await commitAndReveal(f.market, 1n, [sub(f.alice, 1n)]);
       await toSettle(f.market, 1n);
       const s2 = await settlementOf(f, { cum: [parseEther("500"), parseEther("100")], included: [0] });
       await propose(f.market, 1n, f.stranger, s2.result, 1n);
       await toFinal(f.market, 1n);
-      await expect(as(f.market, f.alice).claim(1n, parseEther("500"), rewardPath(s2.tree, 0), s2.model))
+      await expect(as(f.market, f.alice).claim(1n, parseEther("500"), rewardPath(s2.tree, 0), s2.models))
         .to.emit(f.market, "RewardClaimed")
         .withArgs(1n, f.alice.address, parseEther("500"), parseEther("300"));
       expect((await f.market.member(1n, f.alice.address)).claimed).to.equal(parseEther("500"));
@@ -1988,11 +1999,11 @@ describe("TrainingMarket", () => {
     it("reverts a second claim of the same amount, and a claim of a zero leaf", async () => {
       const f = await loadFixture(finalFixture);
       const path = rewardPath(f.s.tree, 0);
-      await as(f.market, f.alice).claim(1n, parseEther("200"), path, f.s.model);
-      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), path, f.s.model))
+      await as(f.market, f.alice).claim(1n, parseEther("200"), path, f.s.models);
+      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), path, f.s.models))
         .to.be.revertedWithCustomError(f.market, "NothingToClaim")
         .withArgs(1n, f.alice.address, parseEther("200"), parseEther("200"));
-      await expect(as(f.market, f.carol).claim(1n, 0n, rewardPath(f.s.tree, 2), f.s.model))
+      await expect(as(f.market, f.carol).claim(1n, 0n, rewardPath(f.s.tree, 2), f.s.models))
         .to.be.revertedWithCustomError(f.market, "NothingToClaim")
         .withArgs(1n, f.carol.address, 0n, 0n);
     });
@@ -2002,12 +2013,12 @@ describe("TrainingMarket", () => {
       const header = (await f.market.task(1n)).taskHeader as bigint;
       const path = rewardPath(f.s.tree, 0);
       const amount = parseEther("201");
-      await expect(as(f.market, f.alice).claim(1n, amount, path, f.s.model))
+      await expect(as(f.market, f.alice).claim(1n, amount, path, f.s.models))
         .to.be.revertedWithCustomError(f.market, "RewardProofMismatch")
-        .withArgs(1n, await stateOf(header, f.s.model, await rootFromPath(0, amount, path)), f.s.result.newState);
-      await expect(as(f.market, f.bob).claim(1n, parseEther("200"), path, f.s.model))
+        .withArgs(1n, await stateOf(header, f.s.models, await rootFromPath(0, amount, path)), f.s.result.newState);
+      await expect(as(f.market, f.bob).claim(1n, parseEther("200"), path, f.s.models))
         .to.be.revertedWithCustomError(f.market, "RewardProofMismatch")
-        .withArgs(1n, await stateOf(header, f.s.model, await rootFromPath(1, parseEther("200"), path)), f.s.result.newState);
+        .withArgs(1n, await stateOf(header, f.s.models, await rootFromPath(1, parseEther("200"), path)), f.s.result.newState);
     });
 
     it("reverts against a superseded state", async () => {
@@ -2017,24 +2028,24 @@ describe("TrainingMarket", () => {
       const s2 = await settlementOf(f, { cum: [parseEther("500"), parseEther("100")], included: [0] });
       await propose(f.market, 1n, f.stranger, s2.result, 1n);
       // While the new proposal is pending, the old state still pays.
-      await as(f.market, f.bob).claim(1n, parseEther("100"), rewardPath(f.s.tree, 1), f.s.model);
+      await as(f.market, f.bob).claim(1n, parseEther("100"), rewardPath(f.s.tree, 1), f.s.models);
       await toFinal(f.market, 1n);
-      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), rewardPath(f.s.tree, 0), f.s.model))
+      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), rewardPath(f.s.tree, 0), f.s.models))
         .to.be.revertedWithCustomError(f.market, "RewardProofMismatch")
         .withArgs(1n, f.s.result.newState, s2.result.newState);
     });
 
-    it("reverts if the model commitment is wrong or not a field element, or the amount is 2^128 or more", async () => {
+    it("reverts if models is wrong or not a field element, or the amount is 2^128 or more", async () => {
       const f = await loadFixture(finalFixture);
       const path = rewardPath(f.s.tree, 0);
-      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), path, f.s.model + R))
+      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), path, f.s.models + R))
         .to.be.revertedWithCustomError(f.market, "InvalidCommitment")
-        .withArgs(f.s.model + R);
-      const computed = await stateOf((await f.market.task(1n)).taskHeader, f.s.model + 1n, f.s.tree.root);
-      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), path, f.s.model + 1n))
+        .withArgs(f.s.models + R);
+      const computed = await stateOf((await f.market.task(1n)).taskHeader, f.s.models + 1n, f.s.tree.root);
+      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), path, f.s.models + 1n))
         .to.be.revertedWithCustomError(f.market, "RewardProofMismatch")
         .withArgs(1n, computed, f.s.result.newState);
-      await expect(as(f.market, f.alice).claim(1n, U128, path, f.s.model))
+      await expect(as(f.market, f.alice).claim(1n, U128, path, f.s.models))
         .to.be.revertedWithCustomError(f.market, "InvalidCumulativeAmount")
         .withArgs(U128);
     });
@@ -2042,14 +2053,14 @@ describe("TrainingMarket", () => {
     it("reverts if the path has the wrong length or an element outside the field", async () => {
       const f = await loadFixture(finalFixture);
       const path = rewardPath(f.s.tree, 0);
-      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), path.slice(0, 2), f.s.model))
+      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), path.slice(0, 2), f.s.models))
         .to.be.revertedWithCustomError(f.market, "InvalidPathLength")
         .withArgs(3n, 2n);
-      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), [...path, 0n], f.s.model))
+      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), [...path, 0n], f.s.models))
         .to.be.revertedWithCustomError(f.market, "InvalidPathLength")
         .withArgs(3n, 4n);
       // path[1] + r hashes like path[1] in the generated hasher: refused, not silently reduced.
-      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), [path[0], path[1] + R, path[2]], f.s.model))
+      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), [path[0], path[1] + R, path[2]], f.s.models))
         .to.be.revertedWithCustomError(f.market, "InvalidPathElement")
         .withArgs(1n, path[1] + R);
     });
@@ -2057,10 +2068,10 @@ describe("TrainingMarket", () => {
     it("reverts if the caller has not joined or the task does not exist", async () => {
       const f = await loadFixture(finalFixture);
       const path = rewardPath(f.s.tree, 0);
-      await expect(as(f.market, f.stranger).claim(1n, parseEther("200"), path, f.s.model))
+      await expect(as(f.market, f.stranger).claim(1n, parseEther("200"), path, f.s.models))
         .to.be.revertedWithCustomError(f.market, "NotMember")
         .withArgs(1n, f.stranger.address);
-      await expect(as(f.market, f.alice).claim(2n, parseEther("200"), path, f.s.model))
+      await expect(as(f.market, f.alice).claim(2n, parseEther("200"), path, f.s.models))
         .to.be.revertedWithCustomError(f.market, "TaskNotFound")
         .withArgs(2n);
     });
@@ -2071,7 +2082,7 @@ describe("TrainingMarket", () => {
       const s = await settlementOf(f, { cum: [R0 + 1n], included: [0] });
       await propose(f.market, 1n, f.stranger, s.result, 0n);
       await toFinal(f.market, 1n);
-      await expect(as(f.market, f.alice).claim(1n, R0 + 1n, rewardPath(s.tree, 0), s.model))
+      await expect(as(f.market, f.alice).claim(1n, R0 + 1n, rewardPath(s.tree, 0), s.models))
         .to.be.revertedWithCustomError(f.market, "ClaimExceedsDistributed")
         .withArgs(1n, R0 + 1n, R0);
     });
@@ -2079,11 +2090,11 @@ describe("TrainingMarket", () => {
     it("still pays earned rewards after the task was cancelled or the trainer left", async () => {
       const f = await loadFixture(finalFixture);
       await as(f.market, f.alice).leave(1n);
-      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), rewardPath(f.s.tree, 0), f.s.model))
+      await expect(as(f.market, f.alice).claim(1n, parseEther("200"), rewardPath(f.s.tree, 0), f.s.models))
         .to.emit(f.market, "RewardClaimed")
         .withArgs(1n, f.alice.address, parseEther("200"), parseEther("200"));
       await as(f.market, f.taskOwner).cancelTask(1n);
-      await expect(as(f.market, f.bob).claim(1n, parseEther("100"), rewardPath(f.s.tree, 1), f.s.model))
+      await expect(as(f.market, f.bob).claim(1n, parseEther("100"), rewardPath(f.s.tree, 1), f.s.models))
         .to.emit(f.market, "RewardClaimed")
         .withArgs(1n, f.bob.address, parseEther("100"), parseEther("100"));
     });
@@ -2102,12 +2113,12 @@ describe("TrainingMarket", () => {
       await commitAndReveal(m, 1n, [sub(f.alice, 1n)]);
       await toSettle(m, 1n);
       const header = (await m.task(1n)).taskHeader as bigint;
-      const s = await buildResult(header, { cum: [R0], included: [0], model: 5n });
+      const s = await buildResult(header, { cum: [R0], included: [0], model: 5n, prevModel: MODEL0 });
       await propose(m, 1n, f.stranger, s.result, 0n);
       await toFinal(m, 1n);
       await m.sync(1n);
       await ree.arm(marketAddress, m.interface.encodeFunctionData("withdrawFees"));
-      await expect(as(m, f.alice).claim(1n, R0, rewardPath(s.tree, 0), 5n)).to.be.revertedWithCustomError(
+      await expect(as(m, f.alice).claim(1n, R0, rewardPath(s.tree, 0), s.models)).to.be.revertedWithCustomError(
         m,
         "ReentrancyGuardReentrantCall",
       );
@@ -2209,6 +2220,221 @@ describe("TrainingMarket", () => {
     });
   });
 
+  describe("The_Owner_Holds_The_Root_Slot", () => {
+    /** Task 1 with root updates, created by the task owner at `start`; alice joined (slot 1). */
+    async function rootTaskFixture() {
+      const f = await fundedFixture();
+      const p = params({ rootUpdates: true });
+      const start = await atNextBlock();
+      const tx = await as(f.market, f.taskOwner).createTask(p);
+      await as(f.market, f.alice).join(1n);
+      return { ...f, p, start, tx };
+    }
+
+    it("the owner of a rootUpdates task holds slot 0 and nobody else can (a join goes to slot 1)", async () => {
+      const f = await loadFixture(rootTaskFixture);
+      expect(await f.market.trainerAt(1n, 0)).to.equal(f.taskOwner.address);
+      expect(await f.market.trainerAt(1n, 1)).to.equal(f.alice.address);
+      expect((await f.market.member(1n, f.alice.address)).slot).to.equal(1n);
+      const info = await f.market.task(1n);
+      expect([info.owner, info.members, info.rootUpdates, info.trustMargin]).to.deep.equal([f.taskOwner.address, 2n, true, TRUST_MARGIN]);
+      await expect(as(f.market, f.taskOwner).join(1n))
+        .to.be.revertedWithCustomError(f.market, "AlreadyJoined")
+        .withArgs(1n, f.taskOwner.address, 0);
+      // Slot 0 stays taken once the owner leaves: slots are never handed out twice.
+      await as(f.market, f.taskOwner).leave(1n);
+      await expect(as(f.market, f.bob).join(1n)).to.emit(f.market, "TrainerJoined").withArgs(1n, f.bob.address, 2, MIN_STAKE);
+      await as(f.market, f.carol).join(1n);
+      // maxTrainers counts the root slot: owner, alice, bob and carol fill 4.
+      await expect(as(f.market, f.dave).join(1n)).to.be.revertedWithCustomError(f.market, "TaskFull").withArgs(1n, 4n);
+      expect(await f.market.trainerAt(1n, 0)).to.equal(f.taskOwner.address);
+      // Without root updates the owner is not a member and the first join takes slot 0.
+      await as(f.market, f.taskOwner).createTask(params());
+      expect((await f.market.task(2n)).members).to.equal(0n);
+      await expect(as(f.market, f.alice).join(2n)).to.emit(f.market, "TrainerJoined").withArgs(2n, f.alice.address, 0, MIN_STAKE);
+    });
+
+    it("createTask with rootUpdates locks the owner's stake through the vault and emits TrainerJoined after TaskCreated", async () => {
+      const f = await loadFixture(fundedFixture);
+      const p = params({ rootUpdates: true, maxTrainers: 2n });
+      const ts = await atNextBlock();
+      const { header, state } = await taskHashes(f.context, 1n, p, f.empty);
+      const tx: Promise<ContractTransactionResponse> = as(f.market, f.taskOwner).createTask(p);
+      await expect(tx).to.emit(f.market, "TaskCreated").withArgs(1n, f.taskOwner.address, header, state, ts, paramsTuple(p));
+      await expect(tx).to.emit(f.market, "TrainerJoined").withArgs(1n, f.taskOwner.address, 0, MIN_STAKE);
+      await expect(tx).to.emit(f.vault, "Locked").withArgs(f.marketAddress, f.taskOwner.address, MIN_STAKE);
+      await expect(tx).to.changeTokenBalances(f.token, [f.taskOwner, f.market], [-ESCROW, ESCROW]);
+      // TaskCreated first, so a reader of the events knows the task before its root member.
+      const names = (await (await tx).wait())!.logs
+        .filter((l) => l.address === f.marketAddress)
+        .map((l) => f.market.interface.parseLog(l)!.name);
+      expect(names).to.deep.equal(["TaskCreated", "TrainerJoined"]);
+      expect((await f.market.member(1n, f.taskOwner.address)).toObject()).to.deep.equal({
+        joined: true,
+        slot: 0n,
+        released: false,
+        left: false,
+        locked: MIN_STAKE,
+        claimed: 0n,
+      });
+      expect(await f.vault.lockedBy(f.marketAddress, f.taskOwner.address)).to.equal(MIN_STAKE);
+      expect((await f.vault.stakeOf(f.taskOwner.address)).free).to.equal(STAKED - MIN_STAKE);
+      // The owner's stake is released at the end like any member's.
+      await at(ts + ROUNDS * CW);
+      await expect(f.market.releaseStake(1n, f.taskOwner.address))
+        .to.emit(f.market, "StakeReleased")
+        .withArgs(1n, f.taskOwner.address, MIN_STAKE);
+    });
+
+    it("createTask with rootUpdates reverts with the vault's error when the owner has too little free stake", async () => {
+      const f = await loadFixture(fundedFixture);
+      const p = params({ rootUpdates: true, minStake: STAKED + 1n, slashAmount: 0n, noShowPenalty: 0n });
+      await expect(as(f.market, f.taskOwner).createTask(p))
+        .to.be.revertedWithCustomError(f.vault, "InsufficientFreeStake")
+        .withArgs(f.taskOwner.address, STAKED, STAKED + 1n);
+      // Nothing happened: no id taken, no escrow pulled.
+      expect(await f.market.taskCount()).to.equal(0n);
+      expect(await f.token.balanceOf(f.marketAddress)).to.equal(0n);
+      // Without root updates the same parameters need no stake from the owner.
+      await expect(as(f.market, f.taskOwner).createTask({ ...p, rootUpdates: false })).to.emit(f.market, "TaskCreated");
+    });
+
+    it("createTask with rootUpdates reverts with the vault's error if the market lacks MODULE_ROLE", async () => {
+      const f = await loadFixture(fundedFixture);
+      const { market } = await deployTestMarket(f, { grantModuleRole: false });
+      const m = market as Contract;
+      await as(f.token, f.taskOwner).approve(await m.getAddress(), ESCROW);
+      await expect(as(m, f.taskOwner).createTask(params({ rootUpdates: true })))
+        .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount")
+        .withArgs(await m.getAddress(), await f.vault.MODULE_ROLE());
+    });
+
+    it("accepts rootUpdates with maxTrainers 2 (the root and one trainer)", async () => {
+      const f = await loadFixture(fundedFixture);
+      await as(f.market, f.taskOwner).createTask(params({ rootUpdates: true, maxTrainers: 2n }));
+      await as(f.market, f.alice).join(1n);
+      await expect(as(f.market, f.bob).join(1n)).to.be.revertedWithCustomError(f.market, "TaskFull").withArgs(1n, 2n);
+    });
+
+    it("the owner commits and reveals its root update like any member, and pays the no-show penalty like one", async () => {
+      const f = await loadFixture(rootTaskFixture);
+      const root = sub(f.taskOwner, 900n);
+      const ph = await commitAndReveal(f.market, 1n, [root, sub(f.alice, 101n)]);
+      expect([ph.committedMask, ph.revealedMask]).to.deep.equal([0b11n, 0b11n]);
+      const state = (await f.market.task(1n)).state as bigint;
+      expect(ph.acc).to.equal(await accStep(await accStep(state, 0n, 0n, 900n), 0n, 1n, 101n));
+      await toSettle(f.market, 1n);
+      // The root is included, never excluded, slashed or paid; alice is the inlier.
+      const s = await settlementOf(f, { cum: [0n, R0], included: [0, 1] });
+      await propose(f.market, 1n, f.stranger, s.result, 0n);
+      await toFinal(f.market, 1n);
+      await expect(f.market.sync(1n))
+        .to.emit(f.market, "RoundFinalized")
+        .withArgs(1n, 0n, f.stranger.address, s.result.newState, true, FEE);
+      expect((await accountingOf(f, 1n)).distributed).to.equal(R0);
+      await expect(as(f.market, f.alice).claim(1n, R0, rewardPath(s.tree, 1), s.models))
+        .to.emit(f.market, "RewardClaimed")
+        .withArgs(1n, f.alice.address, R0, R0);
+      // Round 1: the owner commits and does not reveal.
+      await commitAndReveal(f.market, 1n, [root, sub(f.alice, 102n)], [sub(f.alice, 102n)]);
+      await at((await phases(f.market, 1n)).settlementDeadline);
+      await expect(f.market.sync(1n))
+        .to.emit(f.market, "TrainerSlashed")
+        .withArgs(1n, 1n, f.taskOwner.address, 0, NO_SHOW_OFFENCE, offenceId(1n, 1n, 0n), NO_SHOW);
+      expect((await f.market.member(1n, f.taskOwner.address)).locked).to.equal(MIN_STAKE - NO_SHOW);
+      await expectEscrowCovered(f);
+    });
+
+    it("a round whose only inlier would be the root distributes nothing: its reward becomes refundable", async () => {
+      const f = await loadFixture(rootTaskFixture);
+      await commitAndReveal(f.market, 1n, [sub(f.taskOwner, 900n), sub(f.alice, 101n)]);
+      await toSettle(f.market, 1n);
+      // Alice gets no trust: no member is an inlier, so the circuit pays nobody.
+      const s = await settlementOf(f, { cum: [], included: [0, 1], excluded: [1] });
+      await propose(f.market, 1n, f.stranger, s.result, 0n);
+      await toFinal(f.market, 1n);
+      await expect(f.market.sync(1n))
+        .to.emit(f.market, "RoundFinalized")
+        .withArgs(1n, 0n, f.stranger.address, s.result.newState, false, FEE);
+      const a = await accountingOf(f, 1n);
+      expect([a.distributed, a.refundable, a.feesPaid]).to.deep.equal([0n, R0, FEE]);
+      await expectEscrowCovered(f);
+      // The same masks on a task without root updates do pay slot 0 (it is a member there).
+      await as(f.market, f.taskOwner).createTask(params());
+      await as(f.market, f.bob).join(2n);
+      await as(f.market, f.carol).join(2n);
+      await commitAndReveal(f.market, 2n, [sub(f.bob, 1n), sub(f.carol, 2n)]);
+      await toSettle(f.market, 2n);
+      await propose(f.market, 2n, f.stranger, (await settlementOf(f, { cum: [R0], included: [0, 1], excluded: [1] }, 2n)).result, 0n);
+      await toFinal(f.market, 2n);
+      await f.market.sync(2n);
+      expect((await accountingOf(f, 2n)).distributed).to.equal(R0);
+    });
+  });
+
+  describe("The_State_Carries_The_Previous_Model", () => {
+    it("the initial state matches Poseidon3(header, Poseidon2(init, init), emptyRoot)", async () => {
+      const f = await loadFixture(fundedFixture);
+      for (const [id, p] of [
+        [1n, params()],
+        [2n, params({ rootUpdates: true, initModelCommitment: R - 1n })],
+      ] as const) {
+        await as(f.market, f.taskOwner).createTask(p);
+        const info = await f.market.task(id);
+        const header = await poseidon([
+          f.context,
+          id,
+          p.budget + (p.numRounds << 128n) + (p.maxTrainers << 144n),
+          p.normBoundSq + (p.trustMargin << 80n) + ((p.rootUpdates ? 1n : 0n) << 97n),
+        ]);
+        expect(info.taskHeader).to.equal(header);
+        const init = p.initModelCommitment;
+        expect(info.state).to.equal(await poseidon([header, await poseidon([init, init]), f.empty]));
+        // Not the bare model commitment in the middle.
+        expect(info.state).not.to.equal(await poseidon([header, init, f.empty]));
+        expect((await phases(f.market, id)).acc).to.equal(info.state);
+      }
+    });
+
+    it("a claim with the right models preimage pays and one with the bare model commitment fails", async () => {
+      const f = await loadFixture(finalFixture);
+      const header = (await f.market.task(1n)).taskHeader as bigint;
+      const path = rewardPath(f.s.tree, 0);
+      const amount = parseEther("200");
+      await expect(as(f.market, f.alice).claim(1n, amount, path, f.s.model))
+        .to.be.revertedWithCustomError(f.market, "RewardProofMismatch")
+        .withArgs(1n, await stateOf(header, f.s.model, f.s.tree.root), f.s.result.newState);
+      // models of a wrong previous model fails too: the preimage binds both models.
+      const wrongPrev = await modelsOf(f.s.model, f.s.model);
+      await expect(as(f.market, f.alice).claim(1n, amount, path, wrongPrev))
+        .to.be.revertedWithCustomError(f.market, "RewardProofMismatch")
+        .withArgs(1n, await stateOf(header, wrongPrev, f.s.tree.root), f.s.result.newState);
+      expect(f.s.models).to.equal(await modelsOf(f.s.model, MODEL0));
+      await expect(as(f.market, f.alice).claim(1n, amount, path, f.s.models))
+        .to.emit(f.market, "RewardClaimed")
+        .withArgs(1n, f.alice.address, amount, amount);
+    });
+
+    it("chains the previous model: a later round's models pairs its model with the one the round started from", async () => {
+      const f = await loadFixture(finalFixture);
+      expect(await currentModel(f.market, 1n)).to.equal(f.s.model);
+      await commitAndReveal(f.market, 1n, [sub(f.alice, 1n)]);
+      await toSettle(f.market, 1n);
+      const s2 = await settlementOf(f, { cum: [parseEther("500"), parseEther("100")], included: [0] });
+      expect([s2.model, s2.prevModel, s2.models]).to.deep.equal([5001n, f.s.model, await modelsOf(5001n, f.s.model)]);
+      await propose(f.market, 1n, f.stranger, s2.result, 1n);
+      await toFinal(f.market, 1n);
+      await expect(as(f.market, f.bob).claim(1n, parseEther("100"), rewardPath(s2.tree, 1), s2.models))
+        .to.emit(f.market, "RewardClaimed")
+        .withArgs(1n, f.bob.address, parseEther("100"), parseEther("100"));
+      // The previous state's models no longer pays.
+      await expect(as(f.market, f.alice).claim(1n, parseEther("500"), rewardPath(s2.tree, 0), f.s.models)).to.be.revertedWithCustomError(
+        f.market,
+        "RewardProofMismatch",
+      );
+    });
+  });
+
   describe("# gas", () => {
     it("stays within its gas budget with the test verifier", async () => {
       // Measured with the test verifier (a few thousand gas in the call): the generated verifier
@@ -2219,6 +2445,11 @@ describe("TrainingMarket", () => {
         gas[name] = (await (await tx).wait())!.gasUsed;
       };
       const salt = (who: HardhatEthersSigner) => saltFor(who.address, 0n);
+      // Tasks 2 and 3 are only measured: a second task of the same owner, then one whose owner
+      // joins the root slot (its first lock in the vault).
+      await used("createTask", as(f.market, f.taskOwner).createTask(params()));
+      await used("createTask (root slot)", as(f.market, f.taskOwner).createTask(params({ rootUpdates: true })));
+      await used("join", as(f.market, f.dave).join(3n));
       await used(
         "commitUpdate",
         as(f.market, f.alice).commitUpdate(1n, 0n, await f.market.commitHashOf(1n, 0n, f.alice.address, 1n, salt(f.alice))),
@@ -2242,17 +2473,22 @@ describe("TrainingMarket", () => {
       await toFinal(f.market, 1n);
       await used("sync (final, no slash)", f.market.sync(1n));
       await used("leave", as(f.market, f.bob).leave(1n));
-      await used("claim", as(f.market, f.alice).claim(1n, R0 * 2n, rewardPath(clean.tree, 0), clean.model));
+      await used("claim", as(f.market, f.alice).claim(1n, R0 * 2n, rewardPath(clean.tree, 0), clean.models));
       await used("withdrawFees", as(f.market, f.stranger).withdrawFees());
       console.log(
         `      gas: ${Object.entries(gas)
           .map(([k, v]) => `${k} ${v}`)
           .join(", ")}`,
       );
-      // Budgets a little above what was measured (commitUpdate 62k, first reveal 119k, next 100k,
-      // first proposal 129k, replacement 76k, final with one slash 172k, without 87k, leave 211k (the
-      // vault's first unbonding bucket writes fresh storage), claim 247k (four Poseidon calls), withdrawFees 59k).
+      // Budgets a little above what was measured (createTask 426k (Poseidon4, 3 and 2 calls and
+      // fresh storage), with the root slot 543k (plus the owner's join), join 153k, commitUpdate
+      // 62k, first reveal 119k, next 100k, first proposal 129k, replacement 76k, final with one
+      // slash 172k, without 87k, leave 211k (the vault's first unbonding bucket writes fresh
+      // storage), claim 247k (four Poseidon calls), withdrawFees 59k).
       const budget: Record<string, bigint> = {
+        createTask: 450_000n,
+        "createTask (root slot)": 570_000n,
+        join: 165_000n,
         commitUpdate: 70_000n,
         "revealUpdate (first)": 130_000n,
         "revealUpdate (next)": 110_000n,
@@ -2290,7 +2526,7 @@ describe("TrainingMarket", () => {
         .to.emit(m, "TrainerSlashed")
         .withArgs(1n, 0n, carol.address, 2, PROVEN, offenceId(1n, 0n, 2n), SLASH);
       await expectEscrowCovered(f);
-      await as(m, alice).claim(1n, parseEther("200"), rewardPath(s0.tree, 0), s0.model);
+      await as(m, alice).claim(1n, parseEther("200"), rewardPath(s0.tree, 0), s0.models);
 
       // Round 1: bob reveals, alice commits and does not, nobody proposes: the round expires.
       await commitAndReveal(m, 1n, [sub(bob, 201n), sub(alice, 200n)], [sub(bob, 201n)]);
@@ -2313,9 +2549,9 @@ describe("TrainingMarket", () => {
       await expect(f.market.sync(1n)).to.emit(m, "TaskFinished").withArgs(1n);
 
       // Everyone claims, stakes are released, fees withdrawn, the owner reclaims the expired round.
-      await expect(as(m, bob).claim(1n, parseEther("100"), rewardPath(s2.tree, 1), s2.model)).to.emit(m, "RewardClaimed");
-      await expect(as(m, carol).claim(1n, R_LAST, rewardPath(s2.tree, 2), s2.model)).to.emit(m, "RewardClaimed");
-      await expect(as(m, alice).claim(1n, parseEther("200"), rewardPath(s2.tree, 0), s2.model)).to.be.revertedWithCustomError(
+      await expect(as(m, bob).claim(1n, parseEther("100"), rewardPath(s2.tree, 1), s2.models)).to.emit(m, "RewardClaimed");
+      await expect(as(m, carol).claim(1n, R_LAST, rewardPath(s2.tree, 2), s2.models)).to.emit(m, "RewardClaimed");
+      await expect(as(m, alice).claim(1n, parseEther("200"), rewardPath(s2.tree, 0), s2.models)).to.be.revertedWithCustomError(
         m,
         "NothingToClaim",
       );

@@ -1,14 +1,14 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { AbiCoder, keccak256, type Contract, type ContractTransactionResponse } from "ethers";
+import { AbiCoder, keccak256, type Contract, type ContractTransactionResponse, type EventLog } from "ethers";
 import { PROOF, SLOT_CAPACITY } from "./marketFixtures";
 import type { RoundInfoOnChain, SettlementResultOnChain, TaskParamsOnChain } from "../../oracle/contribution/history";
-import { configPacked, rewardTree, stateOf, taskHeader, type RewardTree } from "./rewardTree";
+import { configPacked, modelsOf, rewardTree, stateOf, taskHeader, type RewardTree } from "./rewardTree";
 
 // The round protocol of the TrainingMarket, written out for the tests: task hashes, commit hashes,
 // the phase clock and settlement results (ITrainingMarket's NatSpec is the spec).
 
-/** ITrainingMarket.TaskParams. */
+/** ITrainingMarket.TaskParams (the oracle's decoding of the struct). */
 export type TaskParams = TaskParamsOnChain;
 
 /** TaskParams in struct order, as the TaskCreated event carries them. */
@@ -28,20 +28,42 @@ export const paramsTuple = (p: TaskParams) => [
   p.budget,
   p.settlementFee,
   p.normBoundSq,
-  p.outlierFactor,
-  p.distFloor,
-  p.minSubmissions,
+  p.trustMargin,
+  p.rootUpdates,
 ];
 
-/** ruleParams = normBoundSq + distFloor * 2^80 + minSubmissions * 2^160. */
-export function ruleParams(p: Pick<TaskParams, "normBoundSq" | "distFloor" | "minSubmissions">): bigint {
-  return p.normBoundSq + (p.distFloor << 80n) + (p.minSubmissions << 160n);
+// Packing and state are computed here rather than with the oracle's reference functions, so the
+// contract tests pin the contract's own formulas (ITrainingMarket's NatSpec).
+
+/** ruleParams = normBoundSq + trustMargin * 2^80 + rootUpdates * 2^97. */
+export function ruleParams(p: Pick<TaskParams, "normBoundSq" | "trustMargin" | "rootUpdates">): bigint {
+  return p.normBoundSq + (p.trustMargin << 80n) + ((p.rootUpdates ? 1n : 0n) << 97n);
 }
 
-/** The task header Poseidon(context, taskId, configPacked, ruleParams) and state_0 = Poseidon(header, initModel, emptyRoot). */
+/**
+ * The task header Poseidon(context, taskId, configPacked, ruleParams) and
+ * state_0 = Poseidon(header, Poseidon(initModel, initModel), emptyRoot).
+ */
 export async function taskHashes(context: bigint, taskId: bigint, p: TaskParams, emptyRoot: bigint) {
   const header = await taskHeader(context, taskId, configPacked(p), ruleParams(p));
-  return { header, state: await stateOf(header, p.initModelCommitment, emptyRoot) };
+  const models = await modelsOf(p.initModelCommitment, p.initModelCommitment);
+  return { header, models, state: await stateOf(header, models, emptyRoot) };
+}
+
+/**
+ * The model commitment of the task's current state, which the current round starts from: the
+ * model of the final proposal whose new state is the state (as `task` reports it now), else the
+ * initial model.
+ */
+export async function currentModel(market: Contract, taskId: bigint): Promise<bigint> {
+  const state = (await market.task(taskId)).state as bigint;
+  const proposals = (await market.queryFilter(market.filters.RoundProposed(taskId))) as EventLog[];
+  for (const e of proposals.reverse()) {
+    const r = e.args.result as SettlementResult;
+    if (r.newState === state) return r.modelCommitment;
+  }
+  const [created] = (await market.queryFilter(market.filters.TaskCreated(taskId))) as EventLog[];
+  return (created.args.params as TaskParams).initModelCommitment;
 }
 
 /** keccak256(abi.encode(chainId, market, taskId, round, trainer, commitment, salt)). */
@@ -175,34 +197,43 @@ export async function commitAndReveal(
 /** ITrainingMarket.SettlementResult. */
 export type SettlementResult = SettlementResultOnChain;
 
-/** A settlement result with the reward tree it commits to. */
+/** A settlement result with the reward tree and models it commits to. */
 export interface Settlement {
   result: SettlementResult;
   tree: RewardTree;
   cum: bigint[];
+  /** The new model commitment. */
   model: bigint;
+  /** The model the round started from. */
+  prevModel: bigint;
+  /** Poseidon(model, prevModel): the state's middle preimage, what `claim` takes. */
+  models: bigint;
 }
 
 /** Masks as slot lists or bit masks. */
 type Mask = bigint | readonly number[];
 export const maskOf = (m: Mask): bigint => (typeof m === "bigint" ? m : m.reduce((a, s) => a | (1n << BigInt(s)), 0n));
 
-/** The result with the new state Poseidon(header, model, root of `cum` padded to N leaves). */
+/**
+ * The result with the new state Poseidon(header, Poseidon(model, prevModel), root of `cum` padded
+ * to N leaves); `prevModel` is the model the round started from.
+ */
 export async function buildResult(
   header: bigint,
-  o: { cum: readonly bigint[]; model: bigint; included: Mask; excluded?: Mask; slashed?: Mask },
+  o: { cum: readonly bigint[]; model: bigint; prevModel: bigint; included: Mask; excluded?: Mask; slashed?: Mask },
 ): Promise<Settlement> {
   const cum = [...o.cum, ...Array.from({ length: SLOT_CAPACITY - o.cum.length }, () => 0n)];
   const tree = await rewardTree(cum);
+  const models = await modelsOf(o.model, o.prevModel);
   const result = {
-    newState: await stateOf(header, o.model, tree.root),
+    newState: await stateOf(header, models, tree.root),
     modelCommitment: o.model,
     rewardRoot: tree.root,
     includedMask: maskOf(o.included),
     excludedMask: maskOf(o.excluded ?? 0n),
     slashedMask: maskOf(o.slashed ?? 0n),
   };
-  return { result, tree, cum, model: o.model };
+  return { result, tree, cum, model: o.model, prevModel: o.prevModel, models };
 }
 
 /** SettlementResult in struct order. */

@@ -3,19 +3,27 @@ import { poseidon } from "../../oracle/field";
 // The Module 1 hashing, written out for the contract tests (the spec's "Task header, state,
 // accumulator" section): the task header, the state, the submission accumulator and the reward tree.
 
-/** configPacked = budget + numRounds * 2^128 + maxTrainers * 2^144 + outlierFactor * 2^160. */
-export function configPacked(c: { budget: bigint; numRounds: bigint; maxTrainers: bigint; outlierFactor: bigint }): bigint {
-  return c.budget + (c.numRounds << 128n) + (c.maxTrainers << 144n) + (c.outlierFactor << 160n);
+/** configPacked = budget + numRounds * 2^128 + maxTrainers * 2^144. */
+export function configPacked(c: { budget: bigint; numRounds: bigint; maxTrainers: bigint }): bigint {
+  return c.budget + (c.numRounds << 128n) + (c.maxTrainers << 144n);
 }
 
-/** taskHeader = Poseidon(context, taskId, configPacked, normBoundSq). */
-export function taskHeader(context: bigint, taskId: bigint, packed: bigint, normBoundSq: bigint): Promise<bigint> {
-  return poseidon([context, taskId, packed, normBoundSq]);
+/** taskHeader = Poseidon(context, taskId, configPacked, ruleParams). */
+export function taskHeader(context: bigint, taskId: bigint, packed: bigint, ruleParams: bigint): Promise<bigint> {
+  return poseidon([context, taskId, packed, ruleParams]);
 }
 
-/** state = Poseidon(taskHeader, modelCommitment, rewardRoot). */
-export function stateOf(header: bigint, modelCommitment: bigint, rewardRoot: bigint): Promise<bigint> {
-  return poseidon([header, modelCommitment, rewardRoot]);
+/**
+ * models = Poseidon(modelCommitment, prevModelCommitment): the model and the one before the last
+ * settled step (at creation both are the initial model).
+ */
+export function modelsOf(modelCommitment: bigint, prevModelCommitment: bigint): Promise<bigint> {
+  return poseidon([modelCommitment, prevModelCommitment]);
+}
+
+/** state = Poseidon(taskHeader, models, rewardRoot), with models from `modelsOf`. */
+export function stateOf(header: bigint, models: bigint, rewardRoot: bigint): Promise<bigint> {
+  return poseidon([header, models, rewardRoot]);
 }
 
 /** One accumulator step: Poseidon(acc, round * 2^16 + slot, commitment). */

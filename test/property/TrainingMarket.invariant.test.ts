@@ -5,17 +5,19 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { Contract, ContractTransactionResponse } from "ethers";
 import { SLOT_CAPACITY, marketFixture } from "../helpers/marketFixtures";
-import { rewardPath, rewardTree, type RewardTree } from "../helpers/rewardTree";
+import { modelsOf, rewardPath, rewardTree, type RewardTree } from "../helpers/rewardTree";
 import { buildResult, offenceId, phases, propose, saltFor, type Settlement, type TaskParams } from "../helpers/marketRounds";
 
-// Random operation sequences against the TrainingMarket (test verifier) across two tasks: joins,
-// commits, reveals, proposals and challenges with random valid (and some invalid) masks, time
-// jumps, syncs, leaves, cancellations, claims, reclaims and fee withdrawals. Any operation may
+// Random operation sequences against the TrainingMarket (test verifier) across two tasks, with or
+// without root updates (the owner at slot 0): joins, commits, reveals, proposals and challenges
+// with random valid (and some invalid) masks, time jumps, syncs, leaves, cancellations, claims,
+// reclaims and fee withdrawals. Any operation may
 // revert, but only with a custom error of the market, the vault or the token. After each step:
 // - tokens are conserved: the market holds every task's budget + fees - claimed - reclaimed,
 //   minus the fees withdrawn; each task's escrow splits exactly into distributed + refundable +
 //   pending + feesPaid (a negative pending would make the view revert);
-// - round numbers never go back; the vault's lock of each trainer is the sum of its task locks;
+// - round numbers never go back; the vault's lock of each trainer (and owner) is the sum of its
+//   task locks; the root is never paid, so a round whose only inlier would be the root is refundable;
 // - every slash names a fresh offence id keccak256(taskId, round, slot) and is either Proven for a
 //   slot in the final proposal's slashed mask or NoShow for a slot that committed and did not
 //   reveal; the honest trainer (who always reveals and is never in a slashed mask) keeps its stake.
@@ -40,6 +42,7 @@ interface TaskSpec {
   noShowPenalty: bigint;
   commitWindow: bigint;
   challengeWindow: bigint;
+  rootUpdates: boolean;
 }
 
 type Phase = "commitEnd" | "revealEnd" | "settlementDeadline" | "finalAt";
@@ -65,7 +68,8 @@ type Op =
   /**
    * A round of work: the members in `committers` commit (the honest trainer always, if a member),
    * those in `revealers` reveal (the honest trainer always), then an aimed proposal with masks from
-   * `inc`/`exc`/`sl`, and with `challenge` a stronger one including every reveal.
+   * `inc`/`exc`/`sl`, and with `challenge` a stronger one including every reveal. Bit TRAINERS of
+   * `committers`/`revealers` is the owner's root update, on a task with root updates.
    */
   | {
       op: "work";
@@ -119,8 +123,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant("work" as const),
       task,
-      committers: fc.integer({ min: 0, max: 15 }),
-      revealers: fc.integer({ min: 0, max: 15 }),
+      committers: fc.integer({ min: 0, max: 31 }),
+      revealers: fc.integer({ min: 0, max: 31 }),
       inc: byte,
       exc: byte,
       sl: byte,
@@ -158,6 +162,7 @@ const taskSpec: fc.Arbitrary<TaskSpec> = fc.record({
   noShowPenalty: fc.constantFrom(0n, 30n),
   commitWindow: fc.constantFrom(100n, 300n),
   challengeWindow: fc.constantFrom(50n, 150n),
+  rootUpdates: fc.boolean(),
 });
 
 const scenario = fc.record({
@@ -180,8 +185,11 @@ async function invariantFixture() {
     await (vault.connect(s) as Contract).stake(STAKE);
   }
   for (const s of owners) {
-    await (token.connect(f.admin) as Contract).mint(s.address, 10_000_000n);
+    await (token.connect(f.admin) as Contract).mint(s.address, 10_000_000n + STAKE);
     await (token.connect(s) as Contract).approve(await market.getAddress(), ethers.MaxUint256);
+    // Stake for the root slot of a task with root updates.
+    await (token.connect(s) as Contract).approve(await vault.getAddress(), ethers.MaxUint256);
+    await (vault.connect(s) as Contract).stake(STAKE);
   }
   const emptyTree = await rewardTree(Array.from({ length: SLOT_CAPACITY }, () => 0n));
   return {
@@ -204,11 +212,11 @@ interface TaskState {
   id: bigint;
   spec: TaskSpec;
   header: bigint;
-  /** The reward tree of the last final state (and its cumulative leaves and model). */
-  final: { tree: RewardTree; cum: bigint[]; model: bigint };
+  /** The reward tree of the last final state (and its cumulative leaves, model and models preimage). */
+  final: { tree: RewardTree; cum: bigint[]; model: bigint; models: bigint };
   /** Proposals by round, keyed by settler and new state (a RoundFinalized names both). */
   proposals: Map<string, Settlement>;
-  /** Commitments revealed or to reveal, by round and trainer. */
+  /** Commitments revealed or to reveal, by round and trainer address. */
   commitments: Map<string, bigint>;
   committed: Set<string>;
   revealed: Set<string>;
@@ -218,7 +226,19 @@ interface TaskState {
 }
 
 /** What happened over all runs, so the generator is seen to reach every part of the protocol. */
-const seen = { proposed: 0, replaced: 0, finalized: 0, expired: 0, skipped: 0, proven: 0, noShow: 0, left: 0, claimed: 0, cancelled: 0 };
+const seen = {
+  proposed: 0,
+  replaced: 0,
+  finalized: 0,
+  rootIncluded: 0,
+  expired: 0,
+  skipped: 0,
+  proven: 0,
+  noShow: 0,
+  left: 0,
+  claimed: 0,
+  cancelled: 0,
+};
 
 const key = (...parts: unknown[]) => parts.map(String).join("/");
 
@@ -291,8 +311,9 @@ class Run {
       case "RoundFinalized": {
         const s = t.proposals.get(key(a[1], a[2], a[3]));
         expect(s, `${label}: finalized an unknown proposal`).not.to.equal(undefined);
-        t.final = { tree: s!.tree, cum: s!.cum, model: s!.model };
+        t.final = { tree: s!.tree, cum: s!.cum, model: s!.model, models: s!.models };
         t.finalSlashed.set(a[1] as bigint, s!.result.slashedMask);
+        if (t.spec.rootUpdates && (s!.result.includedMask & 1n) === 1n) seen.rootIncluded++;
         break;
       }
       case "TrainerSlashed": {
@@ -321,20 +342,18 @@ class Run {
     return m.joined ? Number(m.slot) : undefined;
   };
 
-  async commit(t: TaskState, w: number, commitment: bigint, label: string) {
+  async commit(t: TaskState, s: HardhatEthersSigner, commitment: bigint, label: string) {
     const round = (await phases(this.c.market, t.id)).round;
-    const s = this.c.trainers[w];
     const hash = await this.c.market.commitHashOf(t.id, round, s.address, commitment, saltFor(s.address, round));
-    t.commitments.set(key(round, w), commitment);
+    t.commitments.set(key(round, s.address), commitment);
     return this.send(() => (this.c.market.connect(s) as Contract).commitUpdate(t.id, round, hash), label);
   }
 
-  async reveal(t: TaskState, w: number, label: string, aim = false) {
+  async reveal(t: TaskState, s: HardhatEthersSigner, label: string, aim = false) {
     const p = await phases(this.c.market, t.id);
     const round = p.round;
     if (aim) await this.atLeast(p.commitEnd);
-    const s = this.c.trainers[w];
-    const commitment = t.commitments.get(key(round, w)) ?? 1n;
+    const commitment = t.commitments.get(key(round, s.address)) ?? 1n;
     return this.send(
       () => (this.c.market.connect(s) as Contract).revealUpdate(t.id, round, commitment, saltFor(s.address, round), "store://u"),
       label,
@@ -354,15 +373,16 @@ class Run {
         await this.send(() => signer(this.c.trainers[o.who]).join(this.tasks[o.task].id), label);
         return;
       case "commit":
-        await this.commit(this.tasks[o.task], o.who === HONEST ? 1 : o.who, o.commitment, label);
+        await this.commit(this.tasks[o.task], this.c.trainers[o.who === HONEST ? 1 : o.who], o.commitment, label);
         return;
       case "reveal":
-        await this.reveal(this.tasks[o.task], o.who, label, o.aim);
+        await this.reveal(this.tasks[o.task], this.c.trainers[o.who], label, o.aim);
         return;
       case "honest": {
         const t = this.tasks[o.task];
-        if (await this.commit(t, HONEST, o.commitment, label)) {
-          expect(await this.reveal(t, HONEST, `${label} reveal`, true), `${label}: the honest reveal`).not.to.equal(null);
+        const honest = this.c.trainers[HONEST];
+        if (await this.commit(t, honest, o.commitment, label)) {
+          expect(await this.reveal(t, honest, `${label} reveal`, true), `${label}: the honest reveal`).not.to.equal(null);
         }
         return;
       }
@@ -372,18 +392,28 @@ class Run {
         const revealed = p.revealedMask;
         const honestSlot = await this.slotOf(t, HONEST);
         const protect = honestSlot === undefined ? 0n : 1n << BigInt(honestSlot);
+        // The circuit never excludes, slashes or pays the root (slot 0 of a task with root updates).
+        const root = t.spec.rootUpdates ? 1n : 0n;
         const inc = o.raw ? BigInt(o.inc) : (BigInt(o.inc) & revealed) === 0n ? revealed : BigInt(o.inc) & revealed;
-        const exc = o.raw ? BigInt(o.exc) : BigInt(o.exc) & inc;
-        const sl = (o.raw ? BigInt(o.sl) : BigInt(o.sl) & inc & ~exc) & ~protect;
+        const exc = o.raw ? BigInt(o.exc) : BigInt(o.exc) & inc & ~root;
+        const sl = (o.raw ? BigInt(o.sl) : BigInt(o.sl) & inc & ~exc & ~root) & ~protect;
         const cum = [...t.final.cum];
-        const inliers = Array.from({ length: SLOT_CAPACITY }, (_, i) => i).filter((i) => ((inc & ~exc & ~sl) >> BigInt(i)) & 1n);
+        const inliers = Array.from({ length: SLOT_CAPACITY }, (_, i) => i).filter((i) => ((inc & ~exc & ~sl & ~root) >> BigInt(i)) & 1n);
         if (inliers.length > 0 && p.round < t.spec.numRounds) {
           const r = reward(t.spec, p.round);
           const share = r / BigInt(inliers.length);
           inliers.forEach((i) => (cum[i] += share));
           cum[inliers[0]] += r - share * BigInt(inliers.length);
         }
-        const s = await buildResult(t.header, { cum, model: 1000n + BigInt(o.seed), included: inc, excluded: exc, slashed: sl });
+        // t.final is current whenever a proposal can succeed: the reveals it includes synced the task.
+        const s = await buildResult(t.header, {
+          cum,
+          model: 1000n + BigInt(o.seed),
+          prevModel: t.final.model,
+          included: inc,
+          excluded: exc,
+          slashed: sl,
+        });
         const settler = this.c.settlers[o.settler];
         t.proposals.set(key(p.round, settler.address, s.result.newState), s);
         await this.c.verifier.setResult(o.proofOk);
@@ -409,12 +439,17 @@ class Run {
         }
         const members = (await Promise.all(this.c.trainers.map((_, w) => this.slotOf(t, w)))).map((slot, w) => ({ slot, w }));
         const isIn = (mask: number, w: number) => w === HONEST || ((mask >> w) & 1) === 1;
+        const owner = this.c.owners[o.task];
+        const rootIn = (mask: number) => t.spec.rootUpdates && ((mask >> TRAINERS) & 1) === 1;
+        if (rootIn(o.committers)) await this.commit(t, owner, BigInt(o.seed) * 16n + 15n, `${label} commit root`);
         for (const { slot, w } of members) {
           if (slot !== undefined && isIn(o.committers, w))
-            await this.commit(t, w, BigInt(o.seed) * 16n + BigInt(w) + 1n, `${label} commit ${w}`);
+            await this.commit(t, this.c.trainers[w], BigInt(o.seed) * 16n + BigInt(w) + 1n, `${label} commit ${w}`);
         }
+        if (rootIn(o.committers) && rootIn(o.revealers)) await this.reveal(t, owner, `${label} reveal root`, true);
         for (const { slot, w } of members) {
-          if (slot !== undefined && isIn(o.committers, w) && isIn(o.revealers, w)) await this.reveal(t, w, `${label} reveal ${w}`, true);
+          if (slot !== undefined && isIn(o.committers, w) && isIn(o.revealers, w))
+            await this.reveal(t, this.c.trainers[w], `${label} reveal ${w}`, true);
         }
         const base = { op: "propose" as const, task: o.task, proofOk: true, raw: false, aim: true };
         await this.apply({ ...base, settler: 0, inc: o.inc, exc: o.exc, sl: o.sl, seed: o.seed }, `${label} propose`);
@@ -445,8 +480,8 @@ class Run {
         const t = this.tasks[o.task];
         const slot = await this.slotOf(t, o.who);
         if (slot === undefined) return;
-        const { tree, cum, model } = t.final;
-        await this.send(() => signer(this.c.trainers[o.who]).claim(t.id, cum[slot], rewardPath(tree, slot), model), label);
+        const { tree, cum, models } = t.final;
+        await this.send(() => signer(this.c.trainers[o.who]).claim(t.id, cum[slot], rewardPath(tree, slot), models), label);
         return;
       }
       case "reclaim":
@@ -476,10 +511,10 @@ class Run {
     }
     expect(await this.c.token.balanceOf(this.c.marketAddress), `${label}: market balance`).to.equal(held - this.withdrawn);
     expect(this.vaultSlashedCount, `${label}: vault slashes`).to.equal(this.slashedCount);
-    for (const [w, s] of this.c.trainers.entries()) {
+    for (const [w, s] of [...this.c.trainers, ...this.c.owners].entries()) {
       const members = await Promise.all(this.tasks.map((t) => m.member(t.id, s.address)));
       const sum = members.reduce((x, y) => x + (y.locked as bigint), 0n);
-      expect(await this.c.vault.lockedBy(this.c.marketAddress, s.address), `${label}: vault lock of trainer ${w}`).to.equal(sum);
+      expect(await this.c.vault.lockedBy(this.c.marketAddress, s.address), `${label}: vault lock of staker ${w}`).to.equal(sum);
       if (w === HONEST) {
         for (const mm of members) if (mm.joined && !mm.released) expect(mm.locked, `${label}: honest stake`).to.equal(MIN_STAKE);
       }
@@ -513,17 +548,22 @@ describe("TrainingMarket (property)", () => {
             budget: spec.budget,
             settlementFee: spec.fee,
             normBoundSq: 1n << 40n,
-            outlierFactor: 4n << 16n,
-            distFloor: 0n,
-            minSubmissions: 3n,
+            trustMargin: 13107n,
+            rootUpdates: spec.rootUpdates,
           };
           await (c.market.connect(c.owners[i]) as Contract).createTask(p);
           const id = BigInt(i + 1);
+          if (spec.rootUpdates) expect(await c.market.trainerAt(id, 0), "the owner holds the root slot").to.equal(c.owners[i].address);
           run.tasks.push({
             id,
             spec,
             header: (await c.market.task(id)).taskHeader,
-            final: { tree: c.emptyTree, cum: Array.from({ length: SLOT_CAPACITY }, () => 0n), model: MODEL0 },
+            final: {
+              tree: c.emptyTree,
+              cum: Array.from({ length: SLOT_CAPACITY }, () => 0n),
+              model: MODEL0,
+              models: await modelsOf(MODEL0, MODEL0),
+            },
             proposals: new Map(),
             commitments: new Map(),
             committed: new Set(),
@@ -548,7 +588,12 @@ describe("TrainingMarket (property)", () => {
           await run.send(() => c.market.sync(t.id), "end sync");
           expect((await c.market.task(t.id)).finished, `end: task ${t.id} finished`).to.equal(true);
         }
-        for (const t of run.tasks) {
+        for (const [i, t] of run.tasks.entries()) {
+          const owner = c.owners[i];
+          if (t.spec.rootUpdates && !(await c.market.member(t.id, owner.address)).released) {
+            expect(await run.send(() => c.market.releaseStake(t.id, owner.address), "end release root")).not.to.equal(null);
+          }
+          expect(t.final.cum[0] === 0n || !t.spec.rootUpdates, `end: task ${t.id} paid the root`).to.equal(true);
           for (const [w, s] of c.trainers.entries()) {
             const mm = await c.market.member(t.id, s.address);
             if (!mm.joined) continue;
@@ -566,7 +611,7 @@ describe("TrainingMarket (property)", () => {
           if ((await c.market.feesOwed(s.address)) > 0n) await run.apply({ op: "withdrawFees", settler: i }, "end fees");
         await run.check("end");
         expect(await c.token.balanceOf(c.marketAddress), "end: market balance").to.equal(0n);
-        for (const s of c.trainers) expect(await c.vault.lockedBy(c.marketAddress, s.address), "end: locks").to.equal(0n);
+        for (const s of [...c.trainers, ...c.owners]) expect(await c.vault.lockedBy(c.marketAddress, s.address), "end: locks").to.equal(0n);
         for (const oid of run.offences.keys())
           expect(await c.vault.isOffenceSlashed(c.marketAddress, oid), `end: offence ${oid}`).to.equal(true);
       }),

@@ -1,6 +1,7 @@
 import { ZkMeritError } from "../errors";
 import {
   ATTACK_KINDS,
+  NUM_CLASSES,
   DEFAULT_STRENGTH,
   DEFAULT_TRAINING,
   type AttackKind,
@@ -116,6 +117,15 @@ export function trainRound(globalModel: readonly bigint[], o: TrainOptions): big
  */
 export function trainRootUpdate(globalModel: readonly bigint[], seed: number): bigint[] {
   if (!Number.isInteger(seed)) throw new ZkMeritError("CONFIG", `the root update's seed must be an integer, got ${seed}`, {});
+  const root = ownerData().root;
+  const params = NUM_CLASSES * (root.dim + 1);
+  if (globalModel.length !== params) {
+    throw new ZkMeritError(
+      "CONFIG",
+      `the root update trains the shipped ${params}-parameter model; this task's model has ${globalModel.length} parameters`,
+      { params: globalModel.length },
+    );
+  }
   const w = dequantizeVector([...globalModel]);
-  return quantizeVector(localTrain(w, ownerData().root, { ...DEFAULT_TRAINING, seed }));
+  return quantizeVector(localTrain(w, root, { ...DEFAULT_TRAINING, seed }));
 }

@@ -16,7 +16,45 @@ import { machineInfo } from "./bench/machine";
 import { proveBenches } from "./bench/inputs";
 import { renderResults, type BenchResults, type CircuitBench, type RobustnessBench } from "./bench/report";
 import { benchMarket } from "./bench/market";
-import { ruleByName, runRobustness, simulate, type AttackerSpec, type RobustnessResult } from "../oracle/contribution/model";
+import {
+  DEFAULT_CANDIDATE,
+  DEFAULT_CHAIN_RULE,
+  DEFAULT_TRAINING,
+  deriveSeed,
+  localTrain,
+  ownerData,
+  rootTrustRule,
+  roundTrip,
+  ruleByName,
+  runRobustness,
+  simulate,
+  type Aggregator,
+  type AttackerSpec,
+  type RobustnessResult,
+} from "../oracle/contribution/model";
+
+/**
+ * The settlement's rule as a simulation aggregator: each round the owner trains its root update from the
+ * round's model on its own set, and the previous step is the change of the model over the last round.
+ */
+function rootTrustAggregator(seed: number): Aggregator {
+  const owner = ownerData();
+  let before: Float64Array | undefined;
+  return (updates, { round, model }) => {
+    const previousStep = before ? model.map((x, k) => x - before![k]) : new Float64Array(model.length);
+    before = Float64Array.from(model);
+    const g0 = roundTrip(localTrain(model, owner.root, { ...DEFAULT_TRAINING, seed: deriveSeed(seed, round, 0x2007) }));
+    const d = rootTrustRule(updates, {
+      model,
+      validation: owner.validation,
+      rootUpdate: () => g0,
+      ...DEFAULT_CANDIDATE,
+      chain: DEFAULT_CHAIN_RULE,
+      previousStep,
+    });
+    return { aggregate: d.aggregate, outliers: d.inlier.map((x) => !x) };
+  };
+}
 
 const RESULTS = path.join(REPO_ROOT, "scripts", "bench", "results.json");
 const README = path.join(REPO_ROOT, "README.md");
@@ -112,11 +150,12 @@ async function main(): Promise<void> {
   ];
   const accuracy: BenchResults["accuracy"] = [];
   for (const [label, cfg] of [
-    ["no attackers, plain averaging", { aggregator: "mean" as const }],
-    ["attackers, plain averaging", { aggregator: "mean" as const, attackers }],
-    ["attackers, zkmerit filter", { aggregator: "median-filter" as const, attackers }],
+    ["no attackers, plain averaging", () => ({ aggregator: "mean" as const })],
+    ["attackers, plain averaging", () => ({ aggregator: "mean" as const, attackers })],
+    ["attackers, the distance rule (before root-trust)", () => ({ aggregator: "median-filter" as const, attackers })],
+    ["attackers, root-trust (zkmerit's rule)", (seed: number) => ({ aggregator: rootTrustAggregator(seed), attackers })],
   ] as const) {
-    const runs = [1, 2, 3, 4, 5].map((seed) => simulate({ trainers: 8, rounds: 8, seed, ...cfg }));
+    const runs = [1, 2, 3, 4, 5].map((seed) => simulate({ trainers: 8, rounds: 8, seed, ...cfg(seed) }));
     const perRound = runs[0].rounds.map((_, r) => runs.reduce((a, x) => a + x.rounds[r].accuracy, 0) / runs.length);
     accuracy.push({ label, perRound });
     log(`${label}: final ${(perRound[perRound.length - 1] * 100).toFixed(1)}%`);

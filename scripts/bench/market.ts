@@ -80,7 +80,7 @@ export async function benchMarket(
   const task = await createTask(ctx(owner), { ...taskOptions, rounds });
   rec("createTask", task.gasUsed, "no root updates");
   const rooted = await createTask(ctx(owner), { ...taskOptions, rounds, rootUpdates: true });
-  rec("createTask", rooted.gasUsed, "root updates: the owner joins at slot 0 (its stake was staked first)");
+  rec("createTask", rooted.gasUsed, "root updates: the owner joins slot 0");
   const joins: bigint[] = [];
   for (const t of trainers) joins.push((await joinTask(ctx(t), task.taskId)).gasUsed);
   rec("join", joins[joins.length - 1], "a later joiner");

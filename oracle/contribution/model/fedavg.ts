@@ -56,7 +56,7 @@ export function meanAggregate(updates: readonly ArrayLike<number>[]): Float64Arr
 /** A custom aggregation rule: the step to add to the global model, and optionally which updates it rejected. */
 export type Aggregator = (
   updates: readonly Float64Array[],
-  context: { readonly round: number },
+  context: { readonly round: number; /** The global model the round's updates start from. */ readonly model: Float64Array },
 ) => { readonly aggregate: Float64Array; readonly outliers?: readonly boolean[] };
 
 export interface AttackerSpec {
@@ -234,7 +234,7 @@ export function simulate(config: SimulationConfig): SimulationResult {
     }
     const updates = submitted as Float64Array[];
     const t2 = performance.now();
-    const result = aggregate(updates, { round: r });
+    const result = aggregate(updates, { round: r, model: w });
     const t3 = performance.now();
     if (result.aggregate.length !== w.length) {
       throw new ZkMeritError("CONFIG", `the aggregator returned ${result.aggregate.length} values, expected ${w.length}`, {});

@@ -25,7 +25,8 @@ export type ErrorCode =
   | "PAYLOAD_INVALID"
   | "COMMITMENT_MISMATCH"
   | "CONTRIBUTION_INPUT"
-  | "TIMEOUT";
+  | "TIMEOUT"
+  | "TX_REVERTED";
 
 export class ZkMeritError extends Error {
   override readonly name = "ZkMeritError";

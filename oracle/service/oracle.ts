@@ -3,6 +3,7 @@ import type { Address } from "viem";
 import type { Logger } from "pino";
 import { loadArtifact } from "../chain/artifacts";
 import type { Clients } from "../chain/clients";
+import { sendTx } from "../chain/tx";
 import { ZkMeritError } from "../errors";
 import type { ContentStore } from "../store";
 import { marketAbi, readTaskHistory, type RoundInfoOnChain } from "../contribution/history";
@@ -280,16 +281,11 @@ export class OracleService {
   }
 
   private async send(functionName: string, args: unknown[]): Promise<bigint> {
-    const { request } = await this.c.publicClient.simulateContract({
-      address: this.o.market,
-      abi: marketAbi(),
-      functionName,
-      args,
-      account: this.c.account,
-    });
-    const hash = await this.c.walletClient.writeContract(request);
-    const r = await this.rpc("receipt", () => this.c.publicClient.waitForTransactionReceipt({ hash }));
-    if (r.status !== "success") throw new ZkMeritError("PROOF_INVALID", `${functionName} reverted in ${hash}`, { hash });
+    const r = await sendTx(
+      this.c,
+      { address: this.o.market, contract: "TrainingMarket", abi: marketAbi(), functionName, args },
+      { wait: (hash) => this.rpc("receipt", () => this.c.publicClient.waitForTransactionReceipt({ hash })) },
+    );
     return r.gasUsed;
   }
 

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { Abi, Address, Hash, Hex } from "viem";
-import { decodeErrorResult, decodeEventLog, formatUnits, toHex } from "viem";
+import type { Address, Hash } from "viem";
+import { decodeEventLog, formatUnits, toHex } from "viem";
 import { loadArtifact } from "../../oracle/chain/artifacts";
+import { describeRevert, sendTx } from "../../oracle/chain/tx";
 import type { Clients } from "../../oracle/chain/clients";
 import { contractAddress, type Deployments } from "../../oracle/chain/deployments";
 import { ZkMeritError } from "../../oracle/errors";
@@ -17,7 +18,7 @@ import { trainRootUpdate, trainRound, type Shard, type TrainerAttack } from "../
 import { deriveSeed, normBoundSqFromReal, trustMarginToFixed } from "../../oracle/contribution/model";
 import { marketCircuit } from "./deploy";
 
-/** Sends a write, waits, and turns a revert into an error naming the call and the custom error. */
+/** Sends a write through the one transaction path (oracle/chain/tx.ts): a revert names the custom error. */
 export async function write(
   c: Clients,
   address: Address,
@@ -25,40 +26,10 @@ export async function write(
   functionName: string,
   args: unknown[],
 ): Promise<{ hash: Hash; gasUsed: bigint; logs: readonly { data: `0x${string}`; topics: readonly `0x${string}`[] }[] }> {
-  const abi = loadArtifact(contract).abi;
-  let request;
-  try {
-    ({ request } = await c.publicClient.simulateContract({ address, abi, functionName, args, account: c.account }));
-  } catch (e) {
-    throw new ZkMeritError("CONFIG", `${contract}.${functionName} would revert: ${describeRevert(abi, e)}`, {});
-  }
-  const hash = await c.walletClient.writeContract(request);
-  const r = await c.publicClient.waitForTransactionReceipt({ hash });
-  if (r.status !== "success") throw new ZkMeritError("CONFIG", `${contract}.${functionName} reverted in ${hash}`, { hash });
-  return { hash, gasUsed: r.gasUsed, logs: r.logs as never };
+  return sendTx(c, { address, contract, functionName, args });
 }
 
-/**
- * The custom error of a reverted call with its named arguments (`CommittedThisRound(taskId=1,
- * round=0, slot=0)`), found in the revert data anywhere down the error's cause chain (providers
- * differ in where they put it), else the client's own message.
- */
-export function describeRevert(abi: Abi, e: unknown): string {
-  for (let err = e as { cause?: unknown; data?: unknown } | undefined, i = 0; err && i < 10; err = err.cause as typeof err, i++) {
-    const data = typeof err.data === "string" ? err.data : (err.data as { data?: unknown } | undefined)?.data;
-    if (typeof data !== "string" || !/^0x[0-9a-fA-F]{8,}$/.test(data)) continue;
-    try {
-      const d = decodeErrorResult({ abi, data: data as Hex });
-      const item = abi.find((x) => x.type === "error" && x.name === d.errorName) as { inputs?: readonly { name?: string }[] } | undefined;
-      const args = (d.args ?? []).map((v, k) => `${item?.inputs?.[k]?.name ?? k}=${String(v)}`);
-      return `${d.errorName}(${args.join(", ")})`;
-    } catch {
-      // not this contract's error: keep looking
-    }
-  }
-  const err = e as { shortMessage?: string; message?: string };
-  return err.shortMessage ?? String(err.message ?? e).split("\n")[0];
-}
+export { describeRevert };
 
 export async function read<T>(c: Clients, address: Address, contract: string, functionName: string, args: unknown[] = []): Promise<T> {
   return (await c.publicClient.readContract({ address, abi: loadArtifact(contract).abi, functionName, args })) as T;

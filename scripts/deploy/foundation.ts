@@ -1,27 +1,16 @@
-import { getAddress, type Address, type Hash } from "viem";
-import { loadArtifact } from "../../oracle/chain/artifacts";
+import type { Address, Hash } from "viem";
 import type { Clients } from "../../oracle/chain/clients";
+import { deployTx, sendTx, type Deployed } from "../../oracle/chain/tx";
 import { ZkMeritError } from "../../oracle/errors";
 
-export interface Deployed {
-  address: Address;
-  txHash: Hash;
-  blockNumber: number;
-  gasUsed: number;
-}
+export type { Deployed };
 
-/** Deploys a compiled contract and waits for it; reverts surface as errors naming the contract. */
+/** Deploys a compiled contract and waits for it; a failure names the contract. */
 export async function deployContract(c: Clients, contractName: string, args: readonly unknown[] = []): Promise<Deployed> {
-  const art = loadArtifact(contractName);
-  const txHash = await c.walletClient.deployContract({ abi: art.abi, bytecode: art.bytecode, args: args as unknown[] });
-  const r = await c.publicClient.waitForTransactionReceipt({ hash: txHash });
-  if (r.status !== "success" || !r.contractAddress) {
-    throw new ZkMeritError("DEPLOYMENTS", `deploying ${contractName} failed in transaction ${txHash}`, { contractName, txHash });
-  }
-  return { address: getAddress(r.contractAddress), txHash, blockNumber: Number(r.blockNumber), gasUsed: Number(r.gasUsed) };
+  return deployTx(c, contractName, { args });
 }
 
-/** Sends a contract write and waits for a successful receipt; returns the gas used. */
+/** Sends a contract write and waits for a successful receipt (oracle/chain/tx.ts). */
 export async function send(
   c: Clients,
   address: Address,
@@ -29,20 +18,8 @@ export async function send(
   functionName: string,
   args: readonly unknown[] = [],
 ): Promise<{ txHash: Hash; gasUsed: number; blockNumber: number }> {
-  const art = loadArtifact(contractName);
-  const { request } = await c.publicClient.simulateContract({
-    address,
-    abi: art.abi,
-    functionName,
-    args: args as unknown[],
-    account: c.account,
-  });
-  const txHash = await c.walletClient.writeContract(request);
-  const r = await c.publicClient.waitForTransactionReceipt({ hash: txHash });
-  if (r.status !== "success") {
-    throw new ZkMeritError("DEPLOYMENTS", `${contractName}.${functionName} reverted in transaction ${txHash}`, { txHash });
-  }
-  return { txHash, gasUsed: Number(r.gasUsed), blockNumber: Number(r.blockNumber) };
+  const r = await sendTx(c, { address, contract: contractName, functionName, args });
+  return { txHash: r.hash, gasUsed: Number(r.gasUsed), blockNumber: Number(r.blockNumber) };
 }
 
 export interface FoundationParams {

@@ -36,7 +36,7 @@ export {
   settleRound,
   publicSignals,
 } from "./reference";
-export { type ContributionWitness, buildWitness, contributionCircuit } from "./witness";
+export { type ContributionWitness, buildWitness } from "./witness";
 export {
   type RootTrustInput,
   type RootTrustResult,

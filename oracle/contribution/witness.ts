@@ -25,18 +25,13 @@ export type ContributionWitness = {
   sortedNorm2: string[];
 };
 
-/** The circuit instance name of an N x P contribution circuit in circuits/circuits.json. */
-export function contributionCircuit(slots: number, params: number): string {
-  return `contribution_${slots}x${params}`;
-}
-
 // Signed integers are field-encoded (x < 0 as r - |x|); hashes and header values already are field elements.
 const enc = (x: bigint) => toField(x).toString();
 const elem = (x: bigint) => x.toString();
 
 /**
  * The circuit input of a round settled by the reference (`settleRound`), which carries its input:
- * `prove(contributionCircuit(N, P), buildWitness(await settleRound(input)))`.
+ * `prove(circuit, buildWitness(await settleRound(input)))`, for a circuit whose manifest parameters are (N, P, 32).
  * Left-out positions (update unavailable) carry an all-zero update and included = 0; positions
  * count..N-1 are padding (slot 0, commitment 0, an all-zero update), which the circuit ignores.
  * Quotients, remainders and square roots are computed inside the circuit; the sorted norms come from the reference.

@@ -12,6 +12,23 @@ export default tseslint.config(
     },
   },
   {
+    // The layering rule (docs/architecture.md): the core knows no module and no service.
+    files: ["oracle/{field,store,prover,chain,artifacts}/**/*.ts", "oracle/errors.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/contribution", "**/contribution/**"], message: "the core imports no module code (docs/architecture.md)" },
+            { group: ["**/service", "**/service/**"], message: "the core does not import the service layer (docs/architecture.md)" },
+            { group: ["**/roundtrip", "**/roundtrip/**"], message: "the core does not import the examples (docs/architecture.md)" },
+            { group: ["**/scripts/**"], message: "library code does not import the entry points (docs/architecture.md)" },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-unused-expressions": "off" },
   },

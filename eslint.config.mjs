@@ -29,6 +29,24 @@ export default tseslint.config(
     },
   },
   {
+    // The runner serves modules through oracle/service/module.ts and imports none of them.
+    files: ["oracle/service/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/contribution", "**/contribution/**", "**/roundtrip", "**/roundtrip/**"],
+              message: "the service imports no module code (docs/architecture.md)",
+            },
+            { group: ["**/scripts/**"], message: "library code does not import the entry points (docs/architecture.md)" },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-unused-expressions": "off" },
   },

@@ -18,7 +18,9 @@ import { contractAddress, defaultDeploymentsPath, readDeployments, writeDeployme
 import { ZkMeritError, isZkMeritError } from "../oracle/errors";
 import { terminateCurves } from "../oracle/prover";
 import { openStore } from "../oracle/store";
-import { OracleService } from "../oracle/service/oracle";
+import { contributionModule } from "../oracle/contribution/module";
+import { OracleRunner } from "../oracle/service/runner";
+import { selectModules, type OracleModule } from "../oracle/service/module";
 import { auditHtml, auditTask } from "../oracle/contribution/auditor";
 import { TRAINER_ATTACKS, type TrainerAttack } from "../oracle/contribution/trainer";
 import { deploySystem } from "./commands/deploy";
@@ -107,6 +109,9 @@ const out = (s: string) => process.stdout.write(s + "\n");
 
 /** A path the user typed, resolved from the folder they ran the command in (npm runs scripts from the repository root). */
 const fromUserDir = (p: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
+
+/** The modules this build knows (the oracle runner serves those a deployment has). */
+const MODULES: readonly OracleModule[] = [contributionModule];
 
 export const program = new Command().name("zkmerit").description("zkmerit: a proof-checked merit ledger for decentralized AI work");
 
@@ -343,8 +348,17 @@ const bigints = (name: string) => (v: string) => {
   return v.split(",").map((t) => BigInt(t));
 };
 common(
-  program.command("oracle").description("run the oracle service: prove and propose due rounds, challenge proposals that leave content out"),
+  program
+    .command("oracle")
+    .description(
+      "run the oracle service for the deployment's modules: prove and propose due rounds, challenge proposals that leave content out",
+    ),
 )
+  .option(
+    "--modules <slugs>",
+    `modules to serve, comma-separated (default: every deployed one; known: ${MODULES.map((m) => m.id).join(", ")})`,
+    (v: string) => v.split(",").map((x) => x.trim()),
+  )
   .option("--interval <ms>", "poll interval", int("--interval", 100), 5000)
   .option("--health-port <port>", "serve GET /health on this port (0: a free one)", int("--health-port", 0, 65535), 8787)
   .option("--journal <dir>", "proof journal directory", path.join(REPO_ROOT, ".zkmerit", "oracle-journal"))
@@ -370,20 +384,17 @@ common(
         concurrency: number;
         challenge: boolean;
         deadlineMargin: number;
+        modules?: string[];
       },
     ) => {
       const x = await context(o);
-      const { circuit, slots, params } = await shapeOf(x);
       const log = pino({ name: "zkmerit-oracle" });
-      const svc = new OracleService({
+      const env = {
         clients: x.c,
-        market: contractAddress(x.d, "TrainingMarket", x.file),
-        circuit,
-        shape: { slots, params },
+        deployments: x.d,
         store: x.store,
         journalDir: o.journal,
         log,
-        fromBlock: BigInt(x.d.startBlock),
         retry: { attempts: 5, baseMs: 500 },
         tasks: o.tasks,
         minFee: o.minFee,
@@ -392,18 +403,22 @@ common(
         concurrency: o.concurrency,
         challenge: o.challenge,
         deadlineMarginSeconds: o.deadlineMargin,
-      });
-      await svc.checkVerifier(circuitArtifacts(circuit).verifierContract);
+      };
+      const jobs = [];
+      for (const m of selectModules(MODULES, x.d, o.modules)) jobs.push(...(await m.oracleJobs(env)));
+      const runner = new OracleRunner(jobs, log);
+      await runner.preflight();
       if (o.once) {
-        out(JSON.stringify(await svc.tick(), (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+        const reports = Object.fromEntries(await runner.tick());
+        out(JSON.stringify(reports, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
         return;
       }
-      const port = await svc.serveHealth(o.healthPort);
-      log.info({ port, circuit, market: x.d.contracts.TrainingMarket }, "oracle started");
-      const stop = () => void svc.stop();
+      const port = await runner.serveHealth(o.healthPort);
+      log.info({ port, jobs: jobs.map((j) => j.id) }, "oracle started");
+      const stop = () => void runner.stop();
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
-      await svc.run(o.interval);
+      await runner.run(o.interval);
     },
   );
 const stake = program.command("stake").description("stake vault commands (your free stake is never slashable)");

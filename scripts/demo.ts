@@ -12,7 +12,7 @@ import { writeDeployments } from "../oracle/chain/deployments";
 import { loadArtifact } from "../oracle/chain/artifacts";
 import { terminateCurves } from "../oracle/prover";
 import { openStore } from "../oracle/store";
-import { OracleService } from "../oracle/service/oracle";
+import { ContributionJob } from "../oracle/contribution/job";
 import { auditHtml, auditTask } from "../oracle/contribution/auditor";
 import { decodeRoundRecord } from "../oracle/contribution/records";
 import { ROBUSTNESS_ATTACKS, accuracy, dequantizeVector, federationData, runFederation } from "../oracle/contribution/model";
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   );
 
   const logFile = path.join(outDir, "oracle.log");
-  const oracle = new OracleService({
+  const oracle = new ContributionJob({
     clients: oracleOp,
     market: d.contracts.TrainingMarket as `0x${string}`,
     circuit: CIRCUIT,

@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Clients } from "../../oracle/chain/clients";
 import { LocalContentStore } from "../../oracle/store";
 import { popCount } from "../../oracle/contribution/settler";
-import { OracleService } from "../../oracle/service/oracle";
+import { ContributionJob } from "../../oracle/contribution/job";
 import { deploySystem } from "../commands/deploy";
 import {
   cancelTask,
@@ -85,7 +85,7 @@ export async function benchMarket(
   for (const t of trainers) joins.push((await joinTask(ctx(t), task.taskId)).gasUsed);
   rec("join", joins[joins.length - 1], "a later joiner");
   const oracleFor = (c: Clients) =>
-    new OracleService({
+    new ContributionJob({
       clients: c,
       market: d.contracts.TrainingMarket as Address,
       circuit,

@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import type { Address } from "viem";
 import { contributionShape } from "../../oracle/contribution/taskstate";
+import { marketCircuit } from "../../oracle/contribution/module";
 import { circuitArtifacts } from "../../oracle/artifacts/manifest";
 import type { Clients } from "../../oracle/chain/clients";
 import type { Deployments } from "../../oracle/chain/deployments";
-import { ZkMeritError } from "../../oracle/errors";
 import { deployFoundation } from "../deploy/foundation";
 import { deployMarket } from "../deploy/market";
 
@@ -68,22 +68,7 @@ export async function deploySystem(c: Clients, o: DeployOptions, say: (s: string
   };
 }
 
-/** The market's circuit in a deployments record (the one verifier entry). */
-export function marketCircuit(d: Deployments): string {
-  const names = Object.keys(d.verifiers).filter((n) => n.startsWith("contribution_"));
-  if (names.length !== 1)
-    throw new ZkMeritError("DEPLOYMENTS", `expected one contribution verifier in the deployments, found ${names.length}`, {});
-  const e = circuitArtifacts(names[0]);
-  if (e.artifacts.zkey.sha256 !== d.verifiers[names[0]].zkeySha256) {
-    throw new ZkMeritError(
-      "ARTIFACT_MISMATCH",
-      `the local zkey of ${names[0]} (sha256 ${e.artifacts.zkey.sha256.slice(0, 12)}...) is not the one deployed ` +
-        `(${d.verifiers[names[0]].zkeySha256.slice(0, 12)}...); use the keys of that deployment or redeploy`,
-      {},
-    );
-  }
-  return names[0];
-}
+export { marketCircuit };
 
 export function exists(file: string): boolean {
   return fs.existsSync(file);

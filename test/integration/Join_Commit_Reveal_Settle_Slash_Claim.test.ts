@@ -3,7 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
+import pino from "pino";
 import { circuitArtifacts } from "../../oracle/artifacts/manifest";
+import { OracleRunner } from "../../oracle/service/runner";
 import { loadTaskState } from "../../oracle/contribution/taskstate";
 import { chainCtx, claimReward, history, read, reclaimEscrow, releaseStake, syncTask, withdrawFees } from "../../scripts/commands/market";
 import {
@@ -179,12 +181,22 @@ describe("Join_Commit_Reveal_Settle_Slash_Claim (real proofs, contribution_4x8)"
     expect(await owner.publicClient.getTransactionCount({ address: oracleOp.account.address })).to.equal(nonce);
   });
 
-  it("says which port is taken when a second oracle starts on the same health port", async () => {
-    const { oracle } = await freshFixture(systemFixture);
-    const a = oracle();
+  it("says which port is taken when a second oracle starts on the same health port, and reports the job's work on /health", async () => {
+    const { oracle, trainers, ctx, taskId } = await freshFixture(systemFixture);
+    const log = pino({ level: "silent" });
+    const a = new OracleRunner([oracle()], log);
     const port = await a.serveHealth(0);
     try {
-      await expectRejects(oracle().serveHealth(port), new RegExp(`port ${port} on 127.0.0.1 is in use`));
+      await expectRejects(new OracleRunner([oracle()], log).serveHealth(port), new RegExp(`port ${port} on 127.0.0.1 is in use`));
+      await playRound(ctx, trainers, taskId, 0, roundUpdates(0));
+      const reports = await a.tick();
+      expect(reports.get("contribution")?.errors).to.deep.equal([]);
+      const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
+        status: string;
+        jobs: Array<{ id: string; ticks: number; counts: Record<string, number> }>;
+      };
+      expect(health.status).to.equal("ok");
+      expect(health.jobs.map((j) => [j.id, j.ticks, j.counts.settled])).to.deep.equal([["contribution", 1, 1]]);
     } finally {
       await a.stop();
     }

@@ -7,7 +7,7 @@ import pino from "pino";
 import type { Address } from "viem";
 import type { Clients } from "../../oracle/chain/clients";
 import { LocalContentStore, type ContentStore } from "../../oracle/store";
-import { OracleService, type OracleOptions } from "../../oracle/service/oracle";
+import { ContributionJob, type OracleOptions } from "../../oracle/contribution/job";
 import { circuitArtifacts } from "../../oracle/artifacts/manifest";
 import { auditTask, type AuditReport } from "../../oracle/contribution/auditor";
 import { deploySystem } from "../../scripts/commands/deploy";
@@ -75,7 +75,7 @@ export async function systemFixture() {
   for (const t of trainers) await joinTask(ctx(t), task.taskId);
   const journalDir = fs.mkdtempSync(path.join(os.tmpdir(), "zkm-it-journal-"));
   const oracle = (clients = oracleOp, dir = journalDir, extra: Partial<OracleOptions> = {}) =>
-    new OracleService({
+    new ContributionJob({
       clients,
       market: d.contracts.TrainingMarket as Address,
       circuit: CIRCUIT,

@@ -1,17 +1,18 @@
-import http from "node:http";
 import type { Address } from "viem";
 import type { Logger } from "pino";
+import { circuitArtifacts } from "../artifacts/manifest";
 import { loadArtifact } from "../chain/artifacts";
 import type { Clients } from "../chain/clients";
 import { sendTx } from "../chain/tx";
 import { ZkMeritError } from "../errors";
 import type { ContentStore } from "../store";
-import { marketAbi, readTaskHistory, type RoundInfoOnChain } from "../contribution/history";
-import { popCount, prepareSettlement, type PreparedSettlement, type SettleContext } from "../contribution/settler";
-import { fetchUpdate, fetchWithin, loadTaskState } from "../contribution/taskstate";
-import { decodeRoundRecord, verifyRoundRecord } from "../contribution/records";
-import { ProofJournal } from "./journal";
-import { isTransientRpcError, withRetry } from "./retry";
+import { ProofJournal } from "../service/journal";
+import { isTransientRpcError, withRetry } from "../service/retry";
+import { eachLimited, within, type JobReport, type OracleJob } from "../service/runner";
+import { marketAbi, readTaskHistory, type RoundInfoOnChain } from "./history";
+import { popCount, prepareSettlement, type PreparedSettlement, type SettleContext } from "./settler";
+import { fetchUpdate, fetchWithin, loadTaskState } from "./taskstate";
+import { decodeRoundRecord, verifyRoundRecord } from "./records";
 
 export interface OracleOptions {
   clients: Clients;
@@ -40,7 +41,7 @@ export interface OracleOptions {
   deadlineMarginSeconds?: number;
 }
 
-export interface TickReport {
+export interface TickReport extends JobReport {
   /** Proposals this oracle made (first proposals and challenges). */
   settled: Array<{
     taskId: bigint;
@@ -60,6 +61,9 @@ export interface TickReport {
   /** Rounds due whose revealed content is all unavailable (they expire on their own). */
   unprovable: Array<{ taskId: bigint; round: number; reason: string }>;
   errors: Array<{ taskId: bigint; message: string }>;
+  /** settled, challenged and junk proposals of this tick (the runner adds them up for /health). */
+  counts: { settled: number; challenged: number; junk: number };
+  block?: bigint;
 }
 
 type RoundInfo = RoundInfoOnChain;
@@ -67,32 +71,8 @@ type TaskInfo = { finished: boolean; cancelled: boolean; settlementFee: bigint }
 
 const ZERO = "0x0000000000000000000000000000000000000000";
 
-/** Runs `fn` with at most `limit` at a time, in order. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}
-
-/** Rejects with a TIMEOUT error naming `what` once `ms` pass. */
-async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ZkMeritError("TIMEOUT", `${what} took longer than its budget of ${ms} ms`, {})), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
- * The oracle service for the training market. Stateless but for a proof journal: every tick it
+ * Module 1's oracle job (run by the OracleRunner of oracle/service). Stateless but for a proof journal: every tick it
  * reads each served task's current round from the chain and proposes what is due: a round whose
  * reveal window closed gets a proof over every reveal whose content is available; a pending
  * proposal by someone else that leaves out content this oracle holds is challenged with a proof
@@ -100,23 +80,21 @@ async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
  * on-chain. A proof is journalled before its transaction is sent, so a crash between proving and
  * sending resumes with the same proof; the chain decides whether the round still needs it.
  */
-export class OracleService {
+export class ContributionJob implements OracleJob<TickReport> {
+  readonly id = "contribution";
   readonly journal: ProofJournal;
-  private health = {
-    startedAt: new Date().toISOString(),
-    lastTickAt: "",
-    lastBlock: "0",
-    ticks: 0,
-    settled: 0,
-    challenged: 0,
-    junk: 0,
-    lastError: "",
-  };
-  private server?: http.Server;
-  private stopped = false;
 
   constructor(readonly o: OracleOptions) {
     this.journal = new ProofJournal(o.journalDir);
+  }
+
+  describe(): Record<string, unknown> {
+    return { market: this.o.market, chainId: this.c.chain.id, circuit: this.o.circuit };
+  }
+
+  /** Refuses to start against a market whose verifier is not the one this machine's key produces. */
+  async preflight(): Promise<void> {
+    await this.checkVerifier(circuitArtifacts(this.o.circuit).verifierContract);
   }
 
   private get c(): Clients {
@@ -199,7 +177,14 @@ export class OracleService {
 
   /** One pass over every served task, `concurrency` at a time, each within its time budget. */
   async tick(): Promise<TickReport> {
-    const report: TickReport = { settled: [], observed: [], junk: [], unprovable: [], errors: [] };
+    const report: TickReport = {
+      settled: [],
+      observed: [],
+      junk: [],
+      unprovable: [],
+      errors: [],
+      counts: { settled: 0, challenged: 0, junk: 0 },
+    };
     const block = await this.rpc("getBlock", () => this.c.publicClient.getBlock());
     const tasks = await this.served();
     await eachLimited(tasks, this.o.concurrency ?? 4, async (taskId) => {
@@ -209,12 +194,12 @@ export class OracleService {
         const message = (e as Error).message.split("\n")[0];
         this.o.log.error({ taskId: String(taskId), err: message, code: (e as ZkMeritError).code }, "task failed this tick");
         report.errors.push({ taskId, message });
-        this.health.lastError = message;
       }
     });
-    this.health.ticks++;
-    this.health.lastTickAt = new Date().toISOString();
-    this.health.lastBlock = block.number.toString();
+    report.counts.settled = report.settled.filter((x) => x.gasUsed > 0n).length;
+    report.counts.challenged = report.settled.filter((x) => x.gasUsed > 0n && x.challenge).length;
+    report.counts.junk = report.junk.length;
+    report.block = block.number;
     return report;
   }
 
@@ -259,7 +244,6 @@ export class OracleService {
         // (1) Its round record is a junk hint: the state is right, tools rebuild the record.
         const reason = (e as Error).message.split("\n")[0];
         report.junk.push({ taskId, round, settler: ri.settler, reason });
-        this.health.junk++;
         this.o.log.warn({ taskId: String(taskId), round, settler: ri.settler, reason }, "pending proposal names an unusable round record");
       }
     }
@@ -360,8 +344,6 @@ export class OracleService {
     try {
       const gasUsed = await this.send("settleRound", [taskId, BigInt(round), p.result, p.modelURI, p.proof]);
       this.journal.remove(key);
-      this.health.settled++;
-      if (challenge) this.health.challenged++;
       this.o.log.info({ taskId: String(taskId), round, gasUsed: Number(gasUsed), challenge, modelURI: p.modelURI }, "round proposed");
       return { ...summary, gasUsed };
     } catch (e) {
@@ -375,60 +357,5 @@ export class OracleService {
       }
       throw e;
     }
-  }
-
-  /** Serves GET /health (JSON) on `port` (0 picks a free port); returns the port. */
-  async serveHealth(port: number, host = "127.0.0.1"): Promise<number> {
-    this.server = http.createServer((req, res) => {
-      if (req.url !== "/health") {
-        res.statusCode = 404;
-        res.end();
-        return;
-      }
-      res.setHeader("content-type", "application/json");
-      res.end(
-        JSON.stringify({
-          status: this.health.lastError ? "degraded" : "ok",
-          market: this.o.market,
-          chainId: this.c.chain.id,
-          ...this.health,
-        }),
-      );
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once("error", (e: NodeJS.ErrnoException) =>
-        reject(
-          e.code === "EADDRINUSE"
-            ? new ZkMeritError(
-                "CONFIG",
-                `port ${port} on ${host} is in use (another oracle?); pass --health-port with a free port, or 0 for any`,
-                {
-                  port,
-                },
-              )
-            : e,
-        ),
-      );
-      this.server!.listen(port, host, resolve);
-    });
-    return (this.server.address() as { port: number }).port;
-  }
-
-  /** Runs ticks every `intervalMs` until stop(). */
-  async run(intervalMs: number): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.tick();
-      } catch (e) {
-        this.health.lastError = (e as Error).message.split("\n")[0];
-        this.o.log.error({ err: this.health.lastError }, "tick failed");
-      }
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 }

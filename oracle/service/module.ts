@@ -1,0 +1,50 @@
+import type { Logger } from "pino";
+import type { Clients } from "../chain/clients";
+import type { Deployments } from "../chain/deployments";
+import type { ContentStore } from "../store";
+import type { OracleJob } from "./runner";
+
+/**
+ * What a module gives the oracle runner. The runner, the CLI's `oracle` command and the health
+ * endpoint are written against this only; each module (oracle/<slug>/module.ts) builds its own jobs
+ * from the deployment. Today's modules: `contribution` (the training market).
+ */
+export interface OracleModule {
+  /** The module's slug, used in every folder and in `--modules`. */
+  readonly id: string;
+  /** Whether the deployment has this module's contracts. */
+  deployed(d: Deployments): boolean;
+  /** The module's jobs on this deployment. */
+  oracleJobs(env: OracleEnv): Promise<OracleJob[]>;
+}
+
+/** What every job gets from the runner's command line and the deployment. */
+export interface OracleEnv {
+  clients: Clients;
+  deployments: Deployments;
+  store: ContentStore;
+  /** The module's own journal folder is `<journalDir>/<module id>`. */
+  journalDir: string;
+  log: Logger;
+  retry: { attempts: number; baseMs: number };
+  /** Serve only these tasks (every task when absent); modules without tasks ignore it. */
+  tasks?: readonly bigint[];
+  minFee?: bigint;
+  taskBudgetMs?: number;
+  fetchTimeoutMs?: number;
+  concurrency?: number;
+  challenge?: boolean;
+  deadlineMarginSeconds?: number;
+}
+
+/** The modules named by `--modules` (comma-separated slugs), or every deployed one; unknown names are refused. */
+export function selectModules(all: readonly OracleModule[], d: Deployments, names?: readonly string[]): OracleModule[] {
+  if (!names) return all.filter((m) => m.deployed(d));
+  return names.map((n) => {
+    const m = all.find((x) => x.id === n);
+    if (!m) throw new Error(`--modules: no module "${n}"; known: ${all.map((x) => x.id).join(", ")}`);
+    if (!m.deployed(d))
+      throw new Error(`--modules: module "${n}" is not in this deployment (its contracts are missing from the deployments file)`);
+    return m;
+  });
+}

@@ -21,7 +21,7 @@ export default tseslint.config(
           patterns: [
             { group: ["**/contribution", "**/contribution/**"], message: "the core imports no module code (docs/architecture.md)" },
             { group: ["**/service", "**/service/**"], message: "the core does not import the service layer (docs/architecture.md)" },
-            { group: ["**/roundtrip", "**/roundtrip/**"], message: "the core does not import the examples (docs/architecture.md)" },
+            { group: ["**/examples", "**/examples/**"], message: "the core does not import the examples (docs/architecture.md)" },
             { group: ["**/scripts/**"], message: "library code does not import the entry points (docs/architecture.md)" },
           ],
         },
@@ -37,7 +37,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ["**/contribution", "**/contribution/**", "**/roundtrip", "**/roundtrip/**"],
+              group: ["**/contribution", "**/contribution/**", "**/examples", "**/examples/**"],
               message: "the service imports no module code (docs/architecture.md)",
             },
             { group: ["**/scripts/**"], message: "library code does not import the entry points (docs/architecture.md)" },

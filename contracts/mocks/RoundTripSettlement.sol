@@ -4,10 +4,10 @@ pragma solidity ^0.8.28;
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Groth16Settlement} from "../libraries/Groth16Settlement.sol";
 import {SnarkField} from "../libraries/SnarkField.sol";
-import {IRoundTripSettlement} from "../interfaces/IRoundTripSettlement.sol";
+import {IRoundTripSettlement} from "./IRoundTripSettlement.sol";
 
 /// @title RoundTripSettlement
-/// @notice See {IRoundTripSettlement}. Circuit: circuits/roundtrip.circom, public inputs
+/// @notice See {IRoundTripSettlement}. Circuit: circuits/examples/roundtrip.circom, public inputs
 /// [context, round, commitment, sum].
 contract RoundTripSettlement is IRoundTripSettlement, Groth16Settlement, Ownable2Step {
     uint256 private constant NUM_PUBLIC_INPUTS = 4;

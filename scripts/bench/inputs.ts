@@ -2,7 +2,7 @@ import { readManifest } from "../../oracle/artifacts/manifest";
 import { contributionShape } from "../../oracle/contribution/taskstate";
 import { proofContext } from "../../oracle/field";
 import { prove } from "../../oracle/prover";
-import { proveRoundTrip } from "../../oracle/roundtrip";
+import { proveRoundTrip } from "../../oracle/examples/roundtrip";
 import { DEFAULT_TRUST_MARGIN, buildWitness, commitUpdate, settleRound } from "../../oracle/contribution";
 
 /** One full round of Contribution(N, P): the owner's root update at slot 0, honest submitters and one attacker, proven. */

@@ -2,7 +2,7 @@ import { keccak256, parseEther, toHex, type Address } from "viem";
 import { loadArtifact } from "../../oracle/chain/artifacts";
 import type { Clients } from "../../oracle/chain/clients";
 import { proofContext } from "../../oracle/field";
-import { ROUNDTRIP_CIRCUIT, proveRoundTrip } from "../../oracle/roundtrip";
+import { ROUNDTRIP_CIRCUIT, proveRoundTrip } from "../../oracle/examples/roundtrip";
 import { circuitArtifacts } from "../../oracle/artifacts/manifest";
 import { deployFoundation, send } from "../deploy/foundation";
 import { deployRoundTrip } from "../deploy/roundtrip";

@@ -1,7 +1,7 @@
 import type { Address } from "viem";
 import { circuitArtifacts } from "../../oracle/artifacts/manifest";
 import type { Clients } from "../../oracle/chain/clients";
-import { ROUNDTRIP_CIRCUIT } from "../../oracle/roundtrip";
+import { ROUNDTRIP_CIRCUIT } from "../../oracle/examples/roundtrip";
 import { deployContract, type Deployed } from "./foundation";
 
 /** Deploys the RoundTrip circuit's verifier and the RoundTripSettlement contract. */

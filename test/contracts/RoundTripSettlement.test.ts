@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { SNARK_FIELD, proofContext } from "../../oracle/field";
-import { proveRoundTrip, type RoundTripClaim } from "../../oracle/roundtrip";
+import { proveRoundTrip, type RoundTripClaim } from "../../oracle/examples/roundtrip";
 import type { SolidityProof } from "../../oracle/prover";
 import { roundTripFixture } from "../helpers/fixtures";
 

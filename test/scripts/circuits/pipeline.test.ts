@@ -22,7 +22,7 @@ describe("scripts/circuits/pipeline", () => {
 
   it("writes a main component with the public inputs of circuits.json", () => {
     const src = mainSource({
-      file: "roundtrip.circom",
+      file: "examples/roundtrip.circom",
       template: "RoundTrip",
       params: [8, 32],
       public: ["context", "round"],

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {IGroth16Settlement} from "./IGroth16Settlement.sol";
+import {IGroth16Settlement} from "../interfaces/IGroth16Settlement.sol";
 
 /// @title IRoundTripSettlement
 /// @notice The smallest proof-settled contract: the owner opens rounds; anyone holding a proof

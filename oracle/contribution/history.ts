@@ -1,4 +1,4 @@
-import type { Abi, Address, Hash, PublicClient } from "viem";
+import { decodeEventLog, numberToHex, pad, type Abi, type Address, type Hash, type Hex, type PublicClient } from "viem";
 import { loadArtifact } from "../chain/artifacts";
 import { ZkMeritError } from "../errors";
 import type { SolidityProof } from "../prover";
@@ -122,32 +122,70 @@ export interface TaskHistory {
   claims: Array<{ trainer: Address; cumAmount: bigint; amount: bigint }>;
 }
 
-type Log = { args: Record<string, unknown>; transactionHash: Hash; blockNumber: bigint; logIndex: number };
+type Log = { eventName: string; args: Record<string, unknown>; transactionHash: Hash; blockNumber: bigint; logIndex: number };
 
-/** Contract events in block chunks (public RPCs cap the range of one eth_getLogs). */
-async function events(
+interface CachedLogs {
+  /** The last block read, and its hash (a reorg or a reverted snapshot changes it). */
+  to: bigint;
+  toHash: Hash;
+  logs: Log[];
+}
+
+/** Per client, the task logs read so far: each read fetches only the blocks after the last one. */
+const logCache = new WeakMap<object, Map<string, CachedLogs>>();
+
+/**
+ * Every event of one task, in chain order: one eth_getLogs per block chunk for all event types
+ * (taskId is the first indexed topic of every task event; public RPCs cap a call's range), and only
+ * the blocks after the last read. The cached part is kept while its last block still has the same
+ * hash; after a reorg (or a reverted test snapshot) it is read again from `fromBlock`.
+ */
+async function taskLogs(
   client: PublicClient,
   market: Address,
-  eventName: string,
   taskId: bigint,
   fromBlock: bigint,
   toBlock: bigint,
   chunk: bigint,
 ): Promise<Log[]> {
-  const out: Log[] = [];
-  for (let from = fromBlock; from <= toBlock; from += chunk) {
-    const to = from + chunk - 1n < toBlock ? from + chunk - 1n : toBlock;
-    const logs = (await client.getContractEvents({
-      address: market,
-      abi: marketAbi(),
-      eventName,
-      args: { taskId },
-      fromBlock: from,
-      toBlock: to,
-    })) as unknown as Log[];
-    out.push(...logs);
+  let perClient = logCache.get(client);
+  if (!perClient) logCache.set(client, (perClient = new Map()));
+  const key = `${market.toLowerCase()}:${taskId}:${fromBlock}`;
+  let hit = perClient.get(key);
+  if (hit && hit.to > toBlock) hit = undefined;
+  if (hit) {
+    const b = await client.getBlock({ blockNumber: hit.to }).catch(() => undefined);
+    if (!b || b.hash !== hit.toHash) hit = undefined;
   }
-  return out.sort(byPosition);
+  const fresh: Log[] = [];
+  const abi = marketAbi();
+  const topic = pad(numberToHex(taskId), { size: 32 });
+  for (let from = hit ? hit.to + 1n : fromBlock; from <= toBlock; from += chunk) {
+    const to = from + chunk - 1n < toBlock ? from + chunk - 1n : toBlock;
+    const raw = (await client.request({
+      method: "eth_getLogs",
+      params: [{ address: market, fromBlock: numberToHex(from), toBlock: numberToHex(to), topics: [null, topic] }],
+    })) as Array<{ data: Hex; topics: [Hex, ...Hex[]]; transactionHash: Hash; blockNumber: Hex; logIndex: Hex }>;
+    for (const l of raw) {
+      let ev;
+      try {
+        ev = decodeEventLog({ abi, data: l.data, topics: l.topics });
+      } catch {
+        continue; // not one of this ABI's events
+      }
+      fresh.push({
+        eventName: String(ev.eventName),
+        args: ev.args as unknown as Record<string, unknown>,
+        transactionHash: l.transactionHash,
+        blockNumber: BigInt(l.blockNumber),
+        logIndex: Number(l.logIndex),
+      });
+    }
+  }
+  const head = await client.getBlock({ blockNumber: toBlock });
+  const logs = [...(hit?.logs ?? []), ...fresh.sort(byPosition)];
+  perClient.set(key, { to: toBlock, toHash: head.hash as Hash, logs });
+  return logs;
 }
 
 const byPosition = (a: Located | Log, b: Located | Log) => {
@@ -180,7 +218,8 @@ export async function readTaskHistory(
   const toBlock = await client.getBlockNumber({ cacheTime: 0 });
   const fromBlock = o.fromBlock ?? 0n;
   const chunk = o.chunk ?? 50_000n;
-  const ev = (name: string) => events(client, market, name, taskId, fromBlock, toBlock, chunk);
+  const all = await taskLogs(client, market, taskId, fromBlock, toBlock, chunk);
+  const ev = async (name: string) => all.filter((l) => l.eventName === name);
   const [created] = await ev("TaskCreated");
   if (!created)
     throw new ZkMeritError("CONFIG", `task ${taskId} does not exist on market ${market} (no TaskCreated event)`, {

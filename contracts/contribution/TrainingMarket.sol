@@ -141,7 +141,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     /// @param vault The stake vault; this contract needs its MODULE_ROLE before anyone can join.
     /// @param rewardToken_ The ERC-20 budgets and fees are escrowed and paid in (may be the stake token).
     /// @param slotCapacity_ The circuit's N: a power of two in 2..64.
-    /// @param poseidon2 circomlibjs Poseidon contract with 2 inputs (likewise `poseidon3`, `poseidon4`).
+    /// @param poseidon2 The Poseidon hasher with 2 inputs, a deployed PoseidonT3 (`poseidon3`, `poseidon4`: PoseidonT4, T5).
     /// @param owner_ The initial owner.
     constructor(
         address verifier_,
@@ -171,7 +171,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         uint256 depth;
         uint256 root; // a zero leaf
         while ((uint256(1) << depth) < slotCapacity_) {
-            root = poseidon2.poseidon([root, root]);
+            root = poseidon2.hash([root, root]);
             ++depth;
         }
         _treeDepth = depth;
@@ -209,7 +209,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         // maxTrainers <= 64, normBoundSq < 2^80, trustMargin <= 2^16 (17 bits).
         uint256 configPacked = p.budget | (p.numRounds << 128) | (p.maxTrainers << 144);
         uint256 ruleParams = p.normBoundSq | (p.trustMargin << 80) | (p.rootUpdates ? 1 << 97 : 0);
-        header = _poseidon4.poseidon([proofContext(), taskId, configPacked, ruleParams]);
+        header = _poseidon4.hash([proofContext(), taskId, configPacked, ruleParams]);
         // No step was settled yet: the previous model is the initial one, so the first previous step is 0.
         uint256 init = p.initModelCommitment;
         state = _hash3(header, _hash2(init, init), _emptyRoot);
@@ -970,12 +970,12 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     /// @dev Poseidon(a, b). Each hasher has one call site: inlined calls would take the market
     /// over the EIP-170 code size limit.
     function _hash2(uint256 a, uint256 b) private view returns (uint256) {
-        return _poseidon2.poseidon([a, b]);
+        return _poseidon2.hash([a, b]);
     }
 
     /// @dev Poseidon(a, b, c), one call site likewise.
     function _hash3(uint256 a, uint256 b, uint256 c) private view returns (uint256) {
-        return _poseidon3.poseidon([a, b, c]);
+        return _poseidon3.hash([a, b, c]);
     }
 
     /// @dev Reverts unless `uri` has 1..MAX_URI_LENGTH bytes.

@@ -8,13 +8,14 @@ import { ZkMeritError } from "../errors";
 import type { ContentStore } from "../store";
 import { ProofJournal } from "../service/journal";
 import { isTransientRpcError, withRetry } from "../service/retry";
+import type { ServeOptions } from "../service/module";
 import { eachLimited, within, type JobReport, type OracleJob } from "../service/runner";
 import { marketAbi, readTaskHistory, type RoundInfoOnChain } from "./history";
 import { popCount, prepareSettlement, type PreparedSettlement, type SettleContext } from "./settler";
 import { fetchUpdate, fetchWithin, loadTaskState } from "./taskstate";
 import { decodeRoundRecord, verifyRoundRecord } from "./records";
 
-export interface OracleOptions {
+export interface OracleOptions extends ServeOptions {
   clients: Clients;
   market: Address;
   circuit: string;
@@ -24,21 +25,6 @@ export interface OracleOptions {
   log: Logger;
   /** Block from which to replay events. */
   fromBlock: bigint;
-  retry: { attempts: number; baseMs: number };
-  /** Serve only these tasks (every task when absent). */
-  tasks?: readonly bigint[];
-  /** Skip tasks whose settlement fee is below this (0: serve unpaid tasks too). */
-  minFee?: bigint;
-  /** Time one task may take per tick (fetching content, proving, sending), ms. */
-  taskBudgetMs?: number;
-  /** Longest wait for one payload, ms; a slower one counts as unavailable. */
-  fetchTimeoutMs?: number;
-  /** Tasks served at once, so one slow store or task never stalls the others. */
-  concurrency?: number;
-  /** Replace other settlers' proposals that leave out content this oracle holds. */
-  challenge?: boolean;
-  /** Do not send a proposal this close (seconds) to its deadline: it could be mined after it and revert. */
-  deadlineMarginSeconds?: number;
 }
 
 export interface TickReport extends JobReport {

@@ -45,24 +45,16 @@ export const contributionModule: OracleModule = {
     const market = contractAddress(d, "TrainingMarket");
     const circuit = marketCircuit(d);
     const shape = await marketShape(env.clients.publicClient, market, circuit);
+    const { deployments: _, journalDir, log, ...serve } = env;
     return [
       new ContributionJob({
-        clients: env.clients,
+        ...serve,
         market,
         circuit,
         shape,
-        store: env.store,
-        journalDir: path.join(env.journalDir, "contribution"),
-        log: env.log.child({ module: "contribution" }),
+        journalDir: path.join(journalDir, "contribution"),
+        log: log.child({ module: "contribution" }),
         fromBlock: BigInt(d.startBlock),
-        retry: env.retry,
-        tasks: env.tasks,
-        minFee: env.minFee,
-        taskBudgetMs: env.taskBudgetMs,
-        fetchTimeoutMs: env.fetchTimeoutMs,
-        concurrency: env.concurrency,
-        challenge: env.challenge,
-        deadlineMarginSeconds: env.deadlineMarginSeconds,
       }),
     ];
   },

@@ -18,23 +18,33 @@ export interface OracleModule {
   oracleJobs(env: OracleEnv): Promise<OracleJob[]>;
 }
 
+/** How a job serves tasks: the runner's command-line options every task-serving module honours. */
+export interface ServeOptions {
+  retry: { attempts: number; baseMs: number };
+  /** Serve only these tasks (every task when absent); modules without tasks ignore it. */
+  tasks?: readonly bigint[];
+  /** Skip tasks whose settlement fee is below this (0: serve unpaid tasks too). */
+  minFee?: bigint;
+  /** Time one task may take per tick (fetching content, proving, sending), ms. */
+  taskBudgetMs?: number;
+  /** Longest wait for one payload, ms; a slower one counts as unavailable. */
+  fetchTimeoutMs?: number;
+  /** Tasks served at once, so one slow store or task never stalls the others. */
+  concurrency?: number;
+  /** Replace other settlers' proposals that leave out content this oracle holds. */
+  challenge?: boolean;
+  /** Do not send a proposal this close (seconds) to its deadline: it could be mined after it and revert. */
+  deadlineMarginSeconds?: number;
+}
+
 /** What every job gets from the runner's command line and the deployment. */
-export interface OracleEnv {
+export interface OracleEnv extends ServeOptions {
   clients: Clients;
   deployments: Deployments;
   store: ContentStore;
   /** The module's own journal folder is `<journalDir>/<module id>`. */
   journalDir: string;
   log: Logger;
-  retry: { attempts: number; baseMs: number };
-  /** Serve only these tasks (every task when absent); modules without tasks ignore it. */
-  tasks?: readonly bigint[];
-  minFee?: bigint;
-  taskBudgetMs?: number;
-  fetchTimeoutMs?: number;
-  concurrency?: number;
-  challenge?: boolean;
-  deadlineMarginSeconds?: number;
 }
 
 /** The modules named by `--modules` (comma-separated slugs), or every deployed one; unknown names are refused. */

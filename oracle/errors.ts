@@ -15,6 +15,7 @@ export type ErrorCode =
   | "CIRCUIT_BUILD"
   | "PROOF_INVALID"
   | "PTAU"
+  | "ZKEY"
   | "CONFIG"
   | "DEPLOYMENTS"
   | "STORE_NOT_FOUND"

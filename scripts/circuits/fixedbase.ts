@@ -31,6 +31,7 @@ export interface FfField {
   eq(a: El, b: El): boolean;
   isZero(a: El): boolean;
   fromRng(rng: unknown): El;
+  toObject(a: El): bigint;
 }
 
 export interface FfGroup {
@@ -369,6 +370,12 @@ export interface TaskResult {
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
+/** The bn128 WebAssembly module, compiled once per process (each instance gets its own memory). */
+export function bn128Module(curve: FfCurve): Promise<WebAssembly.Module> {
+  compiled ??= WebAssembly.compile(curve.tm.code);
+  return compiled;
+}
+
 /** Runs tasks on worker threads, at most `ahead` tasks beyond the one the caller waits for. */
 export class Pool {
   private readonly workers: Worker[] = [];
@@ -387,8 +394,7 @@ export class Pool {
   static async start(curve: FfCurve, tasks: Task[], threads: number, windows: [number, number], ahead: number): Promise<Pool> {
     const pool = new Pool(tasks, ahead);
     // The main thread's compiled bn128 module, shared with the workers (each gets its own memory).
-    compiled ??= WebAssembly.compile(curve.tm.code);
-    const workerData = { module: await compiled, pG1gen: curve.tm.pG1gen, pG2gen: curve.tm.pG2gen, windows };
+    const workerData = { module: await bn128Module(curve), pG1gen: curve.tm.pG1gen, pG2gen: curve.tm.pG2gen, windows };
     const ready: Promise<void>[] = [];
     for (let i = 0; i < threads; i++) {
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData });

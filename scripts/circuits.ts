@@ -36,6 +36,11 @@ async function main(): Promise<void> {
     .option("--zkey <name=file>", "a final zkey from a phase-2 ceremony for one circuit (repeatable)", zkeyPair)
     .option("--seed <hex>", "seed for new development keys (default: random; recorded in the manifest)")
     .addOption(new Option("--ptau-method <method>", "how to make a development ptau").choices(["fast", "snarkjs"]).default("fast"))
+    .addOption(
+      new Option("--zkey-method <method>", "how to make development zkeys (snarkjs: zkey new + zkey beacon, same bytes, slower)")
+        .choices(["fast", "snarkjs"])
+        .default("fast"),
+    )
     .option("--force", "rebuild even if up to date")
     .option("--check", "verify artifacts and regenerate verifiers, failing on any difference; builds nothing")
     .parse();
@@ -46,6 +51,7 @@ async function main(): Promise<void> {
     zkey?: Record<string, string>;
     seed?: string;
     ptauMethod: "fast" | "snarkjs";
+    zkeyMethod: "fast" | "snarkjs";
     force?: boolean;
     check?: boolean;
   }>();
@@ -73,6 +79,7 @@ async function main(): Promise<void> {
     ceremonyZkeys: o.zkey,
     seed: o.seed,
     ptauMethod: o.ptauMethod,
+    zkeyMethod: o.zkeyMethod,
     force: o.force,
     log,
   });

@@ -76,7 +76,15 @@ export const ManifestEntry = z.object({
   privateInputs: z.number().int(),
   wires: z.number().int(),
   ptau: z.object({ file: z.string(), power: z.number().int(), sha256: Hex64, source: z.string(), insecure: z.boolean() }),
-  setup: z.object({ source: z.enum(["dev", "ceremony"]), seed: z.string().optional(), insecure: z.boolean() }),
+  setup: z.object({
+    source: z.enum(["dev", "ceremony"]),
+    seed: z.string().optional(),
+    insecure: z.boolean(),
+    /** How a development key was written: the fast generator or snarkjs (zkey new + zkey beacon); the same bytes. */
+    method: z.enum(["fast", "snarkjs"]).optional(),
+    /** The writer's version (part of the key's cache key). */
+    generator: z.string().optional(),
+  }),
   verifierContract: z.string(),
   verifierFile: z.string(),
   artifacts: z.object({

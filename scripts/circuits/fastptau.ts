@@ -23,6 +23,7 @@
  */
 import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { createHash } from "node:crypto";
 import { ZkMeritError } from "../../oracle/errors";
 import {
@@ -51,6 +52,16 @@ import type { Progress } from "./progress";
 const HASH_CHUNK = { 1: (1 << 20) / G1_LEM, 2: (1 << 20) / G2_LEM } as const;
 
 export const DEV_CONTRIBUTION_NAME = "zkmerit development (insecure)";
+
+/** The generator's version (sha256 of its source and of the fixed-base code), recorded with every ptau it writes. */
+export function fastPtauVersion(): string {
+  const h = createHash("sha256").update("fastptau");
+  for (const f of ["fastptau", "fixedbase"]) {
+    const ts = path.join(__dirname, `${f}.ts`);
+    h.update(fs.readFileSync(fs.existsSync(ts) ? ts : path.join(__dirname, `${f}.js`)));
+  }
+  return h.digest("hex").slice(0, 16);
+}
 
 const SECTION_NAMES: Record<number, string> = {
   2: "tauG1",
@@ -372,6 +383,21 @@ function seedWords(bytes: Uint8Array): number[] {
 /** The ChaCha seed of a development ceremony's contributor (domain-separated sha256 of the seed). */
 export function devSeedWords(seed: string): number[] {
   return seedWords(createHash("sha256").update(`zkmerit/dev-ptau/v1:${seed}`, "utf8").digest());
+}
+
+/**
+ * The secrets τ, α, β of the development ptau made from `seed` (by either generator's fast path:
+ * the first three field elements of the contributor's ChaCha stream). A zkey for that ptau can be
+ * written from them directly (`fastzkey.ts`).
+ */
+export async function devPtauSecrets(seed: string): Promise<{ tau: bigint; alpha: bigint; beta: bigint }> {
+  if (!/^[0-9a-f]{16,}$/.test(seed)) {
+    throw new ZkMeritError("PTAU", `a development seed must be at least 16 lowercase hex digits, got "${seed}"`, { seed });
+  }
+  const curve = await curveMain();
+  const rng = new ff.ChaCha(devSeedWords(seed));
+  const [tau, alpha, beta] = [0, 1, 2].map(() => curve.Fr.toObject(curve.Fr.fromRng(rng)));
+  return { tau, alpha, beta };
 }
 
 /** The ChaCha seed a beacon contribution uses: sha256 iterated 2^numIterationsExp times over the beacon hash. */

@@ -39,6 +39,7 @@
  */
 import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { createHash } from "node:crypto";
 import { ZkMeritError } from "../../oracle/errors";
 import {
@@ -60,6 +61,35 @@ import type { Progress } from "./progress";
 
 /** Bumped by hand when the bytes this generator writes change for the same inputs. */
 export const FASTZKEY_FORMAT = 1;
+
+/**
+ * The generator's version, part of every development key's cache key: its format number and the
+ * sha256 of its own source and of the fixed-base code it runs, so any change to either rebuilds
+ * the keys made with it.
+ */
+export function fastZkeyVersion(): string {
+  const h = createHash("sha256").update(`fastzkey/${FASTZKEY_FORMAT}`);
+  for (const f of ["fastzkey", "fixedbase"]) {
+    const ts = path.join(__dirname, `${f}.ts`);
+    h.update(fs.readFileSync(fs.existsSync(ts) ? ts : path.join(__dirname, `${f}.js`)));
+  }
+  return `${FASTZKEY_FORMAT}-${h.digest("hex").slice(0, 16)}`;
+}
+
+/** The contribution of a development key: a beacon whose hash is derived from the circuit's name and the recorded seed. */
+export function devZkeyContribution(
+  circuit: string,
+  seed: string,
+): ZkeyContribution & { beacon: { hash: Uint8Array; numIterationsExp: number } } {
+  if (!/^[0-9a-f]{16,}$/.test(seed)) {
+    throw new ZkMeritError("ZKEY", `a development seed must be at least 16 lowercase hex digits, got "${seed}"`, { seed });
+  }
+  const hash = createHash("sha256").update(`zkmerit/dev-zkey/v1:${circuit}:${seed}`, "utf8").digest();
+  return { name: DEV_ZKEY_NAME, beacon: { hash: new Uint8Array(hash), numIterationsExp: 10 } };
+}
+
+/** The name every development key's contribution record carries. */
+export const DEV_ZKEY_NAME = "zkmerit development (insecure)";
 
 const FR = 32;
 

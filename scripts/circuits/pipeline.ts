@@ -20,7 +20,11 @@ import {
   type ManifestEntry,
 } from "../../oracle/artifacts/manifest";
 import { sha256, sha256File } from "./hash";
-import { resolvePtau, type PtauMethod } from "./ptau";
+import { resolvePtau, type PtauInfo, type PtauMethod } from "./ptau";
+import { devPtauSecrets } from "./fastptau";
+import { devZkeyContribution, fastZkeyVersion, writeFastZkey } from "./fastzkey";
+
+export type ZkeyMethod = "fast" | "snarkjs";
 import type { Progress } from "./progress";
 
 export interface BuildOptions {
@@ -35,6 +39,8 @@ export interface BuildOptions {
   /** Seed for new development ptau and zkeys (hex); random when absent. */
   seed?: string;
   ptauMethod: PtauMethod;
+  /** How to make development zkeys (default fast; snarkjs runs `zkey new` + `zkey beacon`, to the same bytes). */
+  zkeyMethod?: ZkeyMethod;
   /** Rebuild even when the artifacts are up to date. */
   force?: boolean;
   log: Progress;
@@ -217,6 +223,16 @@ export async function buildCircuits(opts: BuildOptions): Promise<Manifest> {
   const manifest = readManifest();
   // Drop entries of circuits that no longer exist.
   for (const n of Object.keys(manifest.circuits)) if (!all[n]) delete manifest.circuits[n];
+  // Compile what needs building first, so that one development ptau (of the largest domain) serves them all.
+  if (!opts.ceremonyPtau) {
+    let need = 0;
+    for (const name of names) {
+      const prev = manifest.circuits[name];
+      if (await upToDate(name, all[name], prev, opts)) continue;
+      need = Math.max(need, domainPower(await snarkjs.r1cs.info(compileOnce(name, all[name], opts).r1cs)));
+    }
+    if (need) await resolvePtau(need, { method: opts.ptauMethod, seed: opts.seed, log: opts.log });
+  }
   for (const name of names) {
     manifest.circuits[name] = await buildOne(name, all[name], manifest.circuits[name], opts);
     writeManifest(manifest);
@@ -227,41 +243,102 @@ export async function buildCircuits(opts: BuildOptions): Promise<Manifest> {
   return manifest;
 }
 
-async function buildOne(name: string, spec: CircuitSpec, prev: ManifestEntry | undefined, opts: BuildOptions): Promise<ManifestEntry> {
-  const log = opts.log;
-  const key = sourceKey(name, spec);
+/** Whether a manifest entry can be kept as it is (same sources, same kind of keys, intact artifacts). */
+async function upToDate(name: string, spec: CircuitSpec, prev: ManifestEntry | undefined, opts: BuildOptions): Promise<boolean> {
   const ceremonyZkey = opts.ceremonyZkeys?.[name];
-  const wantsCeremony = Boolean(opts.ceremonyPtau || ceremonyZkey);
-  if (
+  return Boolean(
     !opts.force &&
     prev &&
-    prev.key === key &&
+    prev.key === sourceKey(name, spec) &&
     (prev.setup.source === "ceremony") === Boolean(ceremonyZkey) &&
     (!opts.ceremonyPtau || !prev.ptau.insecure) &&
-    (await artifactsIntact(prev))
-  ) {
+    (prev.setup.source === "ceremony" || devSetupVersion(prev.setup.method ?? "snarkjs") === (prev.setup.generator ?? "")) &&
+    (await artifactsIntact(prev)),
+  );
+}
+
+/** The version a development key's cache key carries: the fast generator's, or snarkjs's. */
+function devSetupVersion(method: ZkeyMethod): string {
+  return method === "fast" ? `fastzkey ${fastZkeyVersion()}` : `snarkjs ${packageVersion("snarkjs")}`;
+}
+
+interface Compiled {
+  key: string;
+  dir: string;
+  r1cs: string;
+  wasm: string;
+  compileSeconds?: number;
+}
+
+/** Compiles an instance into its content-keyed cache directory, unless it is there already. */
+function compileOnce(name: string, spec: CircuitSpec, opts: BuildOptions): Compiled {
+  const key = sourceKey(name, spec);
+  const dir = path.join(cacheDir(), "circuits", name, key.slice(0, 24));
+  const compileDir = path.join(dir, "compile");
+  const r1cs = path.join(compileDir, "main.r1cs");
+  const wasm = path.join(compileDir, "main_js", "main.wasm");
+  const compiledMark = path.join(compileDir, "COMPILED");
+  const out: Compiled = { key, dir, r1cs, wasm };
+  if (!compiled.has(compileDir) && (opts.force || !fs.existsSync(compiledMark))) {
+    fs.rmSync(compileDir, { recursive: true, force: true });
+    fs.mkdirSync(compileDir, { recursive: true });
+    const mainFile = path.join(compileDir, "main.circom");
+    fs.writeFileSync(mainFile, mainSource(spec));
+    const t0 = Date.now();
+    opts.log(`${name}: compiling ${spec.file} ${spec.template}(${spec.params.join(", ")}) with circom2 --O2 ...`);
+    compileCircuit(mainFile, compileDir);
+    compileTimes.set(compileDir, (Date.now() - t0) / 1000);
+    fs.writeFileSync(compiledMark, new Date().toISOString() + "\n");
+    compiled.add(compileDir);
+  }
+  out.compileSeconds = compileTimes.get(compileDir);
+  return out;
+}
+/** Compiled in this process (a forced build compiles each instance once). */
+const compiled = new Set<string>();
+const compileTimes = new Map<string, number>();
+
+/** The development zkey: the fast generator when the ptau's secrets are known, else snarkjs; the same bytes either way. */
+async function devSetup(name: string, r1cs: string, ptau: PtauInfo, zkey: string, seed: string, opts: BuildOptions): Promise<ZkeyMethod> {
+  const log = opts.log;
+  const contribution = devZkeyContribution(name, seed);
+  if ((opts.zkeyMethod ?? "fast") === "fast") {
+    if (ptau.source !== "dev-fast" || !ptau.seed)
+      throw new Error(`fast zkey for ${name} needs a fast development ptau, got ${ptau.source}`);
+    await log.step(`${name}: development zkey (fast generator, INSECURE)`, async () => {
+      await writeFastZkey(r1cs, zkey, { secrets: await devPtauSecrets(ptau.seed as string), ptauPower: ptau.power, contribution }, log);
+    });
+    return "fast";
+  }
+  const z0 = `${zkey}.init`;
+  await log.step(`${name}: groth16 setup (snarkjs zkey new)`, (l) => snarkjs.zKey.newZKey(r1cs, ptau.file, z0, l));
+  await log.step(`${name}: zkey contribution (snarkjs zkey beacon, development, INSECURE)`, (l) =>
+    snarkjs.zKey.beacon(
+      z0,
+      zkey,
+      contribution.name,
+      Buffer.from(contribution.beacon.hash).toString("hex"),
+      contribution.beacon.numIterationsExp,
+      l,
+    ),
+  );
+  fs.rmSync(z0);
+  return "snarkjs";
+}
+
+async function buildOne(name: string, spec: CircuitSpec, prev: ManifestEntry | undefined, opts: BuildOptions): Promise<ManifestEntry> {
+  const log = opts.log;
+  const ceremonyZkey = opts.ceremonyZkeys?.[name];
+  const wantsCeremony = Boolean(opts.ceremonyPtau || ceremonyZkey);
+  if (prev && (await upToDate(name, spec, prev, opts))) {
     log(`${name}: up to date (${prev.constraints} constraints${prev.setup.insecure ? ", INSECURE development keys" : ""})`);
     installVerifier(prev);
     return prev;
   }
 
   const timings: Record<string, number> = {};
-  const dir = path.join(cacheDir(), "circuits", name, key.slice(0, 24));
-  const compileDir = path.join(dir, "compile");
-  const r1cs = path.join(compileDir, "main.r1cs");
-  const wasm = path.join(compileDir, "main_js", "main.wasm");
-  const compiledMark = path.join(compileDir, "COMPILED");
-  if (opts.force || !fs.existsSync(compiledMark)) {
-    fs.rmSync(compileDir, { recursive: true, force: true });
-    fs.mkdirSync(compileDir, { recursive: true });
-    const mainFile = path.join(compileDir, "main.circom");
-    fs.writeFileSync(mainFile, mainSource(spec));
-    const t0 = Date.now();
-    log(`${name}: compiling ${spec.file} ${spec.template}(${spec.params.join(", ")}) with circom2 --O2 ...`);
-    compileCircuit(mainFile, compileDir);
-    timings.compileSeconds = (Date.now() - t0) / 1000;
-    fs.writeFileSync(compiledMark, new Date().toISOString() + "\n");
-  }
+  const { key, dir, r1cs, wasm, compileSeconds } = compileOnce(name, spec, opts);
+  if (compileSeconds !== undefined) timings.compileSeconds = compileSeconds;
   const info = await snarkjs.r1cs.info(r1cs);
   const power = domainPower(info);
   log(`${name}: ${info.nConstraints} constraints, ${info.nPubInputs + info.nOutputs} public inputs, domain 2^${power}`);
@@ -274,7 +351,14 @@ async function buildOne(name: string, spec: CircuitSpec, prev: ManifestEntry | u
   }
 
   const ptau = await resolvePtau(power, { ceremonyPtau: opts.ceremonyPtau, method: opts.ptauMethod, seed: opts.seed, log });
-  const setupKey = sha256(JSON.stringify({ key, ptau: ptau.sha256, zkey: ceremonyZkey ? await sha256File(ceremonyZkey) : "dev" }));
+  // The method is settled before the cache key: a fast key needs a fast development ptau.
+  const method: ZkeyMethod = (opts.zkeyMethod ?? "fast") === "fast" && ptau.source === "dev-fast" && ptau.seed ? "fast" : "snarkjs";
+  if (!ceremonyZkey && (opts.zkeyMethod ?? "fast") === "fast" && method === "snarkjs") {
+    log(`${name}: the fast zkey generator needs the ptau's secrets, which a ${ptau.source} ptau does not hold: snarkjs writes the key`);
+  }
+  const setupKey = sha256(
+    JSON.stringify({ key, ptau: ptau.sha256, zkey: ceremonyZkey ? await sha256File(ceremonyZkey) : `dev ${devSetupVersion(method)}` }),
+  );
   const setupDir = path.join(dir, `setup-${setupKey.slice(0, 24)}`);
   const zkey = path.join(setupDir, "final.zkey");
   const vkeyFile = path.join(setupDir, "verification_key.json");
@@ -297,14 +381,9 @@ async function buildOne(name: string, spec: CircuitSpec, prev: ManifestEntry | u
     } else {
       const seed = opts.seed ?? randomBytes(32).toString("hex");
       const t0 = Date.now();
-      const z0 = path.join(setupDir, "init.zkey");
-      await log.step(`${name}: groth16 setup`, (l) => snarkjs.zKey.newZKey(r1cs, ptau.file, z0, l));
-      await log.step(`${name}: zkey contribution (development, insecure)`, (l) =>
-        snarkjs.zKey.contribute(z0, zkey, "zkmerit development (insecure)", sha256(`zkey:${name}:${seed}`), l),
-      );
-      fs.rmSync(z0);
+      const used = await devSetup(name, r1cs, ptau, zkey, seed, { ...opts, zkeyMethod: method });
       timings.setupSeconds = (Date.now() - t0) / 1000;
-      setup = { source: "dev", seed, insecure: true };
+      setup = { source: "dev", seed, insecure: true, method: used, generator: devSetupVersion(used) };
     }
     const vkey = await snarkjs.zKey.exportVerificationKey(zkey);
     fs.writeFileSync(vkeyFile, JSON.stringify(vkey, null, 2) + "\n");

@@ -82,6 +82,8 @@ interface DevPtauMeta {
   sha256: string;
   createdAt: string;
   seconds: number;
+  /** The fast generator's version (fastPtauVersion) that wrote it. */
+  generator?: string;
 }
 
 /** Cached development ptau files, smallest first. */
@@ -137,7 +139,8 @@ export async function generateDevPtau(power: number, seed: string, method: PtauM
   }
   const seconds = (Date.now() - t0) / 1000;
   const sha = await sha256File(final);
-  const meta: DevPtauMeta = { power, method, seed, sha256: sha, createdAt: new Date().toISOString(), seconds };
+  const generator = method === "fast" ? (await import("./fastptau")).fastPtauVersion() : undefined;
+  const meta: DevPtauMeta = { power, method, seed, sha256: sha, createdAt: new Date().toISOString(), seconds, generator };
   fs.writeFileSync(`${final}.json`, JSON.stringify(meta, null, 2) + "\n");
   log(`ptau 2^${power} ready in ${seconds.toFixed(1)} s: ${final}`);
   return { file: final, power, sha256: sha, source: `dev-${method}`, seed, insecure: true };
@@ -169,7 +172,11 @@ export async function resolvePtau(
     }
     return { file, power: h.power, sha256: await sha256File(file), source: "ceremony", insecure: false };
   }
-  const cached = listDevPtaus().find((p) => p.power >= power && (!opts.seed || p.seed === opts.seed));
+  // A fast ptau is reused only if the generator that wrote it is the current one.
+  const version = (await import("./fastptau")).fastPtauVersion();
+  const cached = listDevPtaus().find(
+    (p) => p.power >= power && (!opts.seed || p.seed === opts.seed) && (p.method !== "fast" || p.generator === version),
+  );
   if (cached) {
     return {
       file: cached.file,

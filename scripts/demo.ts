@@ -68,7 +68,16 @@ async function main(): Promise<void> {
   fs.mkdirSync(outDir, { recursive: true });
   say("zkmerit demo - embedded Hardhat network, local content store\n");
   say("1. circuit artifacts (built once, then cached in ~/.cache/zkmerit)");
-  await buildCircuits({ sizes: ["test", "demo"], ptauMethod: "fast", log: makeProgress("circuits") });
+  say("   A first run compiles the circuits and writes INSECURE development keys from a recorded seed (about 2 minutes");
+  say("   on 2 cores); later runs reuse them. Progress follows.");
+  const t0 = Date.now();
+  await buildCircuits({
+    sizes: ["test", "demo"],
+    ptauMethod: "fast",
+    zkeyMethod: "fast",
+    log: makeProgress("circuits", (l) => say(`   ${l}`)),
+  });
+  say(`   circuit artifacts ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const net = await inProcessNetwork();
 
   say("\n2. stake vault and the proof round trip");

@@ -33,7 +33,7 @@ type Method = "fast" | "snarkjs";
  * across execve, so a child spawned by a large parent would report the parent's peak; VmHWM in
  * /proc belongs to the new address space alone.
  */
-function peakRssMB(): number {
+export function peakRssMB(): number {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync("/proc/self/status", "utf8"));
     if (m) return Number(m[1]) / 1024;

@@ -267,6 +267,13 @@ class Wasm {
     return p;
   }
 
+  /** Makes sure `n` bytes above the last allocation exist (the module's own temporaries, e.g. batchInverse's). */
+  reserve(n: number): void {
+    const need = this.top + n + (1 << 20);
+    const have = this.memory.buffer.byteLength;
+    if (have < need) this.memory.grow(Math.ceil((need - have) / 65536));
+  }
+
   get u8(): Uint8Array {
     return new Uint8Array(this.memory.buffer);
   }
@@ -379,6 +386,7 @@ export async function writeFastZkey(r1csFile: string, zkeyFile: string, opts: Fa
       ex.frm_sub(pTau, pT1, pD + k * FR);
       ex.frm_mul(pT1, pOm, pT1);
     }
+    wasm.reserve(2 * n * FR);
     ex.frm_batchInverse(pD, FR, n, pL, FR);
     for (let k = 0; k < n; k++) {
       const l = pL + k * FR;

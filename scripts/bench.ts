@@ -70,13 +70,24 @@ async function main(): Promise<void> {
     .option("--compare <power>", "power at which to also time snarkjs's own pipeline (0 to skip)", "14")
     .option("--proofs <n>", "proofs per circuit for the proving-time median", "5")
     .option("--no-readme", "do not rewrite the README table")
+    .option("--no-fresh", "skip timing a fresh clone through npm ci && npm run demo (keeps the previous run's row)")
     .option("--render-only", "measure nothing: rewrite the README table from scripts/bench/results.json")
     .option(
       "--market <circuits>",
       "contribution circuits to measure the market with (comma-separated)",
       "contribution_4x8,contribution_8x130",
     )
-    .option("--sizes <sizes>", "circuit sizes to build (comma-separated; bench instances take long)", "test,demo")
+    .option("--sizes <sizes>", "circuit sizes to build (comma-separated)", "test,demo,bench")
+    .option(
+      "--zkey <circuits>",
+      "circuits whose development zkey to time with the fast generator (comma-separated; 'built' for every built one; empty keeps the previous run's rows)",
+      "built",
+    )
+    .option(
+      "--zkey-compare <circuits>",
+      "circuits at which to also time snarkjs's zkey new + zkey beacon and compare the bytes",
+      "contribution_4x8,contribution_8x130",
+    )
     .option(
       "--robustness <rules>",
       "rules to run the robustness and fairness harness for (comma-separated; the first gets the full table; empty keeps the previous run's)",
@@ -89,8 +100,11 @@ async function main(): Promise<void> {
       compare: string;
       proofs: string;
       readme: boolean;
+      fresh: boolean;
       market: string;
       sizes: string;
+      zkey: string;
+      zkeyCompare: string;
       renderOnly?: boolean;
       robustness: string;
       robustnessOnly?: boolean;
@@ -121,7 +135,9 @@ async function main(): Promise<void> {
   const log = makeProgress("bench");
   const started = Date.now();
   const sizes = o.sizes.split(",").map((x) => x.trim()) as Array<"test" | "demo" | "bench">;
-  const manifest = await buildCircuits({ ptauMethod: "fast", sizes, log: makeProgress("circuits") });
+  const buildStarted = Date.now();
+  const manifest = await buildCircuits({ ptauMethod: "fast", zkeyMethod: "fast", sizes, log: makeProgress("circuits") });
+  log(`circuits built (or reused) in ${((Date.now() - buildStarted) / 1000).toFixed(1)} s`);
 
   log("gas: deploying and exercising every call on the embedded network");
   const net = await inProcessNetwork();
@@ -214,6 +230,34 @@ async function main(): Promise<void> {
     }
   }
 
+  const zkey: BenchResults["zkey"] = [];
+  let zkeyMeasuredAt: string | undefined;
+  const list = (v: string) =>
+    v
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
+  const zkeyNames = o.zkey.trim() === "built" ? Object.keys(manifest.circuits) : list(o.zkey);
+  if (zkeyNames.length) {
+    const { benchZkey } = await import("./bench/zkey");
+    const compare = new Set(list(o.zkeyCompare));
+    for (const name of zkeyNames) {
+      const e = manifest.circuits[name];
+      if (!e) {
+        log(`zkey ${name}: not built, skipped (build it with --sizes)`);
+        continue;
+      }
+      log(`zkey ${name}: timing the fast development zkey${compare.has(name) ? " and snarkjs's zkey new + zkey beacon" : ""}`);
+      zkey.push(await benchZkey(e, { snarkjs: compare.has(name), log }));
+    }
+  } else if (fs.existsSync(RESULTS)) {
+    const prev = JSON.parse(fs.readFileSync(RESULTS, "utf8")) as BenchResults;
+    if (prev.zkey?.length) {
+      zkey.push(...prev.zkey);
+      zkeyMeasuredAt = prev.zkeyMeasuredAt ?? prev.date;
+    }
+  }
+
   const results: BenchResults = {
     machine: machineInfo(),
     date: new Date().toISOString(),
@@ -223,6 +267,9 @@ async function main(): Promise<void> {
     circuits,
     ptau,
     ptauMeasuredAt,
+    zkey,
+    zkeyMeasuredAt,
+    fresh: await freshRun(o.fresh, log),
     accuracy,
     robustness,
     robustnessMeasuredAt,
@@ -233,6 +280,17 @@ async function main(): Promise<void> {
     await writeReadme(results);
     log("updated the README results table");
   }
+}
+
+/** Times a fresh clone through the README's two commands, or keeps the previous run's row. */
+async function freshRun(measure: boolean, log: (line: string) => void): Promise<BenchResults["fresh"]> {
+  if (!measure) return fs.existsSync(RESULTS) ? (JSON.parse(fs.readFileSync(RESULTS, "utf8")) as BenchResults).fresh : undefined;
+  const { benchFreshClone } = await import("./bench/fresh");
+  const r = await benchFreshClone(log);
+  log(
+    `fresh clone: npm ci ${r.npmCiSeconds.toFixed(1)} s, demo ${r.demoSeconds.toFixed(1)} s (build ${r.buildSeconds?.toFixed(1) ?? "?"} s)`,
+  );
+  return r;
 }
 
 /** Runs the robustness and fairness harness (seeds 1-3, 8 trainers, 8 rounds, 1-3 attackers) for one rule. */

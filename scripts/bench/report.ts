@@ -1,4 +1,6 @@
 import type { PtauBenchResult } from "./ptau";
+import type { ZkeyBenchResult } from "./zkey";
+import type { FreshRunResult } from "./fresh";
 import type { GasSample } from "../demo/foundation";
 import type { machineInfo } from "./machine";
 
@@ -26,6 +28,12 @@ export interface BenchResults {
   ptau: PtauBench[];
   /** When the ptau rows were measured, if an earlier run's rows were kept (`--ptau ""`). */
   ptauMeasuredAt?: string;
+  /** Development zkeys: the fast generator, and snarkjs's zkey new + zkey beacon where compared. */
+  zkey?: ZkeyBenchResult[];
+  /** When the zkey rows were measured, if an earlier run's rows were kept (`--zkey ""`). */
+  zkeyMeasuredAt?: string;
+  /** A fresh clone through `npm ci && npm run demo` (`--fresh`). */
+  fresh?: FreshRunResult;
   settleByTrainers: Array<{ circuit: string; trainers: number; gas: number; outliers: number; proveSeconds: number }>;
   accuracy: Array<{ label: string; perRound: number[] }>;
   /** The robustness and fairness harness, per rule (oracle/contribution/model/robustness.ts). */
@@ -119,6 +127,36 @@ export function renderResults(r: BenchResults): string {
         } |`,
       );
     }
+  }
+  if (r.zkey?.length) {
+    lines.push("");
+    if (r.zkeyMeasuredAt) {
+      lines.push(`Development zkey rows kept from the run of ${r.zkeyMeasuredAt.slice(0, 10)} (not re-measured by this run):`);
+      lines.push("");
+    }
+    lines.push(
+      "| development zkey (INSECURE) | constraints | domain | fast generator s | peak RSS MB | snarkjs new + beacon s | peak RSS MB | speed-up | same bytes |",
+    );
+    lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    for (const z of r.zkey) {
+      lines.push(
+        `| ${z.circuit} | ${z.constraints.toLocaleString("en-US")} | 2^${z.domainPower} | ${fmt(z.fastSeconds)} | ${fmt(z.fastPeakRssMB, 0)} | ${fmt(
+          z.snarkjsSeconds,
+        )} | ${fmt(z.snarkjsPeakRssMB, 0)} | ${z.ratio === undefined ? "-" : `${z.ratio.toFixed(1)}x`} | ${
+          z.identical === undefined ? "-" : z.identical ? "yes" : "NO"
+        } |`,
+      );
+    }
+  }
+  if (r.fresh) {
+    const f = r.fresh;
+    lines.push("");
+    lines.push(
+      `A fresh clone (commit ${f.commit.slice(0, 10)}, empty key cache) through \`npm ci && npm run demo\`: ${fmt(f.totalSeconds)} s in all; ` +
+        `\`npm ci\` ${fmt(f.npmCiSeconds)} s, the demo ${fmt(f.demoSeconds)} s, of which the circuit build (compile, ptau, keys) ${fmt(
+          f.buildSeconds,
+        )} s.`,
+    );
   }
   if (r.accuracy.length) {
     lines.push("");

@@ -40,7 +40,14 @@ declare module "snarkjs" {
   export const zKey: {
     newZKey(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<unknown>;
     contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<unknown>;
-    beacon(oldZkey: string, newZkey: string, name: string, beaconHashHex: string, numIterationsExp: number, logger?: Logger): Promise<unknown>;
+    beacon(
+      oldZkey: string,
+      newZkey: string,
+      name: string,
+      beaconHashHex: string,
+      numIterationsExp: number,
+      logger?: Logger,
+    ): Promise<unknown>;
     exportVerificationKey(zkey: string | Uint8Array, logger?: Logger): Promise<VerificationKey>;
     exportSolidityVerifier(zkey: string, templates: Record<string, string>, logger?: Logger): Promise<string>;
     verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;

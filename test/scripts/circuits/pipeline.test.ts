@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { REPO_ROOT, circuitArtifacts, loadCircuitsFile, readManifest, verifierContractName } from "../../../oracle/artifacts/manifest";
 import { circuitSources, domainPower, mainSource, sourceKey } from "../../../scripts/circuits/pipeline";
 import { sha256File } from "../../../scripts/circuits/hash";
+import { fastZkeyVersion } from "../../../scripts/circuits/fastzkey";
 import { isPrepared, readPtauHeader } from "../../../scripts/circuits/ptau";
 
 describe("scripts/circuits/pipeline", () => {
@@ -54,6 +55,17 @@ describe("scripts/circuits/pipeline", () => {
       expect(isPrepared(h)).to.equal(true);
       expect(h.power).to.be.at.least(domainPower({ nConstraints: e.constraints, nPubInputs: e.publicInputs, nOutputs: 0 }));
       expect(m.circuits[name].setup.seed ?? "").to.match(/^[0-9a-f]{64}$/);
+    }
+  });
+
+  it("wrote the test circuits' development keys with the fast generator, under its current version", () => {
+    const m = readManifest();
+    for (const [name, spec] of Object.entries(loadCircuitsFile())) {
+      if (spec.size !== "test") continue;
+      const setup = m.circuits[name].setup;
+      expect(setup.source, name).to.equal("dev");
+      expect(setup.method, name).to.equal("fast");
+      expect(setup.generator, name).to.equal(`fastzkey ${fastZkeyVersion()}`);
     }
   });
 

@@ -7,13 +7,12 @@
  *
  *   npx ts-node scripts/bench/ptau.ts 14 --snarkjs     prints the result as JSON
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Progress } from "../circuits/progress";
+import { peakRssMB, runJsonChild } from "./child";
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const SEED = "00000000000000000000000000000000000000000000000000000000be7c4b07";
 
 export interface PtauBenchResult {
@@ -28,21 +27,6 @@ export interface PtauBenchResult {
 
 type Method = "fast" | "snarkjs";
 
-/**
- * This process's peak resident memory (worker threads included). Linux keeps getrusage's maxRSS
- * across execve, so a child spawned by a large parent would report the parent's peak; VmHWM in
- * /proc belongs to the new address space alone.
- */
-export function peakRssMB(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync("/proc/self/status", "utf8"));
-    if (m) return Number(m[1]) / 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS / 1024;
-}
-
 interface ChildResult {
   seconds: number;
   peakRssMB: number;
@@ -52,34 +36,7 @@ interface ChildResult {
 
 /** Runs one generator in a child process; its progress lines are forwarded to `log`. */
 function runChild(method: Method, power: number, dir: string, log: Progress): Promise<ChildResult> {
-  const args = __filename.endsWith(".ts") ? ["-r", require.resolve("ts-node/register")] : [];
-  args.push(__filename, "--child", method, String(power), dir);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: REPO_ROOT,
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let errTail = "";
-    let partial = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      errTail = (errTail + d).slice(-4000);
-      const lines = (partial + d).split("\n");
-      partial = lines.pop() ?? "";
-      for (const l of lines) if (l.trim()) log(`  ${l}`);
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const line = out.trim().split("\n").pop() ?? "";
-      if (code !== 0 || !line.startsWith("{")) {
-        reject(new Error(`ptau bench child (${method}, 2^${power}) failed with code ${code}: ${errTail}`));
-        return;
-      }
-      resolve(JSON.parse(line) as ChildResult);
-    });
-  });
+  return runJsonChild<ChildResult>(__filename, ["--child", method, String(power), dir], `ptau bench child (${method}, 2^${power})`, log);
 }
 
 /** Child side: generate, then print seconds and peak memory as one JSON line. */

@@ -5,15 +5,13 @@
  *
  *   npx ts-node scripts/bench/zkey.ts contribution_4x8 --snarkjs     prints the result as JSON
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { readManifest, type ManifestEntry } from "../../oracle/artifacts/manifest";
 import type { Progress } from "../circuits/progress";
-import { peakRssMB } from "./ptau";
+import { peakRssMB, runJsonChild } from "./child";
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const SEED = "00000000000000000000000000000000000000000000000000000000be7c2e75";
 
 export interface ZkeyBenchResult {
@@ -41,35 +39,9 @@ interface ChildResult {
 }
 
 function runChild(method: Method, e: ManifestEntry, out: string, log: Progress): Promise<ChildResult> {
-  const args = __filename.endsWith(".ts") ? ["-r", require.resolve("ts-node/register")] : [];
   const seed = e.ptau.source === "dev-fast" ? (JSON.parse(fs.readFileSync(`${e.ptau.file}.json`, "utf8")) as { seed: string }).seed : "";
-  args.push(__filename, "--child", method, e.name, e.artifacts.r1cs.path, e.ptau.file, String(e.ptau.power), seed, out);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: REPO_ROOT,
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let errTail = "";
-    let partial = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      errTail = (errTail + d).slice(-4000);
-      const lines = (partial + d).split("\n");
-      partial = lines.pop() ?? "";
-      for (const l of lines) if (l.trim()) log(`  ${l}`);
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const line = stdout.trim().split("\n").pop() ?? "";
-      if (code !== 0 || !line.startsWith("{")) {
-        reject(new Error(`zkey bench child (${method}, ${e.name}) failed with code ${code}: ${errTail}`));
-        return;
-      }
-      resolve(JSON.parse(line) as ChildResult);
-    });
-  });
+  const args = ["--child", method, e.name, e.artifacts.r1cs.path, e.ptau.file, String(e.ptau.power), seed, out];
+  return runJsonChild<ChildResult>(__filename, args, `zkey bench child (${method}, ${e.name})`, log);
 }
 
 /** Child side: write the key one way, then print seconds, peak memory and the file's sha256 as one JSON line. */

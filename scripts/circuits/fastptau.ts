@@ -23,7 +23,6 @@
  */
 import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { createHash } from "node:crypto";
 import { ZkMeritError } from "../../oracle/errors";
 import {
@@ -31,6 +30,7 @@ import {
   G2_LEM,
   Pool,
   bestWindow,
+  containerHeader,
   curveMain,
   cutTasks,
   ff,
@@ -41,7 +41,9 @@ import {
   type Segment,
   type SectionPlan,
   type Task,
+  u32le,
 } from "./fixedbase";
+import { sourceVersion } from "./hash";
 import type { Progress } from "./progress";
 
 /* ------------------------------------------------------------------------------------------------
@@ -55,12 +57,7 @@ export const DEV_CONTRIBUTION_NAME = "zkmerit development (insecure)";
 
 /** The generator's version (sha256 of its source and of the fixed-base code), recorded with every ptau it writes. */
 export function fastPtauVersion(): string {
-  const h = createHash("sha256").update("fastptau");
-  for (const f of ["fastptau", "fixedbase"]) {
-    const ts = path.join(__dirname, `${f}.ts`);
-    h.update(fs.readFileSync(fs.existsSync(ts) ? ts : path.join(__dirname, `${f}.js`)));
-  }
-  return h.digest("hex").slice(0, 16);
+  return sourceVersion("fastptau", __dirname, ["fastptau", "fixedbase"]);
 }
 
 const SECTION_NAMES: Record<number, string> = {
@@ -373,7 +370,7 @@ export async function firstChallengeHash(power: number): Promise<Uint8Array> {
 }
 
 /** Eight big-endian u32 words of the first 32 bytes of `bytes`: a ChaCha seed. */
-function seedWords(bytes: Uint8Array): number[] {
+export function seedWords(bytes: Uint8Array): number[] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: number[] = [];
   for (let i = 0; i < 8; i++) out.push(dv.getUint32(4 * i, false));
@@ -486,7 +483,7 @@ export interface FastPtauOptions {
 }
 
 /** The parameter block of a contribution record: name, and the beacon's parameters. */
-function contributionParams(name: string, beacon?: FastPtauOptions["beacon"]): Uint8Array {
+export function contributionParams(name: string, beacon?: FastPtauOptions["beacon"]): Uint8Array {
   const out: number[] = [];
   if (name) {
     const nb = new TextEncoder().encode(name.substring(0, 64));
@@ -498,12 +495,6 @@ function contributionParams(name: string, beacon?: FastPtauOptions["beacon"]): U
     out.push(2, beacon.numIterationsExp, 3, beacon.hash.length, ...beacon.hash);
   }
   return new Uint8Array(out);
-}
-
-function u32le(v: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(v);
-  return b;
 }
 
 /**
@@ -573,11 +564,7 @@ export async function writeFastPtau(file: string, power: number, opts: FastPtauO
   let pool: Pool | undefined;
   try {
     // File header and section 1.
-    const head = Buffer.alloc(12);
-    head.write("ptau", 0, "latin1");
-    head.writeUInt32LE(1, 4);
-    head.writeUInt32LE(11, 8);
-    write(head);
+    write(containerHeader("ptau", 11));
     const hdr = Buffer.alloc(4 + curve.F1.n8 + 8);
     hdr.writeUInt32LE(curve.F1.n8, 0);
     ff.Scalar.toRprLE(hdr, 4, curve.q, curve.F1.n8);

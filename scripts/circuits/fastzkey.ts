@@ -39,7 +39,6 @@
  */
 import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { createHash } from "node:crypto";
 import { ZkMeritError } from "../../oracle/errors";
 import {
@@ -48,6 +47,7 @@ import {
   Pool,
   bestWindow,
   bn128Module,
+  containerHeader,
   curveMain,
   cutTasks,
   ff,
@@ -56,7 +56,10 @@ import {
   type FfGroup,
   type SectionPlan,
   type Task,
+  u32le,
 } from "./fixedbase";
+import { beaconSeedWords, contributionParams, seedWords } from "./fastptau";
+import { sourceVersion } from "./hash";
 import type { Progress } from "./progress";
 
 /** Bumped by hand when the bytes this generator writes change for the same inputs. */
@@ -68,12 +71,7 @@ export const FASTZKEY_FORMAT = 1;
  * the keys made with it.
  */
 export function fastZkeyVersion(): string {
-  const h = createHash("sha256").update(`fastzkey/${FASTZKEY_FORMAT}`);
-  for (const f of ["fastzkey", "fixedbase"]) {
-    const ts = path.join(__dirname, `${f}.ts`);
-    h.update(fs.readFileSync(fs.existsSync(ts) ? ts : path.join(__dirname, `${f}.js`)));
-  }
-  return `${FASTZKEY_FORMAT}-${h.digest("hex").slice(0, 16)}`;
+  return `${FASTZKEY_FORMAT}-${sourceVersion(`fastzkey/${FASTZKEY_FORMAT}`, __dirname, ["fastzkey", "fixedbase"])}`;
 }
 
 /** The contribution of a development key: a beacon whose hash is derived from the circuit's name and the recorded seed. */
@@ -188,30 +186,13 @@ export interface FastZkeyResult {
   seconds: number;
 }
 
-/** ChaCha seed of a beacon: sha256 iterated 2^numIterationsExp times (snarkjs's rngFromBeaconParams). */
+/** The beacon's ChaCha seed (snarkjs's rngFromBeaconParams), for the iteration counts snarkjs accepts below 2^32. */
 function beaconWords(hash: Uint8Array, exp: number): number[] {
   if (!Number.isInteger(exp) || exp < 10 || exp > 31) {
     throw new ZkMeritError("ZKEY", `a beacon's numIterationsExp must be an integer in [10, 31], got ${exp}`, { exp });
   }
   if (hash.length === 0 || hash.length > 255) throw new ZkMeritError("ZKEY", `a beacon hash must be 1..255 bytes, got ${hash.length}`);
-  let h: Uint8Array = hash;
-  for (let i = 0; i < 2 ** exp; i++) h = createHash("sha256").update(h).digest();
-  return words(h);
-}
-
-function words(bytes: Uint8Array): number[] {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return Array.from({ length: 8 }, (_, i) => dv.getUint32(4 * i, false));
-}
-
-function params(c: ZkeyContribution): Uint8Array {
-  const out: number[] = [];
-  if (c.name) {
-    const nb = new TextEncoder().encode(c.name.substring(0, 64));
-    out.push(1, nb.length, ...nb);
-  }
-  if ("beacon" in c) out.push(2, c.beacon.numIterationsExp, 3, c.beacon.hash.length, ...c.beacon.hash);
-  return new Uint8Array(out);
+  return beaconSeedWords(hash, exp);
 }
 
 function lem(g: FfGroup, p: El): Uint8Array {
@@ -222,11 +203,6 @@ function lem(g: FfGroup, p: El): Uint8Array {
 function unc(g: FfGroup, p: El): Uint8Array {
   const b = new Uint8Array(g.F.n8 * 2);
   g.toRprUncompressed(b, 0, p);
-  return b;
-}
-function u32le(v: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(v);
   return b;
 }
 function u32be(v: number): Buffer {
@@ -529,7 +505,7 @@ export async function writeFastZkey(r1csFile: string, zkeyFile: string, opts: Fa
   const windows: [number, number] = [bestWindow(perThread(1)), bestWindow(perThread(2))];
 
   // ---- File layout: sections 1..10 in order, sizes known up front but for 10's tail.
-  const contribParams = params(c);
+  const contribParams = contributionParams(c.name, "beacon" in c ? c.beacon : undefined);
   const sizes: Record<number, number> = {
     1: 4,
     2: 4 + FR + 4 + FR + 12 + 3 * G1_LEM + 3 * G2_LEM,
@@ -559,11 +535,7 @@ export async function writeFastZkey(r1csFile: string, zkeyFile: string, opts: Fa
   let contributionHash: Uint8Array = new Uint8Array();
   let pool: Pool | undefined;
   try {
-    const head = Buffer.alloc(12);
-    head.write("zkey", 0, "latin1");
-    head.writeUInt32LE(1, 4);
-    head.writeUInt32LE(10, 8);
-    writeAt(head, 0);
+    writeAt(containerHeader("zkey", 10), 0);
     for (let id = 1; id <= 10; id++) {
       const sh = Buffer.alloc(12);
       sh.writeUInt32LE(id, 0);
@@ -631,7 +603,7 @@ export async function writeFastZkey(r1csFile: string, zkeyFile: string, opts: Fa
 
     // ---- Section 10: the circuit hash and the contribution record.
     const transcript = createHash("blake2b512").update(csHash).update(unc(G1, g1s)).update(unc(G1, g1sx)).digest();
-    const g2sp = G2.fromRng(new ff.ChaCha(words(transcript)));
+    const g2sp = G2.fromRng(new ff.ChaCha(seedWords(transcript)));
     const g2spx = G2.toAffine(G2.timesFr(g2sp, delta));
     const rec = Buffer.concat([
       csHash,

@@ -68,6 +68,22 @@ export interface FfJs {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const ff = require("ffjavascript") as FfJs;
 
+/** A little-endian u32. */
+export function u32le(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v);
+  return b;
+}
+
+/** The 12-byte header of an iden3 binary container ("ptau", "zkey", ...): magic, version 1, section count. */
+export function containerHeader(magic: string, sections: number): Buffer {
+  const head = Buffer.alloc(12);
+  head.write(magic, 0, "latin1");
+  head.writeUInt32LE(1, 4);
+  head.writeUInt32LE(sections, 8);
+  return head;
+}
+
 /** Bytes of one affine point in Montgomery little-endian form (the ptau and zkey point encoding). */
 export const G1_LEM = 64;
 export const G2_LEM = 128;

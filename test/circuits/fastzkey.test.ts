@@ -149,6 +149,18 @@ describe("# writeFastZkey", function () {
     });
   }
 
+  it("a 2^16 domain: the batch inversion's scratch outgrows 1 MiB, and the key still proves and verifies", async () => {
+    // The writer once left 1 MiB above its arrays for the WebAssembly module's own temporaries;
+    // inverting 2^16 Lagrange denominators needs 2 MiB and failed with "memory access out of bounds".
+    const { r1cs, wasm } = chain(40_000);
+    expect(zkeyDomainPower(readR1cs(r1cs))).to.equal(16);
+    const zkey = path.join(dir, "fast-40000.zkey");
+    await writeFastZkey(r1cs, zkey, { secrets: SECRETS, ptauPower: 16, contribution: BEACON }, log);
+    const vk = await snarkjs.zKey.exportVerificationKey(zkey, quiet);
+    const { proof, publicSignals } = await snarkjs.groth16.fullProve({ x: "2", y: "7", unused: "1" }, wasm, zkey);
+    expect(await snarkjs.groth16.verify(vk, publicSignals, proof)).to.equal(true);
+  });
+
   it("a plain contribution (type 0) equals snarkjs zkey contribute when its 64 random bytes are known", async () => {
     const { r1cs } = chain(40);
     const p = await ptau(6);

@@ -138,3 +138,11 @@ export {
   runRobustness,
   renderRobustnessMarkdown,
 } from "./robustness";
+export {
+  type CeilingConfig,
+  type CeilingSignal,
+  type CeilingSeedTruth,
+  type CeilingResult,
+  runFairnessCeiling,
+  renderCeilingMarkdown,
+} from "./ceiling";

@@ -273,7 +273,7 @@ export const OWNER_SPLIT = { root: 200, validation: 500 } as const;
 /** Seed of the permutation of the public split that cuts the owner's sets. */
 const OWNER_SEED = 0x0e5e_7a11;
 /** Seed part of the owner's root training (per round). */
-const ROOT_SEED = 0x2007;
+export const ROOT_SEED = 0x2007;
 
 export interface OwnerData {
   /** What the owner trains its root update on (FLTrust's root data set). */

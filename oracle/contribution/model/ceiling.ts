@@ -51,9 +51,22 @@ export interface CeilingSignal {
   /** What is accumulated: "reward", "loo", "alone", "mix", with the loss ("log-loss" or "hinge"). */
   readonly signal: string;
   readonly loss: string;
-  readonly perSeed: readonly { readonly seed: number; readonly loo: number; readonly shapley: number }[];
+  readonly perSeed: readonly {
+    readonly seed: number;
+    readonly loo: number;
+    readonly shapley: number;
+    /** The accumulated signal of each trainer. */
+    readonly values: readonly number[];
+  }[];
   readonly meanLoo: number;
   readonly meanShapley: number;
+  /**
+   * The lowest honest trainer's accumulated signal over the median honest trainer's, the worst over the
+   * seeds. A free-rider's loo signal is about 0 (its update adds nothing the others do not), so where this
+   * is at or below 0.25, no reward that grows with the signal can hold free-riders to 0.25x the median
+   * honest reward and still pay every honest trainer at least that.
+   */
+  readonly lowestToMedian: number;
 }
 
 export interface CeilingSeedTruth {
@@ -77,6 +90,12 @@ interface HeldOut {
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function median(xs: readonly number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
 
 /** Standardized across trainers (all 0 when constant). */
 function standardized(xs: readonly number[]): number[] {
@@ -235,6 +254,7 @@ export function runFairnessCeiling(config: CeilingConfig): CeilingResult {
       seed: config.seeds[si],
       loo: spearman(values, gt[si].loo),
       shapley: spearman(values, gt[si].shapley),
+      values,
     }));
     return {
       data: data === "rule" ? `the rule (${ruleName})` : data === "truth" ? "ground truth (test game)" : data,
@@ -243,6 +263,7 @@ export function runFairnessCeiling(config: CeilingConfig): CeilingResult {
       perSeed,
       meanLoo: mean(perSeed.map((p) => p.loo)),
       meanShapley: mean(perSeed.map((p) => p.shapley)),
+      lowestToMedian: Math.min(...perSeed.map((p) => Math.min(...p.values) / median(p.values))),
     };
   });
   const { log: _log, ...rest } = config;
@@ -273,12 +294,18 @@ export function renderCeilingMarkdown(r: CeilingResult): string {
   out.push("");
   out.push(`## Signals, accumulated over the rounds: Spearman with the ground truth (mean over seeds; per seed LOO/Shapley)`);
   out.push("");
-  out.push(`| held-out data | signal | loss | vs LOO | vs Shapley | both ≥ 0.6 | per seed |`);
-  out.push(`| --- | --- | --- | ---: | ---: | :---: | --- |`);
+  out.push(
+    `The last column is the lowest honest trainer's accumulated signal over the median honest trainer's (the worst seed). A free-rider's loo signal is about 0, so at or below 0.25 a reward growing with the signal pays some honest trainer no more than a free-rider.`,
+  );
+  out.push("");
+  out.push(`| held-out data | signal | loss | vs LOO | vs Shapley | both ≥ 0.6 | per seed | lowest ÷ median honest |`);
+  out.push(`| --- | --- | --- | ---: | ---: | :---: | --- | ---: |`);
   for (const s of r.signals) {
     const both = s.meanLoo >= 0.6 && s.meanShapley >= 0.6 ? "yes" : "no";
     const per = s.perSeed.map((p) => `${num(p.loo)}/${num(p.shapley)}`).join(" ");
-    out.push(`| ${s.data} | ${s.signal} | ${s.loss} | ${num(s.meanLoo)} | ${num(s.meanShapley)} | ${both} | ${per} |`);
+    out.push(
+      `| ${s.data} | ${s.signal} | ${s.loss} | ${num(s.meanLoo)} | ${num(s.meanShapley)} | ${both} | ${per} | ${s.signal === "loo" || s.signal === "reward" ? num(s.lowestToMedian) : "-"} |`,
+    );
   }
   out.push("");
   return out.join("\n");

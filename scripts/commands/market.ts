@@ -444,11 +444,29 @@ export function chainCtx(x: Ctx, shape: { slots: number; params: number }): Chai
 }
 
 /** Trainer: claims its cumulative reward against the current state (Merkle path from the round record). */
+/** Whether a round of `h` has a proposal past its challenge window that no transaction has applied yet. */
+async function finalPending(x: Ctx, h: TaskHistory): Promise<boolean> {
+  const now = (await x.c.publicClient.getBlock()).timestamp;
+  for (const r of h.rounds.values()) {
+    const last = r.proposals[r.proposals.length - 1];
+    if (!r.finalized && last && last.finalAt <= now) return true;
+  }
+  return false;
+}
+
 export async function claimReward(x: Ctx, taskId: bigint): Promise<{ amount: bigint; cumAmount: bigint; gasUsed: bigint }> {
   const shape = await shapeOf(x);
   const me = await read<{ joined: boolean; slot: number }>(x.c, market(x), "TrainingMarket", "member", [taskId, x.c.account.address]);
   if (!me.joined) throw new ZkMeritError("CONFIG", `${x.c.account.address} is not a member of task ${taskId}`, {});
-  const state = await loadTaskState(chainCtx(x, shape), await history(x, taskId));
+  let h = await history(x, taskId);
+  // A proposal whose challenge window has passed is final but applied only by the task's next
+  // transaction. The claim's own transaction would apply it first, so the path must be taken
+  // against the state after it: apply it now, then read the history again.
+  if (await finalPending(x, h)) {
+    await write(x.c, market(x), "TrainingMarket", "sync", [taskId]);
+    h = await history(x, taskId);
+  }
+  const state = await loadTaskState(chainCtx(x, shape), h);
   const slot = Number(me.slot);
   const claimed = await read<bigint>(x.c, market(x), "TrainingMarket", "claimed", [taskId, x.c.account.address]);
   const cumAmount = state.cum[slot];

@@ -1,4 +1,14 @@
-import { BaseError, ContractFunctionRevertedError, decodeErrorResult, getAddress, type Abi, type Address, type Hash, type Hex } from "viem";
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  decodeErrorResult,
+  getAddress,
+  parseAbi,
+  type Abi,
+  type Address,
+  type Hash,
+  type Hex,
+} from "viem";
 import type { Clients } from "./clients";
 import { loadArtifact } from "./artifacts";
 import { ZkMeritError } from "../errors";
@@ -46,8 +56,22 @@ function shortMessage(e: unknown): string {
   return err.shortMessage ?? String(err.message ?? e).split("\n")[0];
 }
 
-/** The decoded custom error of a revert, when its data is one of `abi`'s errors. */
-export function decodeRevert(abi: Abi, e: unknown): { name: string; args: Record<string, string>; text: string } | undefined {
+/**
+ * The ERC-20 errors of OpenZeppelin's token (ERC-6093). A contract that moves tokens bubbles them up
+ * (the vault's `stake` reverts with the token's ERC20InsufficientBalance), and they are not in its ABI.
+ */
+const TOKEN_ERRORS = parseAbi([
+  "error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)",
+  "error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)",
+  "error ERC20InvalidSender(address sender)",
+  "error ERC20InvalidReceiver(address receiver)",
+  "error ERC20InvalidApprover(address approver)",
+  "error ERC20InvalidSpender(address spender)",
+]);
+
+/** The decoded custom error of a revert, when its data is one of `abi`'s errors or a token error it bubbled up. */
+export function decodeRevert(contractAbi: Abi, e: unknown): { name: string; args: Record<string, string>; text: string } | undefined {
+  const abi: Abi = [...contractAbi, ...TOKEN_ERRORS];
   for (let err = e as { cause?: unknown; data?: unknown } | undefined, i = 0; err && i < 10; err = err.cause as typeof err, i++) {
     const data = typeof err.data === "string" ? err.data : (err.data as { data?: unknown } | undefined)?.data;
     if (typeof data !== "string" || !/^0x[0-9a-fA-F]{8,}$/.test(data)) continue;

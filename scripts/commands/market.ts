@@ -187,6 +187,16 @@ export async function joinTask(x: Ctx, taskId: bigint): Promise<{ slot: number; 
   let stakeGas: bigint | undefined;
   if (s.free < t.minStake) {
     const need = t.minStake - s.free;
+    const held = await read<bigint>(x.c, token(x), "TestToken", "balanceOf", [x.c.account.address]);
+    if (held < need) {
+      throw new ZkMeritError(
+        "CONFIG",
+        `task ${taskId} needs ${formatUnits(t.minStake, 18)} tokens of stake; you have ${formatUnits(s.free, 18)} staked and ` +
+          `${formatUnits(held, 18)} in your wallet, ${formatUnits(need - held, 18)} short: get tokens first ` +
+          `(\`zkmerit faucet --amount ${formatUnits(need - held, 18)}\` on a TestToken deployment)`,
+        { need: need.toString(), held: held.toString() },
+      );
+    }
     await ensureAllowance(x, vault(x), need);
     stakeGas = (await write(x.c, vault(x), "StakeVault", "stake", [need])).gasUsed;
   }

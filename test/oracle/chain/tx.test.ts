@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { parseEther, type Address } from "viem";
+import { parseAbi, parseEther, type Address } from "viem";
 import { isZkMeritError } from "../../../oracle/errors";
 import { deployTx, sendTx } from "../../../oracle/chain/tx";
 import type { Clients } from "../../../oracle/chain/clients";
@@ -53,6 +53,22 @@ describe("oracle/chain/tx (the one transaction path)", () => {
       sendTx(other, { address: token, contract: "TestToken", functionName: "mint", args: [other.account.address, 1n] }),
     );
     expect(denied.message).to.equal(`TestToken.mint would revert: OwnableUnauthorizedAccount(account=${other.account.address})`);
+  });
+
+  it("decodes a token error a contract bubbled up, though it is not in that contract's ABI (the vault's stake once printed a bare selector)", async () => {
+    const transferOnly = parseAbi(["function transfer(address to, uint256 amount) returns (bool)"]);
+    const e = await rejection(
+      sendTx(other, {
+        address: token,
+        contract: "StakeVault",
+        abi: transferOnly,
+        functionName: "transfer",
+        args: [owner.account.address, 7n],
+      }),
+    );
+    expect(e.message).to.equal(
+      `StakeVault.transfer would revert: ERC20InsufficientBalance(sender=${other.account.address}, balance=0, needed=7)`,
+    );
   });
 
   it("passes a transport failure through unchanged, so a caller's retry still sees it", async () => {

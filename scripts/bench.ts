@@ -17,14 +17,9 @@ import { proveBenches } from "./bench/inputs";
 import { renderResults, type BenchResults, type CircuitBench, type RobustnessBench } from "./bench/report";
 import { benchMarket } from "./bench/market";
 import {
-  DEFAULT_CANDIDATE,
-  DEFAULT_CHAIN_RULE,
-  DEFAULT_TRAINING,
-  deriveSeed,
-  localTrain,
   ownerData,
+  ownerRoundContext,
   rootTrustRule,
-  roundTrip,
   ruleByName,
   runRobustness,
   simulate,
@@ -43,15 +38,7 @@ function rootTrustAggregator(seed: number): Aggregator {
   return (updates, { round, model }) => {
     const previousStep = before ? model.map((x, k) => x - before![k]) : new Float64Array(model.length);
     before = Float64Array.from(model);
-    const g0 = roundTrip(localTrain(model, owner.root, { ...DEFAULT_TRAINING, seed: deriveSeed(seed, round, 0x2007) }));
-    const d = rootTrustRule(updates, {
-      model,
-      validation: owner.validation,
-      rootUpdate: () => g0,
-      ...DEFAULT_CANDIDATE,
-      chain: DEFAULT_CHAIN_RULE,
-      previousStep,
-    });
+    const d = rootTrustRule(updates, ownerRoundContext(owner, model, seed, round, previousStep));
     return { aggregate: d.aggregate, outliers: d.inlier.map((x) => !x) };
   };
 }

@@ -12,18 +12,7 @@ import path from "node:path";
 import { Command } from "commander";
 import * as prettier from "prettier";
 import { RULE_NAMES, renderRobustnessMarkdown, ruleByName, runRobustness, type RobustnessConfig } from "../../oracle/contribution/model";
-
-function integers(name: string, text: string): number[] {
-  const xs = text
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map(Number);
-  if (xs.length === 0 || xs.some((x) => !Number.isSafeInteger(x) || x < 0)) {
-    throw new Error(`--${name} takes comma-separated non-negative integers, got "${text}"`);
-  }
-  return xs;
-}
+import { integers } from "./options";
 
 async function main(): Promise<void> {
   const o = new Command()

@@ -3,8 +3,8 @@ import { deriveSeed } from "./data";
 import { DEFAULT_TRAINING, federationData, trainerData } from "./fedavg";
 import { DEFAULT_FEATURES, featureSubset, type FeatureSet } from "./projection";
 import { roundTrip } from "./quantize";
-import { DEFAULT_CANDIDATE, DEFAULT_CHAIN_RULE, ROUND_RULES, multiclassHinge, type RuleContext, type RuleName } from "./rule";
-import { ROOT_SEED, coalitionLogLoss, ownerData, shapleyValues, spearman, toChain } from "./robustness";
+import { ROUND_RULES, multiclassHinge, type RuleName } from "./rule";
+import { coalitionLogLoss, ownerData, ownerRoundContext, shapleyValues, spearman, toChain } from "./robustness";
 import { crossEntropy, initialParams, localTrain, type LocalTrainOptions } from "./softmax";
 
 /**
@@ -186,15 +186,7 @@ export function runFairnessCeiling(config: CeilingConfig): CeilingResult {
     let previousStep = new Float64Array(w.length);
     for (let r = 0; r < config.rounds; r++) {
       const model = w;
-      const g0 = roundTrip(localTrain(model, owner.root, { ...training, seed: deriveSeed(seed, r, ROOT_SEED) }));
-      const ctx: RuleContext = {
-        model,
-        validation: owner.validation,
-        rootUpdate: () => g0,
-        ...DEFAULT_CANDIDATE,
-        chain: DEFAULT_CHAIN_RULE,
-        previousStep,
-      };
+      const ctx = ownerRoundContext(owner, model, seed, r, previousStep, training);
       const updates = locals.map((data, i) => roundTrip(localTrain(model, data, { ...training, seed: deriveSeed(seed, r, i) })));
       const res = ROUND_RULES[ruleName](updates, ctx);
       res.shares.forEach((x, j) => add("rule", j, x));

@@ -126,6 +126,7 @@ export {
   targetData,
   targetRate,
   ownerData,
+  ownerRoundContext,
   ruleByName,
   toChain,
   runFederation,

@@ -284,6 +284,30 @@ export interface OwnerData {
 const ownerCache = new Map<number, OwnerData>();
 
 /**
+ * The rule's context for one round: the model the round starts from, the owner's validation set, and its
+ * root update of the round, trained from that model on the owner's root set (once, when the rule asks).
+ */
+export function ownerRoundContext(
+  owner: OwnerData,
+  model: ArrayLike<number>,
+  seed: number,
+  round: number,
+  previousStep: ArrayLike<number>,
+  training: Omit<LocalTrainOptions, "seed"> = DEFAULT_TRAINING,
+  chain: ChainRuleParams = DEFAULT_CHAIN_RULE,
+): RuleContext {
+  let root: Float64Array | undefined;
+  return {
+    model,
+    validation: owner.validation,
+    rootUpdate: () => (root ??= roundTrip(localTrain(model, owner.root, { ...training, seed: deriveSeed(seed, round, ROOT_SEED) }))),
+    ...DEFAULT_CANDIDATE,
+    chain,
+    previousStep,
+  };
+}
+
+/**
  * The owner's sets: disjoint parts of the public split (a seeded permutation, root first), so disjoint from
  * every trainer's data and from the test set. The public split is otherwise only used, unlabelled, to fit
  * the projection; in a deployment these would be the owner's own private images.
@@ -439,15 +463,7 @@ export function runFederation(o: FederationOptions): FederationOutcome {
   for (let r = 0; r < o.rounds; r++) {
     const options = (i: number) => ({ ...training, seed: deriveSeed(o.seed, r, i) });
     const model = w;
-    let root: Float64Array | undefined;
-    const ctx: RuleContext | undefined = owner && {
-      model,
-      validation: owner.validation,
-      rootUpdate: () => (root ??= roundTrip(localTrain(model, owner.root, { ...training, seed: deriveSeed(o.seed, r, ROOT_SEED) }))),
-      ...DEFAULT_CANDIDATE,
-      chain: rule,
-      previousStep,
-    };
+    const ctx: RuleContext | undefined = owner && ownerRoundContext(owner, model, o.seed, r, previousStep, training, rule);
     const decide = (u: Float64Array[]): RoundDecision => (ctx ? ROUND_RULES[ruleName](u, ctx) : chainRule(u, rule));
     const benign = locals.map((data, i) => roundTrip(localTrain(w, data, options(i))));
     const honest = honestIdx.map((i) => benign[i]);

@@ -453,7 +453,6 @@ export function chainCtx(x: Ctx, shape: { slots: number; params: number }): Chai
   return { chainId: x.c.chain.id, market: market(x), store: x.store, shape };
 }
 
-/** Trainer: claims its cumulative reward against the current state (Merkle path from the round record). */
 /** Whether a round of `h` has a proposal past its challenge window that no transaction has applied yet. */
 async function finalPending(x: Ctx, h: TaskHistory): Promise<boolean> {
   const now = (await x.c.publicClient.getBlock()).timestamp;
@@ -464,6 +463,7 @@ async function finalPending(x: Ctx, h: TaskHistory): Promise<boolean> {
   return false;
 }
 
+/** Trainer: claims its cumulative reward against the current state (Merkle path from the round record). */
 export async function claimReward(x: Ctx, taskId: bigint): Promise<{ amount: bigint; cumAmount: bigint; gasUsed: bigint }> {
   const shape = await shapeOf(x);
   const me = await read<{ joined: boolean; slot: number }>(x.c, market(x), "TrainingMarket", "member", [taskId, x.c.account.address]);
@@ -473,7 +473,7 @@ export async function claimReward(x: Ctx, taskId: bigint): Promise<{ amount: big
   // transaction. The claim's own transaction would apply it first, so the path must be taken
   // against the state after it: apply it now, then read the history again.
   if (await finalPending(x, h)) {
-    await write(x.c, market(x), "TrainingMarket", "sync", [taskId]);
+    await syncTask(x, taskId);
     h = await history(x, taskId);
   }
   const state = await loadTaskState(chainCtx(x, shape), h);

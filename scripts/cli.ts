@@ -170,7 +170,7 @@ common(task.command("create").description("escrow a budget and per-round settlem
   .option("--norm-bound <x>", "bound on an update's L2 norm (real units; above it is slashed)", num("--norm-bound"), 12)
   .option(
     "--trust-margin <x>",
-    "an update's trust is clamp(cos(update, your root update) + this, 0, 1); trust 0 is excluded, never slashed",
+    "an update's trust is clamp(cos(update, your root update) + this, 0, 1)^2; trust 0 is excluded, never slashed",
     num("--trust-margin"),
     TASK_DEFAULTS.trustMargin,
   )

@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   say(`   oracle service: logs in ${path.relative(REPO_ROOT, logFile)}\n`);
   say("   each round: the rewards by slot (tokens), then what the rule did to every trainer it did not pay in full");
   say(
-    "   trust = clamp(cos(update, root) + 0.2, 0, 1); value = how much the update turns the step toward the root, beyond the previous step",
+    "   trust = clamp(cos(update, root) + 0.3, 0, 1)^2; value = how much the update turns the step toward the root, beyond the previous step",
   );
   say(`   round | accuracy | rewards of the round, slots 1-${TRAINERS}          | slashed | settle gas | proof s`);
   const gas = { commit: 0n, reveal: 0n, commits: 0, reveals: 0 };

@@ -5,7 +5,7 @@ pragma circom 2.1.9;
 //
 // The owner's root update g0 of the round is the trusted direction (FLTrust, Cao et al. 2021).
 // Every update is clipped to the lower median norm of the members (included, not slashed); its
-// trust is clamp(cos(u_j, g0) + margin, 0, 1) in 16-bit fixed point (1 for every member when
+// trust is clamp(cos(u_j, g0) + margin, 0, 1)^2 in 16-bit fixed point (1 for every member when
 // there is no root update, 0 for a zero update); a member of trust 0 is excluded. The step is the
 // trust-weighted mean of the clipped updates (floor). Each inlier's value is how much it turns the
 // step toward g0 (cos * |cos|), against the better of two baselines: the update left out, and the
@@ -27,7 +27,8 @@ pragma circom 2.1.9;
 //        a_j^2 * norm2_j <= 2^32 * clipNorm2 < (a_j + 1)^2 * norm2_j
 //   (T3) cos_j = sign(dot_j) * c_j, dot_j = <u_j, g0>, with c_j = 0 unless useRoot and norm2_j > 0,
 //        else c_j^2 * norm2_j * n0 <= 2^32 * dot_j^2 < (c_j + 1)^2 * norm2_j * n0
-//   (T4) trust_j = member_j * (useRoot ? (norm2_j > 0) * clamp(cos_j + margin, 0, 2^16) : 2^16);
+//   (T4) t_j = clamp(cos_j + margin, 0, 2^16) and
+//        trust_j = member_j * (useRoot ? (norm2_j > 0) * floor(t_j^2 / 2^16) : 2^16);
 //        excluded_j = member_j AND trust_j = 0; inlier_j = member_j - excluded_j
 //   (T5) alpha_j = trust_j * clip_j, S[k] = sum_j alpha_j * u_j[k], D = 2^16 * sum_j trust_j,
 //        step[k] = floor(S[k] / D), 0 when D = 0
@@ -269,12 +270,16 @@ template RootTrust(N, P, B) {
         cosine[j] <== cosHint[j] * (1 - 2 * negative[j]);
     }
 
-    // Check (T4) - trust. cos_j + margin is in [-2^16, 2^17], so its offset y is 18-bit.
+    // Check (T4) - trust, the square of the clamped cos_j + margin. cos_j + margin is in
+    // [-2^16, 2^17], so its offset y is 18-bit.
     signal shifted[N];
     signal belowZero[N];
     signal aboveOne[N];
     signal inside[N];
     signal clamped[N];
+    signal clampedSq[N];
+    signal squared[N];
+    signal squaredRest[N];
     signal rootTrust[N];
     signal trustRoot[N];
     signal trustZero[N];
@@ -285,7 +290,15 @@ template RootTrust(N, P, B) {
         aboveOne[j] <== LessThanRanged(F + 2)([2 * ONE, shifted[j]]);
         inside[j] <== (1 - belowZero[j] - aboveOne[j]) * (cosine[j] + margin);
         clamped[j] <== inside[j] + aboveOne[j] * ONE;
-        rootTrust[j] <== nonzero[j] * clamped[j];
+        // squared[j] = floor(clamped^2 / 2^16): clamped^2 = squared * 2^16 + rest with a 16-bit rest
+        // and a 17-bit quotient; clamped^2 <= 2^32 < p, so that is the floor over the integers.
+        clampedSq[j] <== clamped[j] * clamped[j];
+        squared[j] <-- clampedSq[j] >> F;
+        squaredRest[j] <-- clampedSq[j] - squared[j] * ONE;
+        _ <== Num2Bits(F + 1)(squared[j]);
+        _ <== Num2Bits(F)(squaredRest[j]);
+        clampedSq[j] === squared[j] * ONE + squaredRest[j];
+        rootTrust[j] <== nonzero[j] * squared[j];
         trustRoot[j] <== useRoot * (rootTrust[j] - ONE);
         trust[j] <== member[j] * (ONE + trustRoot[j]);
         trustZero[j] <== IsZero()(trust[j]);

@@ -61,7 +61,7 @@ export interface TaskConfig {
 export interface RuleParams {
   /** Bound on the squared L2 norm of a quantized update, < 2^80; above it is an offence (slashed). */
   readonly normBoundSq: bigint;
-  /** trust = clamp(cos(u, g0) + trustMargin, 0, 1), 16-bit fixed point in [0, 2^16] (0.2 = 13107). */
+  /** trust = clamp(cos(u, g0) + trustMargin, 0, 1)^2, trustMargin in 16-bit fixed point in [0, 2^16] (0.3 = 19661). */
   readonly trustMargin: bigint;
   /** Whether the task owner posts a root update each round, at slot 0 (the trusted direction g0). */
   readonly rootUpdates: boolean;

@@ -11,8 +11,8 @@ import { floorDiv } from "../field";
  * - (T1) squared norms, and the lower median norm of the members: the clip norm;
  * - (T2) clip factors kappa_j = min(1, clip / |u_j|) in 16-bit fixed point;
  * - (T3) cosines to g0 in 16-bit fixed point, truncated toward 0;
- * - (T4) trust_j = clamp(cos_j + margin, 0, 1) (1 for every member without a root update; 0 for a zero
- *   update); a member with trust 0 is excluded;
+ * - (T4) trust_j = floor(t_j^2 / 2^16) with t_j = clamp(cos_j + margin, 0, 1) in 16-bit fixed point (1 for
+ *   every member without a root update; 0 for a zero update); a member with trust 0 is excluded;
  * - (T5) the step: the trust-weighted mean of the clipped updates, floored;
  * - (T6) each inlier's value for the direction of the (unfloored) step: its score cos·|cos| with g0 in
  *   24-bit fixed point, less the better of the scores with the update left out and (when it is nonzero)
@@ -28,8 +28,8 @@ const ONE = 1n << F;
 /** Fractional bits of the direction scores of (T6): cos·|cos| of a step with the root. */
 export const VALUE_FRACTION_BITS = 24;
 const VALUE_FRACTION = BigInt(VALUE_FRACTION_BITS);
-/** The default margin: 0.2 in 16-bit fixed point (round(0.2 * 2^16)). */
-export const DEFAULT_TRUST_MARGIN = 13107n;
+/** The default margin: 0.3 in 16-bit fixed point (round(0.3 * 2^16)). */
+export const DEFAULT_TRUST_MARGIN = 19661n;
 
 export interface RootTrustInput {
   /** B-bit signed updates, one per position (zeros where nothing is included). */
@@ -141,7 +141,8 @@ export function rootTrust(input: RootTrustInput, bits = 32): RootTrustResult {
     if (!useRoot) return ONE;
     if (norm2[j] === 0n) return 0n;
     const y = c + margin;
-    return y < 0n ? 0n : y > ONE ? ONE : y;
+    const t = y < 0n ? 0n : y > ONE ? ONE : y;
+    return (t * t) >> F;
   });
   const excluded = member.map((m, j) => m && trust[j] === 0n);
   const inlier = member.map((m, j) => m && trust[j] > 0n);

@@ -74,7 +74,7 @@ export interface CreateTaskOptions {
   settlementWindow: number;
   challengeWindow: number;
   normBound: number;
-  /** trust = clamp(cos(update, root) + trustMargin, 0, 1), a real in [0, 1] (default 0.2). */
+  /** trust = clamp(cos(update, root) + trustMargin, 0, 1)^2, trustMargin a real in [0, 1] (default 0.3). */
   trustMargin?: number;
   /**
    * Whether the owner posts a root update each round (`zkmerit trainer train --root`, at slot 0, which
@@ -87,10 +87,11 @@ export interface CreateTaskOptions {
 
 /**
  * Defaults of the task parameters not every caller sets: the margin measured in
- * docs/design/contribution-rule.md (0.2: honest non-IID updates keep most of their weight; 0.25 and 0.3
- * trade the cone attacks' honest cut for accuracy under min-max and min-sum), and root updates on.
+ * docs/design/contribution-rule.md (0.3 with the squared trust: no honest trainer is cut in more than 1%
+ * of its rounds under any attack there, and every attack row stays within 2 points of the attack-free
+ * run), and root updates on.
  */
-export const TASK_DEFAULTS = { trustMargin: 0.2, rootUpdates: true } as const;
+export const TASK_DEFAULTS = { trustMargin: 0.3, rootUpdates: true } as const;
 
 /** Task owner: stores the initial model, escrows the budget and fees, and creates the task. */
 export async function createTask(x: Ctx, o: CreateTaskOptions): Promise<{ taskId: bigint; gasUsed: bigint; initModelURI: string }> {

@@ -112,6 +112,30 @@ describe("circuits/lib/trust (RootTrust)", () => {
       await t.assertOut(await expectPass(t, circuitInput(base)), expectedOut(base));
     });
 
+    it("(T4) trust is floor(t^2 / 2^16) of t = clamp(cos + margin, 0, 1): an update across the root keeps margin^2", async () => {
+      // Update 0 is orthogonal to the root (cos 0), so t_0 is the margin itself.
+      const across = [0n, 0n, 0n, 1n, 0n, 0n, 0n, 0n].map((x) => x << 14n);
+      const c = { ...base, updates: [across, ...base.updates.slice(1)] };
+      const r = rootTrust(c, B);
+      expect(r.cosine[0]).to.equal(0n);
+      expect(r.trust[0]).to.equal((DEFAULT_TRUST_MARGIN * DEFAULT_TRUST_MARGIN) >> 16n);
+      expect(r.trust[0]).to.equal(5898n); // 0.3^2 = 0.09
+      expect(r.trust[3]).to.equal(0n);
+      const t = await tester();
+      await t.assertOut(await expectPass(t, circuitInput(c)), expectedOut(c));
+      // At the boundary: t = 255 squares to a trust of 0 (excluded, never slashed), t = 256 to 1.
+      for (const [margin, trust] of [
+        [255n, 0n],
+        [256n, 1n],
+      ] as const) {
+        const m = { ...c, margin };
+        const rm = rootTrust(m, B);
+        expect(rm.trust[0]).to.equal(trust);
+        expect(rm.excluded[0]).to.equal(trust === 0n);
+        await t.assertOut(await expectPass(t, circuitInput(m)), expectedOut(m));
+      }
+    });
+
     it("without a root update every member has trust 1 and shares equally (the remainder to the first)", async () => {
       const c = { ...base, hasRoot: false, root: zeros(), reward: 1_000_003n };
       const r = rootTrust(c, B);
@@ -211,7 +235,7 @@ describe("circuits/lib/trust (RootTrust)", () => {
   });
 
   describe("# soundness", () => {
-    it("a clip hint, a cosine hint or a sorted norm off by one is rejected", async () => {
+    it("a clip hint, a cosine hint, a squared trust or a sorted norm off by one is rejected", async () => {
       const t = await tester();
       const c = { ...base, updates: [base.updates[0], base.updates[0].map((x) => x * 4n), base.updates[1], base.updates[3]] };
       const w = await expectPass(t, circuitInput(c));
@@ -220,6 +244,7 @@ describe("circuits/lib/trust (RootTrust)", () => {
         ["main.clipHint[1]", r.clip[1]],
         ["main.cosHint[0]", r.cosine[0]],
         ["main.cosHint[3]", -r.cosine[3]],
+        ["main.squared[0]", r.trust[0]],
       ] as const) {
         const i = await signalIndex(t, name);
         await expectTamperedFails(t, w, i, good + 1n);

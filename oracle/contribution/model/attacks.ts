@@ -229,8 +229,7 @@ export function perturbation(benign: readonly ArrayLike<number>[], direction: Pe
  * An update inside a cosine-trust cone: at cosine `c` with the benign mean (the attacker's estimate of a
  * trusted direction it cannot see), the rest of its length along the part of perturbation(direction)
  * orthogonal to that mean, and as long as the lower median benign norm (so a median-norm clip keeps it
- * whole). Against root-trust's trust clamp(cos + 0.2, 0, 1), c = 0.65 maximizes trust x harmful length,
- * (c + 0.2)·sqrt(1 - c^2).
+ * whole). The attacker's best c maximizes trust(c) x its harmful length sqrt(1 - c^2) (coneCosine).
  */
 export function coneAttack(benign: readonly ArrayLike<number>[], direction: PerturbationDirection, c: number): Float64Array {
   const P = checkBenign(benign);
@@ -247,6 +246,24 @@ export function coneAttack(benign: readonly ArrayLike<number>[], direction: Pert
   const length = norms[Math.floor((norms.length - 1) / 2)];
   const s = Math.sqrt(Math.max(0, 1 - c * c));
   return unit.map((x, k) => length * (c * x + (on > 0 ? (s * orth[k]) / on : 0)));
+}
+
+/**
+ * The cosine a cone attacker picks against a trust function of the cosine: the c in [-1, 1] that maximizes
+ * trust(c)·sqrt(1 - c^2), the weight the rule gives it times the length it spends off the trusted direction
+ * (a grid search at 1e-4, the first maximum). Against clamp(c + 0.2, 0, 1) it is (-0.2 + sqrt(8.04)) / 4,
+ * about 0.659; against clamp(c + 0.3, 0, 1)^2 the interior optimum (-0.3 + sqrt(24.09)) / 6 lies past the
+ * clamp, so it is the clamp's corner 0.7.
+ */
+export function coneCosine(trust: (c: number) => number): number {
+  let best = -1;
+  let bestValue = -Infinity;
+  for (let i = -10000; i <= 10000; i++) {
+    const c = i / 10000;
+    const v = trust(c) * Math.sqrt(1 - c * c);
+    if (v > bestValue) [best, bestValue] = [c, v];
+  }
+  return best;
 }
 
 /** mean + gamma * p. */

@@ -3,6 +3,7 @@ import {
   DEFAULT_STRENGTH,
   alie,
   coneAttack,
+  coneCosine,
   alieZ,
   gaussianNoise,
   ipm,
@@ -29,6 +30,7 @@ import {
   ROUND_RULES,
   RULE_NAMES,
   chainRule,
+  rootTrustOf,
   type ChainRuleParams,
   type RoundDecision,
   type RuleContext,
@@ -134,8 +136,8 @@ export const TARGETED_PUSH = { from: 4, to: 9 } as const;
 /** Public images of the target class the targeted attackers add to their own data (the public split has 22 outside the owner's sets). */
 export const TARGET_IMAGES = 20;
 
-/** The cone attack's cosine with the benign mean (see coneAttack). */
-export const CONE_COSINE = 0.65;
+/** The cone attack's cosine with the benign mean, the best one against the root-trust rule's trust (see coneCosine). */
+export const CONE_COSINE = coneCosine((c) => rootTrustOf(c));
 
 function coneAttackOf(direction: PerturbationDirection): RobustnessAttack {
   return {

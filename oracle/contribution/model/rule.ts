@@ -406,17 +406,29 @@ export const rootClipValRule: RoundRule = (updates, ctx) => {
   return decision(aggregateOf(members), slashed, new Array<boolean>(n).fill(false), positiveShares(values), values);
 };
 
-/** The root-trust rule's margin: trust_j = clamp(cos(u_j, g0) + ROOT_TRUST_MARGIN, 0, 1). */
-export const ROOT_TRUST_MARGIN = 0.2;
+/** The root-trust rule's margin: trust_j = clamp(cos(u_j, g0) + ROOT_TRUST_MARGIN, 0, 1)^2. */
+export const ROOT_TRUST_MARGIN = 0.3;
+
+/**
+ * The root-trust rule's trust of an update at cosine `c` with g0: clamp(c + margin, 0, 1)^2. The square
+ * keeps updates that point away from g0 (the sign attackers sit at cosines of -0.1 to -0.27) at a small
+ * weight next to honest non-IID updates near 0 to 0.2, so the margin can be wide enough that no honest
+ * update is cut (docs/design/contribution-rule.md, "Honest cut").
+ */
+export function rootTrustOf(c: number, margin = ROOT_TRUST_MARGIN): number {
+  const t = Math.max(0, Math.min(1, c + margin));
+  return t * t;
+}
 
 /**
  * Root trust (the next settlement rule; docs/design/contribution-rule.md). FLTrust's trusted direction
  * (Cao et al. 2021) with a soft trust and no rescaling:
  * - every update is clipped to the lower median L2 norm of the non-slashed updates (Sun et al. 2019), so
  *   nobody moves the step more than an ordinary honest trainer;
- * - trust_j = clamp(cos(u_j, g0) + margin, 0, 1), with g0 the owner's root update of the round: an update
- *   within 90 + 11.5 degrees of g0 keeps part of its weight, so non-IID honest updates that point away from
- *   an IID root update are down-weighted, not cut; trust 0 is an exclusion (no reward, never a slash);
+ * - trust_j = clamp(cos(u_j, g0) + margin, 0, 1)^2 (rootTrustOf), with g0 the owner's root update of the
+ *   round: an update within 90 + 17.5 degrees of g0 keeps part of its weight, so non-IID honest updates that
+ *   point away from an IID root update are down-weighted, not cut; trust 0 is an exclusion (no reward,
+ *   never a slash);
  * - the step is the trust-weighted mean of the clipped updates. It is a convex combination of the trainers'
  *   own clipped updates: the owner's g0 only re-weights them, it never enters the step.
  * Reward: the positive part of j's value for the direction of the step, measured by 1 - cos·|cos| of the
@@ -445,7 +457,7 @@ export const rootTrustRule: RoundRule = (updates, ctx) => {
     if (slashed[j]) return 0;
     if (n0 === 0) return 1;
     const nu = Math.sqrt(dotOf(u, u));
-    return nu === 0 ? 0 : Math.max(0, Math.min(1, dotOf(u, g0) / (nu * n0) + ROOT_TRUST_MARGIN));
+    return nu === 0 ? 0 : rootTrustOf(dotOf(u, g0) / (nu * n0));
   });
   const excluded = trust.map((t, j) => !slashed[j] && t === 0);
   const kept = members.filter((j) => trust[j] > 0);

@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { commitVector } from "../../../oracle/field";
-import { publicSignals, settleRound, type RoundInput } from "../../../oracle/contribution";
+import { DEFAULT_TRUST_MARGIN, publicSignals, settleRound, type RoundInput } from "../../../oracle/contribution";
 
 /** A round input with every bigint as a decimal string. */
 export interface EncodedRound {
@@ -120,7 +120,7 @@ async function round(name: string, updates: bigint[][], unavailable: number[], s
       context: (31337n << 160n) + 0x5fbdb2315678afecb367f032d93f642f64180aa3n,
       taskId: 11n,
       config: { budget: 10n ** 21n + 7n, numRounds: 5, maxTrainers: 4 },
-      rule: { normBoundSq: 1n << 40n, trustMargin: o.trustMargin ?? 13107n, rootUpdates: o.rootUpdates ?? true },
+      rule: { normBoundSq: 1n << 40n, trustMargin: o.trustMargin ?? DEFAULT_TRUST_MARGIN, rootUpdates: o.rootUpdates ?? true },
     },
     wOld,
     wPrev: o.first ? wOld : wPrev,

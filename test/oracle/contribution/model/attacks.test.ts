@@ -3,8 +3,10 @@ import {
   ULP,
   alie,
   alieZ,
+  CONE_COSINE,
   chainRule,
   coneAttack,
+  coneCosine,
   distSq,
   federationData,
   ipm,
@@ -19,6 +21,7 @@ import {
   normalQuantile,
   perturbation,
   quantizeVector,
+  rootTrustOf,
   roundTrip,
   shifted,
   stdOf,
@@ -158,6 +161,19 @@ describe("oracle/contribution/model/attacks (attacks on robust aggregation)", fu
       });
       // No two copies are equal, so none is an exact duplicate (of the source or of each other).
       expect(chainRule([v, ...copies, ...benign.slice(1, 4)]).dup.every((x) => !x)).to.equal(true);
+    });
+  });
+
+  describe("# coneCosine", () => {
+    it("finds the cone attacker's best cosine: the closed form for a linear trust, the clamp's corner for the squared one", () => {
+      const m = 0.2;
+      expect(coneCosine((c) => Math.max(0, Math.min(1, c + m)))).to.be.closeTo((-m + Math.sqrt(m * m + 8)) / 4, 1e-4);
+      // Squared: the interior optimum (-0.3 + sqrt(24.09)) / 6 = 0.768 lies past the corner 1 - 0.3 of the clamp.
+      expect(coneCosine((c) => rootTrustOf(c, 0.3))).to.be.closeTo(0.7, 1e-4);
+      // At margin 0.1 the interior optimum 0.8 is inside the clamp; at 0.5 the corner 0.5 wins again.
+      expect(coneCosine((c) => rootTrustOf(c, 0.1))).to.be.closeTo((-0.1 + Math.sqrt(0.01 + 24)) / 6, 1e-4);
+      expect(coneCosine((c) => rootTrustOf(c, 0.5))).to.be.closeTo(0.5, 1e-4);
+      expect(CONE_COSINE).to.equal(coneCosine((c) => rootTrustOf(c)));
     });
   });
 

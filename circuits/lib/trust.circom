@@ -290,14 +290,13 @@ template RootTrust(N, P, B) {
         aboveOne[j] <== LessThanRanged(F + 2)([2 * ONE, shifted[j]]);
         inside[j] <== (1 - belowZero[j] - aboveOne[j]) * (cosine[j] + margin);
         clamped[j] <== inside[j] + aboveOne[j] * ONE;
-        // squared[j] = floor(clamped^2 / 2^16): clamped^2 = squared * 2^16 + rest with a 16-bit rest
-        // and a 17-bit quotient; clamped^2 <= 2^32 < p, so that is the floor over the integers.
+        // squared[j] = floor(clamped^2 / 2^16): rest = clamped^2 - squared * 2^16 is 16-bit and the
+        // quotient 17-bit, and clamped^2 <= 2^32 < p, so that is the floor over the integers.
         clampedSq[j] <== clamped[j] * clamped[j];
         squared[j] <-- clampedSq[j] >> F;
-        squaredRest[j] <-- clampedSq[j] - squared[j] * ONE;
+        squaredRest[j] <== clampedSq[j] - squared[j] * ONE;
         _ <== Num2Bits(F + 1)(squared[j]);
         _ <== Num2Bits(F)(squaredRest[j]);
-        clampedSq[j] === squared[j] * ONE + squaredRest[j];
         rootTrust[j] <== nonzero[j] * squared[j];
         trustRoot[j] <== useRoot * (rootTrust[j] - ONE);
         trust[j] <== member[j] * (ONE + trustRoot[j]);

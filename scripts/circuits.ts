@@ -4,11 +4,11 @@
  * the sha256 of every artifact in circuits/build/manifest.json. Idempotent and content-keyed.
  */
 import { Command, Option } from "commander";
-import { CircuitSize } from "../oracle/artifacts/manifest";
-import { isZkMeritError } from "../oracle/errors";
+import { CircuitSize } from "../oracle/core/artifacts/manifest";
+import { isZkMeritError } from "../oracle/core/errors";
 import { buildCircuits, checkCircuits } from "./circuits/pipeline";
 import { makeProgress } from "./circuits/progress";
-import { terminateCurves } from "../oracle/prover/curve";
+import { terminateCurves } from "../oracle/core/prover/curve";
 
 function list(v: string, prev: string[] = []): string[] {
   return [

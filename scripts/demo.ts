@@ -7,11 +7,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import pino from "pino";
-import { REPO_ROOT, circuitArtifacts } from "../oracle/artifacts/manifest";
-import { writeDeployments } from "../oracle/chain/deployments";
-import { loadArtifact } from "../oracle/chain/artifacts";
-import { terminateCurves } from "../oracle/prover";
-import { openStore } from "../oracle/store";
+import { REPO_ROOT, circuitArtifacts } from "../oracle/core/artifacts/manifest";
+import { writeDeployments } from "../oracle/core/chain/deployments";
+import { loadArtifact } from "../oracle/core/chain/artifacts";
+import { terminateCurves } from "../oracle/core/prover";
+import { openStore } from "../oracle/core/store";
 import { ContributionJob } from "../oracle/contribution/job";
 import { auditHtml, auditTask } from "../oracle/contribution/auditor";
 import { decodeRoundRecord } from "../oracle/contribution/records";

@@ -1,9 +1,9 @@
 import type { Address, PublicClient } from "viem";
 import type { Groth16Proof } from "snarkjs";
-import { loadArtifact } from "../chain/artifacts";
-import type { ManifestEntry } from "../artifacts/manifest";
-import { verifyProof, type SolidityProof } from "../prover";
-import type { ContentStore } from "../store";
+import { loadArtifact } from "../core";
+import type { ManifestEntry } from "../core";
+import { verifyProof, type SolidityProof } from "../core";
+import type { ContentStore } from "../core";
 import { marketAbi, readTaskHistory, type ProposalEvent, type TaskHistory } from "./history";
 import { decodeRoundRecord, verifyRoundRecord } from "./records";
 import { packMasks, settleRound } from "./reference";

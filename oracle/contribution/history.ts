@@ -1,7 +1,7 @@
 import { decodeEventLog, numberToHex, pad, type Abi, type Address, type Hash, type Hex, type PublicClient } from "viem";
-import { loadArtifact } from "../chain/artifacts";
-import { ZkMeritError } from "../errors";
-import type { SolidityProof } from "../prover";
+import { loadArtifact } from "../core";
+import { ZkMeritError } from "../core";
+import type { SolidityProof } from "../core";
 
 export const marketAbi = (): Abi => loadArtifact("TrainingMarket").abi;
 

@@ -1,11 +1,11 @@
 import type { Address } from "viem";
 import type { Logger } from "pino";
-import { circuitArtifacts } from "../artifacts/manifest";
-import { loadArtifact } from "../chain/artifacts";
-import type { Clients } from "../chain/clients";
-import { sendTx } from "../chain/tx";
-import { ZkMeritError } from "../errors";
-import type { ContentStore } from "../store";
+import { circuitArtifacts } from "../core";
+import { loadArtifact } from "../core";
+import type { Clients } from "../core";
+import { sendTx } from "../core";
+import { ZkMeritError } from "../core";
+import type { ContentStore } from "../core";
 import { ProofJournal } from "../service/journal";
 import { isTransientRpcError, withRetry } from "../service/retry";
 import type { ServeOptions } from "../service/module";

@@ -1,8 +1,8 @@
 import type { Address, PublicClient } from "viem";
-import { circuitArtifacts } from "../artifacts/manifest";
-import { ZkMeritError } from "../errors";
-import { DEFAULT_FIXED_POINT, proofContext } from "../field";
-import { decodeCommittedVector, type ContentStore } from "../store";
+import { circuitArtifacts } from "../core";
+import { ZkMeritError } from "../core";
+import { DEFAULT_FIXED_POINT, proofContext } from "../core";
+import { decodeCommittedVector, type ContentStore } from "../core";
 import { finalizedRounds, marketAbi, type RevealEvent, type TaskHistory } from "./history";
 import { decodeRoundRecord, encodeRoundRecord, verifyRoundRecord, type RoundRecord } from "./records";
 import { accStep, rewardRoot, settleRound, stateHash, type RoundInput, type Settlement, type TaskParams } from "./reference";

@@ -3,13 +3,13 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Address, Hash } from "viem";
 import { decodeEventLog, formatUnits, toHex } from "viem";
-import { loadArtifact } from "../../oracle/chain/artifacts";
-import { describeRevert, sendTx } from "../../oracle/chain/tx";
-import type { Clients } from "../../oracle/chain/clients";
-import { contractAddress, type Deployments } from "../../oracle/chain/deployments";
-import { ZkMeritError } from "../../oracle/errors";
-import { DEFAULT_FIXED_POINT, commitVector } from "../../oracle/field";
-import { LocalContentStore, decodeCommittedVector, encodeVectorPayload, type ContentStore } from "../../oracle/store";
+import { loadArtifact } from "../../oracle/core/chain/artifacts";
+import { describeRevert, sendTx } from "../../oracle/core/chain/tx";
+import type { Clients } from "../../oracle/core/chain/clients";
+import { contractAddress, type Deployments } from "../../oracle/core/chain/deployments";
+import { ZkMeritError } from "../../oracle/core/errors";
+import { DEFAULT_FIXED_POINT, commitVector } from "../../oracle/core/field";
+import { LocalContentStore, decodeCommittedVector, encodeVectorPayload, type ContentStore } from "../../oracle/core/store";
 import { stringifyWithBigInts } from "../../oracle/service/journal";
 import { marketAbi, readTaskHistory, type RoundInfoOnChain, type TaskHistory } from "../../oracle/contribution/history";
 import { loadTaskState, marketShape, type ChainContext, type TaskState } from "../../oracle/contribution/taskstate";
@@ -18,7 +18,7 @@ import { trainRootUpdate, trainRound, type Shard, type TrainerAttack } from "../
 import { deriveSeed, normBoundSqFromReal, trustMarginToFixed } from "../../oracle/contribution/model";
 import { marketCircuit } from "./deploy";
 
-/** Sends a write through the one transaction path (oracle/chain/tx.ts): a revert names the custom error. */
+/** Sends a write through the one transaction path (oracle/core/chain/tx.ts): a revert names the custom error. */
 export async function write(
   c: Clients,
   address: Address,

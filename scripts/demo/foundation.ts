@@ -1,9 +1,9 @@
 import { keccak256, parseEther, toHex, type Address } from "viem";
-import { loadArtifact } from "../../oracle/chain/artifacts";
-import type { Clients } from "../../oracle/chain/clients";
-import { proofContext } from "../../oracle/field";
+import { loadArtifact } from "../../oracle/core/chain/artifacts";
+import type { Clients } from "../../oracle/core/chain/clients";
+import { proofContext } from "../../oracle/core/field";
 import { ROUNDTRIP_CIRCUIT, proveRoundTrip } from "../../oracle/examples/roundtrip";
-import { circuitArtifacts } from "../../oracle/artifacts/manifest";
+import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
 import { deployFoundation, send } from "../deploy/foundation";
 import { deployRoundTrip } from "../deploy/roundtrip";
 

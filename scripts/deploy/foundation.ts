@@ -1,7 +1,7 @@
 import type { Address, Hash } from "viem";
-import type { Clients } from "../../oracle/chain/clients";
-import { deployTx, sendTx, type Deployed } from "../../oracle/chain/tx";
-import { ZkMeritError } from "../../oracle/errors";
+import type { Clients } from "../../oracle/core/chain/clients";
+import { deployTx, sendTx, type Deployed } from "../../oracle/core/chain/tx";
+import { ZkMeritError } from "../../oracle/core/errors";
 
 export type { Deployed };
 
@@ -10,7 +10,7 @@ export async function deployContract(c: Clients, contractName: string, args: rea
   return deployTx(c, contractName, { args });
 }
 
-/** Sends a contract write and waits for a successful receipt (oracle/chain/tx.ts). */
+/** Sends a contract write and waits for a successful receipt (oracle/core/chain/tx.ts). */
 export async function send(
   c: Clients,
   address: Address,

@@ -1,10 +1,10 @@
 import path from "node:path";
 import { type Abi, type Address, type Hash } from "viem";
-import { REPO_ROOT } from "../../oracle/artifacts/manifest";
-import { loadArtifact, type ContractArtifact } from "../../oracle/chain/artifacts";
-import type { Clients } from "../../oracle/chain/clients";
-import { deployTx } from "../../oracle/chain/tx";
-import { ZkMeritError } from "../../oracle/errors";
+import { REPO_ROOT } from "../../oracle/core/artifacts/manifest";
+import { loadArtifact, type ContractArtifact } from "../../oracle/core/chain/artifacts";
+import type { Clients } from "../../oracle/core/chain/clients";
+import { deployTx } from "../../oracle/core/chain/tx";
+import { ZkMeritError } from "../../oracle/core/errors";
 import { deployContract, send, type Deployed } from "./foundation";
 
 /** The Poseidon arities the market calls: reward-tree nodes, state and accumulator, task header. */

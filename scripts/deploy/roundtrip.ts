@@ -1,6 +1,6 @@
 import type { Address } from "viem";
-import { circuitArtifacts } from "../../oracle/artifacts/manifest";
-import type { Clients } from "../../oracle/chain/clients";
+import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
+import type { Clients } from "../../oracle/core/chain/clients";
 import { ROUNDTRIP_CIRCUIT } from "../../oracle/examples/roundtrip";
 import { deployContract, type Deployed } from "./foundation";
 

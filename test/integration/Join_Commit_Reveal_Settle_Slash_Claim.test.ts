@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 import pino from "pino";
-import { circuitArtifacts } from "../../oracle/artifacts/manifest";
+import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
 import { OracleRunner } from "../../oracle/service/runner";
 import { loadTaskState } from "../../oracle/contribution/taskstate";
 import { chainCtx, claimReward, history, read, reclaimEscrow, releaseStake, syncTask, withdrawFees } from "../../scripts/commands/market";

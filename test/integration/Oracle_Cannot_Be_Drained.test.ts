@@ -1,7 +1,7 @@
 import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
-import type { ContentStore } from "../../oracle/store";
+import type { ContentStore } from "../../oracle/core/store";
 import { createTask, history, read, syncTask } from "../../scripts/commands/market";
 import { expectRejects, freshFixture, increaseTime, systemFixture, TASK_OPTIONS, TOKEN, twoTasksInSettlement } from "./marketHarness";
 

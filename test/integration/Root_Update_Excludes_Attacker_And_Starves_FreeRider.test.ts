@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { circuitArtifacts } from "../../oracle/artifacts/manifest";
+import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
 import { loadTaskState } from "../../oracle/contribution/taskstate";
 import {
   chainCtx,

@@ -5,10 +5,10 @@ import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import pino from "pino";
 import type { Address } from "viem";
-import type { Clients } from "../../oracle/chain/clients";
-import { LocalContentStore, type ContentStore } from "../../oracle/store";
+import type { Clients } from "../../oracle/core/chain/clients";
+import { LocalContentStore, type ContentStore } from "../../oracle/core/store";
 import { ContributionJob, type OracleOptions } from "../../oracle/contribution/job";
-import { circuitArtifacts } from "../../oracle/artifacts/manifest";
+import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
 import { auditTask, type AuditReport } from "../../oracle/contribution/auditor";
 import { deploySystem } from "../../scripts/commands/deploy";
 import {

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { parseAbi, parseEther, type Address } from "viem";
-import { isZkMeritError } from "../../../oracle/errors";
-import { deployTx, sendTx } from "../../../oracle/chain/tx";
-import type { Clients } from "../../../oracle/chain/clients";
-import { clientsFor } from "../../helpers/fixtures";
+import { isZkMeritError } from "../../../../oracle/core/errors";
+import { deployTx, sendTx } from "../../../../oracle/core/chain/tx";
+import type { Clients } from "../../../../oracle/core/chain/clients";
+import { clientsFor } from "../../../helpers/fixtures";
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
@@ -15,7 +15,7 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
   throw new Error("expected a rejection");
 }
 
-describe("oracle/chain/tx (the one transaction path)", () => {
+describe("oracle/core/chain/tx (the one transaction path)", () => {
   let owner: Clients;
   let other: Clients;
   let token: Address;

@@ -13,3 +13,5 @@ export * from "./chain/clients";
 export * from "./chain/deployments";
 export * from "./chain/network";
 export * from "./chain/tx";
+export * from "./chain/contract";
+export * from "./chain/abi";

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { circuitArtifacts } from "../core";
 import { loadArtifact } from "../core";
 import type { Clients } from "../core";
-import { sendTx, type WriteFunctionArgs } from "../core";
+import { sendTx, type WriteFunctionArgs, type WriteFunctionName } from "../core";
 import { ZkMeritError } from "../core";
 import type { ContentStore } from "../core";
 import { ProofJournal } from "../service/journal";
@@ -248,10 +248,13 @@ export class ContributionJob implements OracleJob<TickReport> {
     this.o.log.info({ taskId: String(taskId), round, settler: ri.settler, included: theirs, recordOk }, "round proposed by someone else");
   }
 
-  private async settle(args: WriteFunctionArgs<typeof trainingMarketAbi, "settleRound">): Promise<bigint> {
+  private async send<fn extends WriteFunctionName<typeof trainingMarketAbi>>(
+    functionName: fn,
+    args: WriteFunctionArgs<typeof trainingMarketAbi, fn>,
+  ): Promise<bigint> {
     const r = await sendTx(
       this.c,
-      { address: this.o.market, contract: "TrainingMarket", abi: trainingMarketAbi, functionName: "settleRound", args },
+      { address: this.o.market, contract: "TrainingMarket", abi: trainingMarketAbi, functionName, args },
       { wait: (hash) => this.rpc("receipt", () => this.c.publicClient.waitForTransactionReceipt({ hash })) },
     );
     return r.gasUsed;
@@ -326,7 +329,7 @@ export class ContributionJob implements OracleJob<TickReport> {
       return { ...summary, gasUsed: 0n };
     }
     try {
-      const gasUsed = await this.settle([taskId, BigInt(round), p.result, p.modelURI, p.proof]);
+      const gasUsed = await this.send("settleRound", [taskId, BigInt(round), p.result, p.modelURI, p.proof]);
       this.journal.remove(key);
       this.o.log.info({ taskId: String(taskId), round, gasUsed: Number(gasUsed), challenge, modelURI: p.modelURI }, "round proposed");
       return { ...summary, gasUsed };

@@ -13,7 +13,7 @@ export default tseslint.config(
   },
   {
     // The layering rule (docs/architecture.md): the core knows no module and no service.
-    files: ["oracle/{field,store,prover,chain,artifacts}/**/*.ts", "oracle/errors.ts"],
+    files: ["oracle/core/**/*.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
@@ -40,6 +40,22 @@ export default tseslint.config(
               group: ["**/contribution", "**/contribution/**", "**/examples", "**/examples/**"],
               message: "the service imports no module code (docs/architecture.md)",
             },
+            { group: ["**/core/**"], message: "import the core through its index, oracle/core (docs/architecture.md)" },
+            { group: ["**/scripts/**"], message: "library code does not import the entry points (docs/architecture.md)" },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Modules reach the core through its public index only.
+    files: ["oracle/contribution/**/*.ts", "oracle/examples/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/core/**"], message: "import the core through its index, oracle/core (docs/architecture.md)" },
             { group: ["**/scripts/**"], message: "library code does not import the entry points (docs/architecture.md)" },
           ],
         },

@@ -6,8 +6,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
-import { REPO_ROOT } from "../oracle/artifacts/manifest";
-import { terminateCurves } from "../oracle/prover";
+import { REPO_ROOT } from "../oracle/core/artifacts/manifest";
+import { terminateCurves } from "../oracle/core/prover";
 import { buildCircuits } from "./circuits/pipeline";
 import { makeProgress } from "./circuits/progress";
 import { inProcessNetwork } from "./demo/inprocess";

@@ -2,13 +2,16 @@
  * `npm run circuits` - compile every circuit instance in circuits/circuits.json with circom2,
  * run (or reuse) the Groth16 setup, export verification keys and Solidity verifiers, and record
  * the sha256 of every artifact in circuits/build/manifest.json. Idempotent and content-keyed.
+ * Then compiles the contracts (with the verifiers) and regenerates the typed ABIs of
+ * oracle/core/chain/abi from them.
  */
 import { Command, Option } from "commander";
-import { CircuitSize } from "../oracle/artifacts/manifest";
-import { isZkMeritError } from "../oracle/errors";
+import { CircuitSize } from "../oracle/core/artifacts/manifest";
+import { isZkMeritError } from "../oracle/core/errors";
 import { buildCircuits, checkCircuits } from "./circuits/pipeline";
+import { checkAbis, compileContracts, writeAbis } from "./circuits/abi";
 import { makeProgress } from "./circuits/progress";
-import { terminateCurves } from "../oracle/prover/curve";
+import { terminateCurves } from "../oracle/core/prover/curve";
 
 function list(v: string, prev: string[] = []): string[] {
   return [
@@ -42,7 +45,8 @@ async function main(): Promise<void> {
         .default("fast"),
     )
     .option("--force", "rebuild even if up to date")
-    .option("--check", "verify artifacts and regenerate verifiers, failing on any difference; builds nothing")
+    .option("--no-abis", "leave the contracts and the generated ABIs alone (npm test: its ABI test then fails on a stale ABI)")
+    .option("--check", "verify artifacts and regenerate verifiers and ABIs, failing on any difference; builds no keys")
     .parse();
   const o = program.opts<{
     only?: string[];
@@ -54,14 +58,19 @@ async function main(): Promise<void> {
     zkeyMethod: "fast" | "snarkjs";
     force?: boolean;
     check?: boolean;
+    abis: boolean;
   }>();
   const log = makeProgress("circuits");
   if (o.check) {
     const problems = await checkCircuits(log);
+    if (o.abis) {
+      compileContracts(log);
+      problems.push(...(await checkAbis()));
+    }
     if (problems.length) {
       for (const p of problems) log(`MISMATCH ${p}`);
       process.exitCode = 1;
-    } else log("all artifacts and verifiers match");
+    } else log("all artifacts, verifiers and generated ABIs match");
     return;
   }
   const sizes = o.size?.map((s) => {
@@ -85,6 +94,10 @@ async function main(): Promise<void> {
   });
   const n = Object.keys(m.circuits).length;
   log(`${n} circuit(s) ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; manifest: circuits/build/manifest.json`);
+  if (!o.abis) return;
+  compileContracts(log);
+  const changed = await writeAbis();
+  log(changed.length ? `generated ABIs rewritten: ${changed.join(", ")} (oracle/core/chain/abi)` : "generated ABIs up to date");
 }
 
 main()

@@ -12,12 +12,12 @@ import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import pino from "pino";
 import { formatUnits, parseUnits, type Address } from "viem";
-import { REPO_ROOT, circuitArtifacts } from "../oracle/artifacts/manifest";
-import { connect, type NetworkName } from "../oracle/chain/network";
-import { contractAddress, defaultDeploymentsPath, readDeployments, writeDeployments } from "../oracle/chain/deployments";
-import { ZkMeritError, isZkMeritError } from "../oracle/errors";
-import { terminateCurves } from "../oracle/prover";
-import { openStore } from "../oracle/store";
+import { REPO_ROOT, circuitArtifacts } from "../oracle/core/artifacts/manifest";
+import { connect, type NetworkName } from "../oracle/core/chain/network";
+import { contractAddress, defaultDeploymentsPath, readDeployments, writeDeployments } from "../oracle/core/chain/deployments";
+import { ZkMeritError, isZkMeritError } from "../oracle/core/errors";
+import { terminateCurves } from "../oracle/core/prover";
+import { openStore } from "../oracle/core/store";
 import { contributionModule } from "../oracle/contribution/module";
 import { OracleRunner } from "../oracle/service/runner";
 import { selectModules, type OracleModule } from "../oracle/service/module";
@@ -32,7 +32,6 @@ import {
   joinTask,
   leaveTask,
   loadSecret,
-  read,
   reclaimEscrow,
   releaseStake,
   revealCommitted,
@@ -44,9 +43,10 @@ import {
   withdrawStake,
   trainAndCommit,
   withdrawFees,
-  write,
   type Ctx,
 } from "./commands/market";
+import { testTokenAt } from "./deploy/foundation";
+import { marketAt } from "./deploy/market";
 
 interface Common {
   network: NetworkName;
@@ -141,7 +141,7 @@ common(program.command("faucet").description("mint test tokens to yourself (Test
   .requiredOption("--amount <tokens>", "how many tokens (at most 10000 per call)", tokens("--amount"))
   .action(async (o: Common & { amount: bigint }) => {
     const x = await context(o);
-    await write(x.c, contractAddress(x.d, "TestToken", x.file), "TestToken", "faucet", [o.amount]);
+    await testTokenAt(x.c, contractAddress(x.d, "TestToken", x.file)).send("faucet", [o.amount]);
     out(`minted ${formatUnits(o.amount, 18)} test tokens to ${x.c.account.address}`);
   });
 
@@ -233,13 +233,13 @@ common(task.command("status").description("a task's round, window and accounting
   .requiredOption("--task <id>", "task id", taskId)
   .action(async (o: Common & { task: bigint }) => {
     const x = await context(o);
-    const m = contractAddress(x.d, "TrainingMarket", x.file);
+    const m = marketAt(x.c, contractAddress(x.d, "TrainingMarket", x.file));
     const json = (v: unknown) => JSON.stringify(v, (_, y) => (typeof y === "bigint" ? y.toString() : y), 2);
     out(
       json({
-        task: await read(x.c, m, "TrainingMarket", "task", [o.task]),
-        round: await read(x.c, m, "TrainingMarket", "roundInfo", [o.task]),
-        accounting: await read(x.c, m, "TrainingMarket", "accounting", [o.task]),
+        task: await m.read.task([o.task]),
+        round: await m.read.roundInfo([o.task]),
+        accounting: await m.read.accounting([o.task]),
       }),
     );
   });
@@ -315,8 +315,7 @@ secretsOption(common(trainer.command("reveal").description("publish and reveal y
   .requiredOption("--task <id>", "task id", taskId)
   .action(async (o: Common & { task: bigint; secrets: string }) => {
     const x = await context(o);
-    const m = contractAddress(x.d, "TrainingMarket", x.file);
-    const ri = await read<{ round: bigint }>(x.c, m, "TrainingMarket", "roundInfo", [o.task]);
+    const ri = await marketAt(x.c, contractAddress(x.d, "TrainingMarket", x.file)).read.roundInfo([o.task]);
     const secret = loadSecret(o.secrets, x.c.chain.id, o.task, Number(ri.round), x.c.account.address);
     const r = await revealCommitted(x, secret);
     out(`revealed round ${secret.round} from slot ${secret.slot}: ${r.uri} (gas ${r.gasUsed})`);

@@ -7,11 +7,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import pino from "pino";
-import { REPO_ROOT, circuitArtifacts } from "../oracle/artifacts/manifest";
-import { writeDeployments } from "../oracle/chain/deployments";
-import { loadArtifact } from "../oracle/chain/artifacts";
-import { terminateCurves } from "../oracle/prover";
-import { openStore } from "../oracle/store";
+import { REPO_ROOT, circuitArtifacts } from "../oracle/core/artifacts/manifest";
+import { writeDeployments } from "../oracle/core/chain/deployments";
+import { terminateCurves } from "../oracle/core/prover";
+import { openStore } from "../oracle/core/store";
 import { ContributionJob } from "../oracle/contribution/job";
 import { auditHtml, auditTask } from "../oracle/contribution/auditor";
 import { decodeRoundRecord } from "../oracle/contribution/records";
@@ -34,9 +33,9 @@ import {
   syncTask,
   trainAndCommit,
   withdrawFees,
-  write,
   type Ctx,
 } from "./commands/market";
+import { testTokenAt, tokenAt } from "./deploy/foundation";
 
 const CIRCUIT = process.env.ZKMERIT_DEMO_CIRCUIT ?? "contribution_8x130";
 const ROUNDS = Number(process.env.ZKMERIT_DEMO_ROUNDS ?? 5);
@@ -97,7 +96,7 @@ async function main(): Promise<void> {
   const ctx = (c: (typeof net.accounts)[number]): Ctx => ({ c, d, store });
   const shape = await shapeOf(ctx(owner));
   for (const who of [owner, ...trainers])
-    await write(owner, d.contracts.Token as `0x${string}`, "TestToken", "mint", [who.account.address, 5000n * TOKEN]);
+    await testTokenAt(owner, d.contracts.Token as `0x${string}`).send("mint", [who.account.address, 5000n * TOKEN]);
 
   const budget = 1000n * TOKEN;
   const fee = 2n * TOKEN;
@@ -230,12 +229,9 @@ async function main(): Promise<void> {
     await releaseStake(ctx(t), task.taskId, t.account.address);
   }
   const rc = await reclaimEscrow(ctx(owner), task.taskId);
-  const marketBalance = (await owner.publicClient.readContract({
-    address: d.contracts.Token as `0x${string}`,
-    abi: loadArtifact("TestToken").abi,
-    functionName: "balanceOf",
-    args: [d.contracts.TrainingMarket],
-  })) as bigint;
+  const marketBalance = await tokenAt(owner, d.contracts.Token as `0x${string}`).read.balanceOf([
+    d.contracts.TrainingMarket as `0x${string}`,
+  ]);
   say(
     `   trainers claimed ${fmt(claimedTotal)} tokens (claim gas ${claimGas[0] ?? 0n}), stakes released; owner reclaimed ${fmt(rc.amount)}; market balance left ${fmt(marketBalance)}`,
   );

@@ -4,8 +4,8 @@ pragma circom 2.1.9;
 //
 // Signed integers live in the field as x (x >= 0) or p - |x| (x < 0). A "B-bit signed" value is
 // an integer in [-2^(B-1), 2^(B-1)); its offset form u = x + 2^(B-1) is in [0, 2^B).
-// Real numbers are quantized off-circuit (oracle/field/fixedpoint.ts) to round(v * 2^F); the
-// circuits only ever see the integers. The TypeScript reference in oracle/field/ implements every
+// Real numbers are quantized off-circuit (oracle/core/field/fixedpoint.ts) to round(v * 2^F); the
+// circuits only ever see the integers. The TypeScript reference in oracle/core/field/ implements every
 // template here bit for bit (test/circuits/fixedpoint.test.ts pins them together).
 
 include "circomlib/circuits/bitify.circom";

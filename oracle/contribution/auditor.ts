@@ -1,10 +1,10 @@
 import type { Address, PublicClient } from "viem";
 import type { Groth16Proof } from "snarkjs";
-import { loadArtifact } from "../chain/artifacts";
-import type { ManifestEntry } from "../artifacts/manifest";
-import { verifyProof, type SolidityProof } from "../prover";
-import type { ContentStore } from "../store";
-import { marketAbi, readTaskHistory, type ProposalEvent, type TaskHistory } from "./history";
+import { loadArtifact } from "../core";
+import type { ManifestEntry } from "../core";
+import { verifyProof, type SolidityProof } from "../core";
+import type { ContentStore } from "../core";
+import { marketReader, readTaskHistory, type ProposalEvent, type TaskHistory } from "./history";
 import { decodeRoundRecord, verifyRoundRecord } from "./records";
 import { packMasks, settleRound } from "./reference";
 import { fetchUpdate, loadTaskState, roundInput, type ChainContext } from "./taskstate";
@@ -105,7 +105,7 @@ export async function auditTask(o: {
   const mismatch = (round: number | null, field: string, expected: unknown, actual: unknown) =>
     mismatches.push({ round, field, expected: String(expected), actual: String(actual) });
 
-  const verifierAddress = (await o.client.readContract({ address: o.market, abi: marketAbi(), functionName: "verifier" })) as Address;
+  const verifierAddress = await marketReader(o.client, o.market).read.verifier();
   const code = (await o.client.getCode({ address: verifierAddress })) ?? "0x";
   const matches = code.toLowerCase() === loadArtifact(o.entry.verifierContract).deployedBytecode.toLowerCase();
   if (!matches)

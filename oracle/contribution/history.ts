@@ -1,57 +1,44 @@
-import { decodeEventLog, numberToHex, pad, type Abi, type Address, type Hash, type Hex, type PublicClient } from "viem";
-import { loadArtifact } from "../chain/artifacts";
-import { ZkMeritError } from "../errors";
-import type { SolidityProof } from "../prover";
+import {
+  decodeEventLog,
+  getContract,
+  numberToHex,
+  pad,
+  type Address,
+  type ContractFunctionName,
+  type ContractFunctionReturnType,
+  type DecodeEventLogReturnType,
+  type Hash,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { trainingMarketAbi } from "../core";
+import { ZkMeritError } from "../core";
+import type { SolidityProof } from "../core";
 
-export const marketAbi = (): Abi => loadArtifact("TrainingMarket").abi;
+/** The market's generated ABI (oracle/core/chain/abi): every read, write and event below is typed by it. */
+export type MarketAbi = typeof trainingMarketAbi;
+
+/** Typed reads of the market at `address` (`market.read.roundInfo([taskId])`). */
+export function marketReader(client: PublicClient, address: Address) {
+  return getContract({ address, abi: trainingMarketAbi, client });
+}
+
+/** What a view function of the market returns. */
+export type MarketView<fn extends ContractFunctionName<MarketAbi, "view">> = ContractFunctionReturnType<MarketAbi, "view", fn>;
+
+/** A market event, decoded: its name and its named, typed arguments. */
+export type MarketEvent = DecodeEventLogReturnType<MarketAbi>;
+export type MarketEventName = MarketEvent["eventName"];
+type EventArgs<N extends MarketEventName> = Extract<MarketEvent, { eventName: N }>["args"];
 
 /** ITrainingMarket.TaskParams as the chain returns it. */
-export interface TaskParamsOnChain {
-  initModelCommitment: bigint;
-  initModelURI: string;
-  numRounds: bigint;
-  maxTrainers: bigint;
-  startTime: bigint;
-  commitWindow: bigint;
-  revealWindow: bigint;
-  settlementWindow: bigint;
-  challengeWindow: bigint;
-  minStake: bigint;
-  slashAmount: bigint;
-  noShowPenalty: bigint;
-  budget: bigint;
-  settlementFee: bigint;
-  normBoundSq: bigint;
-  trustMargin: bigint;
-  rootUpdates: boolean;
-}
-
-/** ITrainingMarket.SettlementResult: what a proposal claims (all of it proven). */
-export interface SettlementResultOnChain {
-  newState: bigint;
-  modelCommitment: bigint;
-  rewardRoot: bigint;
-  includedMask: bigint;
-  excludedMask: bigint;
-  slashedMask: bigint;
-}
+export type TaskParamsOnChain = EventArgs<"TaskCreated">["params"];
 
 /** ITrainingMarket.RoundInfo: a task's current round as `roundInfo` reports it (as of now). */
-export interface RoundInfoOnChain {
-  round: bigint;
-  startedAt: bigint;
-  commitEnd: bigint;
-  revealEnd: bigint;
-  settlementDeadline: bigint;
-  committedMask: bigint;
-  revealedMask: bigint;
-  acc: bigint;
-  reward: bigint;
-  settler: Address;
-  proposedAt: bigint;
-  finalAt: bigint;
-  proposal: SettlementResultOnChain;
-}
+export type RoundInfoOnChain = MarketView<"roundInfo">;
+
+/** ITrainingMarket.SettlementResult: what a proposal claims (all of it proven). */
+export type SettlementResultOnChain = RoundInfoOnChain["proposal"];
 
 interface Located {
   txHash: Hash;
@@ -122,7 +109,11 @@ export interface TaskHistory {
   claims: Array<{ trainer: Address; cumAmount: bigint; amount: bigint }>;
 }
 
-type Log = { eventName: string; args: Record<string, unknown>; transactionHash: Hash; blockNumber: bigint; logIndex: number };
+type Log<N extends MarketEventName = MarketEventName> = Extract<MarketEvent, { eventName: N }> & {
+  transactionHash: Hash;
+  blockNumber: bigint;
+  logIndex: number;
+};
 
 interface CachedLogs {
   /** The last block read, and its hash (a reorg or a reverted snapshot changes it). */
@@ -158,7 +149,6 @@ async function taskLogs(
     if (!b || b.hash !== hit.toHash) hit = undefined;
   }
   const fresh: Log[] = [];
-  const abi = marketAbi();
   const topic = pad(numberToHex(taskId), { size: 32 });
   for (let from = hit ? hit.to + 1n : fromBlock; from <= toBlock; from += chunk) {
     const to = from + chunk - 1n < toBlock ? from + chunk - 1n : toBlock;
@@ -167,19 +157,13 @@ async function taskLogs(
       params: [{ address: market, fromBlock: numberToHex(from), toBlock: numberToHex(to), topics: [null, topic] }],
     })) as Array<{ data: Hex; topics: [Hex, ...Hex[]]; transactionHash: Hash; blockNumber: Hex; logIndex: Hex }>;
     for (const l of raw) {
-      let ev;
+      let ev: MarketEvent;
       try {
-        ev = decodeEventLog({ abi, data: l.data, topics: l.topics });
+        ev = decodeEventLog({ abi: trainingMarketAbi, data: l.data, topics: l.topics });
       } catch {
         continue; // not one of this ABI's events
       }
-      fresh.push({
-        eventName: String(ev.eventName),
-        args: ev.args as unknown as Record<string, unknown>,
-        transactionHash: l.transactionHash,
-        blockNumber: BigInt(l.blockNumber),
-        logIndex: Number(l.logIndex),
-      });
+      fresh.push({ ...ev, transactionHash: l.transactionHash, blockNumber: BigInt(l.blockNumber), logIndex: Number(l.logIndex) });
     }
   }
   const head = await client.getBlock({ blockNumber: toBlock });
@@ -196,8 +180,7 @@ const byPosition = (a: Located | Log, b: Located | Log) => {
 
 const located = (l: Log): Located => ({ txHash: l.transactionHash, blockNumber: l.blockNumber, logIndex: l.logIndex });
 
-function proofOf(x: unknown): SolidityProof {
-  const p = x as { a: readonly bigint[]; b: readonly (readonly bigint[])[]; c: readonly bigint[] };
+function proofOf(p: EventArgs<"RoundProposed">["proof"]): SolidityProof {
   return {
     a: [p.a[0], p.a[1]],
     b: [
@@ -219,7 +202,7 @@ export async function readTaskHistory(
   const fromBlock = o.fromBlock ?? 0n;
   const chunk = o.chunk ?? 50_000n;
   const all = await taskLogs(client, market, taskId, fromBlock, toBlock, chunk);
-  const ev = async (name: string) => all.filter((l) => l.eventName === name);
+  const ev = async <N extends MarketEventName>(name: N) => all.filter((l): l is Log<N> => l.eventName === name);
   const [created] = await ev("TaskCreated");
   if (!created)
     throw new ZkMeritError("CONFIG", `task ${taskId} does not exist on market ${market} (no TaskCreated event)`, {
@@ -228,15 +211,15 @@ export async function readTaskHistory(
   const a = created.args;
   const h: TaskHistory = {
     taskId,
-    owner: a.owner as Address,
-    taskHeader: a.taskHeader as bigint,
-    initialState: a.initialState as bigint,
-    params: a.params as TaskParamsOnChain,
+    owner: a.owner,
+    taskHeader: a.taskHeader,
+    initialState: a.initialState,
+    params: a.params,
     createdBlock: created.blockNumber,
-    members: (await ev("TrainerJoined")).map((l) => ({ slot: Number(l.args.slot), trainer: l.args.trainer as Address })),
+    members: (await ev("TrainerJoined")).map((l) => ({ slot: Number(l.args.slot), trainer: l.args.trainer })),
     left: (await ev("TrainerLeft")).map((l) => ({
       slot: Number(l.args.slot),
-      trainer: l.args.trainer as Address,
+      trainer: l.args.trainer,
       round: Number(l.args.round),
     })),
     rounds: new Map(),
@@ -254,8 +237,8 @@ export async function readTaskHistory(
       ...located(l),
       round: Number(l.args.round),
       slot: Number(l.args.slot),
-      trainer: l.args.trainer as Address,
-      commitHash: l.args.commitHash as Hash,
+      trainer: l.args.trainer,
+      commitHash: l.args.commitHash,
     });
   }
   for (const l of await ev("UpdateRevealed")) {
@@ -263,10 +246,10 @@ export async function readTaskHistory(
       ...located(l),
       round: Number(l.args.round),
       slot: Number(l.args.slot),
-      trainer: l.args.trainer as Address,
-      commitment: l.args.commitment as bigint,
-      uri: l.args.uri as string,
-      acc: l.args.acc as bigint,
+      trainer: l.args.trainer,
+      commitment: l.args.commitment,
+      uri: l.args.uri,
+      acc: l.args.acc,
     });
   }
   for (const l of await ev("RoundProposed")) {
@@ -274,12 +257,12 @@ export async function readTaskHistory(
     round(Number(x.round)).proposals.push({
       ...located(l),
       round: Number(x.round),
-      settler: x.settler as Address,
-      acc: x.acc as bigint,
-      result: x.result as SettlementResultOnChain,
-      finalAt: x.finalAt as bigint,
-      replaced: x.replaced as boolean,
-      modelURI: x.modelURI as string,
+      settler: x.settler,
+      acc: x.acc,
+      result: x.result,
+      finalAt: x.finalAt,
+      replaced: x.replaced,
+      modelURI: x.modelURI,
       proof: proofOf(x.proof),
     });
   }
@@ -289,28 +272,27 @@ export async function readTaskHistory(
     r.finalized = {
       ...located(l),
       round: Number(x.round),
-      settler: x.settler as Address,
-      newState: x.newState as bigint,
-      rewarded: x.rewarded as boolean,
-      fee: x.fee as bigint,
+      settler: x.settler,
+      newState: x.newState,
+      rewarded: x.rewarded,
+      fee: x.fee,
     };
     const before = r.proposals.filter((p) => byPosition(p, r.finalized!) < 0);
     r.final = before[before.length - 1];
   }
-  for (const l of await ev("RoundExpired"))
-    round(Number(l.args.round)).expired = { refunded: l.args.refunded as bigint, txHash: l.transactionHash };
+  for (const l of await ev("RoundExpired")) round(Number(l.args.round)).expired = { refunded: l.args.refunded, txHash: l.transactionHash };
   for (const l of await ev("TrainerSlashed")) {
     h.slashes.push({
       round: Number(l.args.round),
       slot: Number(l.args.slot),
-      trainer: l.args.trainer as Address,
-      amount: l.args.amount as bigint,
+      trainer: l.args.trainer,
+      amount: l.args.amount,
       offence: Number(l.args.offence) === 0 ? "proven" : "no-show",
       txHash: l.transactionHash,
     });
   }
   for (const l of await ev("RewardClaimed")) {
-    h.claims.push({ trainer: l.args.trainer as Address, cumAmount: l.args.cumAmount as bigint, amount: l.args.amount as bigint });
+    h.claims.push({ trainer: l.args.trainer, cumAmount: l.args.cumAmount, amount: l.args.amount });
   }
   return h;
 }

@@ -1,16 +1,17 @@
 import type { Address } from "viem";
 import type { Logger } from "pino";
-import { circuitArtifacts } from "../artifacts/manifest";
-import { loadArtifact } from "../chain/artifacts";
-import type { Clients } from "../chain/clients";
-import { sendTx } from "../chain/tx";
-import { ZkMeritError } from "../errors";
-import type { ContentStore } from "../store";
+import { circuitArtifacts } from "../core";
+import { loadArtifact } from "../core";
+import type { Clients } from "../core";
+import { sendTx, type WriteFunctionArgs, type WriteFunctionName } from "../core";
+import { ZkMeritError } from "../core";
+import type { ContentStore } from "../core";
 import { ProofJournal } from "../service/journal";
 import { isTransientRpcError, withRetry } from "../service/retry";
 import type { ServeOptions } from "../service/module";
 import { eachLimited, within, type JobReport, type OracleJob } from "../service/runner";
-import { marketAbi, readTaskHistory, type RoundInfoOnChain } from "./history";
+import { marketReader, readTaskHistory, type RoundInfoOnChain } from "./history";
+import { trainingMarketAbi } from "../core";
 import { popCount, prepareSettlement, type PreparedSettlement, type SettleContext } from "./settler";
 import { fetchUpdate, fetchWithin, loadTaskState } from "./taskstate";
 import { decodeRoundRecord, verifyRoundRecord } from "./records";
@@ -53,7 +54,6 @@ export interface TickReport extends JobReport {
 }
 
 type RoundInfo = RoundInfoOnChain;
-type TaskInfo = { finished: boolean; cancelled: boolean; settlementFee: bigint };
 
 const ZERO = "0x0000000000000000000000000000000000000000";
 
@@ -100,11 +100,9 @@ export class ContributionJob implements OracleJob<TickReport> {
     });
   }
 
-  private read<T>(functionName: string, args: unknown[]): Promise<T> {
-    return this.rpc(
-      functionName,
-      () => this.c.publicClient.readContract({ address: this.o.market, abi: marketAbi(), functionName, args }) as Promise<T>,
-    );
+  /** The market's typed reads (through `rpc`, which retries transient faults). */
+  private get market() {
+    return marketReader(this.c.publicClient, this.o.market).read;
   }
 
   private get ctx(): SettleContext {
@@ -124,7 +122,7 @@ export class ContributionJob implements OracleJob<TickReport> {
    * would fail on-chain (or, worse, the deployment trusts keys we do not have).
    */
   async checkVerifier(expectedContract: string): Promise<void> {
-    const verifier = (await this.read<Address>("verifier", [])) as Address;
+    const verifier = await this.rpc("verifier", () => this.market.verifier());
     const code = await this.rpc("getCode", () => this.c.publicClient.getCode({ address: verifier }));
     const expected = loadArtifact(expectedContract).deployedBytecode;
     if (!code || code.toLowerCase() !== expected.toLowerCase()) {
@@ -157,7 +155,7 @@ export class ContributionJob implements OracleJob<TickReport> {
   /** The tasks this oracle serves. */
   private async served(): Promise<bigint[]> {
     if (this.o.tasks) return [...this.o.tasks];
-    const count = await this.read<bigint>("taskCount", []);
+    const count = await this.rpc("taskCount", () => this.market.taskCount());
     return Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
   }
 
@@ -190,10 +188,10 @@ export class ContributionJob implements OracleJob<TickReport> {
   }
 
   private async serveTask(taskId: bigint, now: bigint, report: TickReport): Promise<void> {
-    const t = await this.read<TaskInfo>("task", [taskId]);
+    const t = await this.rpc("task", () => this.market.task([taskId]));
     if (t.finished) return;
     if (this.o.minFee !== undefined && t.settlementFee < this.o.minFee) return;
-    const ri = await this.read<RoundInfo>("roundInfo", [taskId]);
+    const ri = await this.rpc("roundInfo", () => this.market.roundInfo([taskId]));
     this.pruneJournal(taskId, Number(ri.round));
     if (ri.revealedMask === 0n || now < ri.revealEnd) return;
     const pending = ri.settler !== ZERO;
@@ -250,10 +248,13 @@ export class ContributionJob implements OracleJob<TickReport> {
     this.o.log.info({ taskId: String(taskId), round, settler: ri.settler, included: theirs, recordOk }, "round proposed by someone else");
   }
 
-  private async send(functionName: string, args: unknown[]): Promise<bigint> {
+  private async send<fn extends WriteFunctionName<typeof trainingMarketAbi>>(
+    functionName: fn,
+    args: WriteFunctionArgs<typeof trainingMarketAbi, fn>,
+  ): Promise<bigint> {
     const r = await sendTx(
       this.c,
-      { address: this.o.market, contract: "TrainingMarket", abi: marketAbi(), functionName, args },
+      { address: this.o.market, contract: "TrainingMarket", abi: trainingMarketAbi, functionName, args },
       { wait: (hash) => this.rpc("receipt", () => this.c.publicClient.waitForTransactionReceipt({ hash })) },
     );
     return r.gasUsed;
@@ -335,7 +336,7 @@ export class ContributionJob implements OracleJob<TickReport> {
     } catch (e) {
       // Someone else may have proposed as much or more meanwhile, or the round moved on: then
       // the proof is spent, not lost.
-      const now = await this.read<RoundInfo>("roundInfo", [taskId]);
+      const now = await this.rpc("roundInfo", () => this.market.roundInfo([taskId]));
       if (now.round !== ri.round || (now.settler !== ZERO && popCount(now.proposal.includedMask) >= p.included)) {
         this.journal.remove(key);
         this.o.log.info({ taskId: String(taskId), round }, "round proposed by someone else with as much included; dropping our proof");

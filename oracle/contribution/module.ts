@@ -1,7 +1,7 @@
 import path from "node:path";
-import { circuitArtifacts, readManifest } from "../artifacts/manifest";
-import { contractAddress, type Deployments } from "../chain/deployments";
-import { ZkMeritError } from "../errors";
+import { circuitArtifacts, readManifest } from "../core";
+import { contractAddress, type Deployments } from "../core";
+import { ZkMeritError } from "../core";
 import type { OracleModule } from "../service/module";
 import { ContributionJob } from "./job";
 import { marketShape } from "./taskstate";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ZkMeritError } from "../errors";
-import { commitVector, signedBounds } from "../field";
+import { ZkMeritError } from "../core";
+import { commitVector, signedBounds } from "../core";
 import { rewardRoot, stateHash } from "./reference";
 
 /**

@@ -1,9 +1,9 @@
-import { ZkMeritError } from "../errors";
-import { SNARK_FIELD, commitVector, poseidon } from "../field";
+import { ZkMeritError } from "../core";
+import { SNARK_FIELD, commitVector, poseidon } from "../core";
 import { DEFAULT_TRUST_MARGIN, type RootTrustResult, TRUST_FRACTION_BITS, rootTrust } from "./trust";
 
 /**
- * The reference model of circuits/contribution.circom (module 1, proof-of-contribution training):
+ * The reference model of circuits/contribution/contribution.circom (module 1, proof-of-contribution training):
  * the settlement rule of one round (docs/spec/contribution.md, with the root-trust steps of
  * docs/spec/root-trust.md in ./trust.ts) in exact integer (bigint) arithmetic, value for value what
  * the circuit computes. Pure and deterministic; the only
@@ -14,7 +14,7 @@ import { DEFAULT_TRUST_MARGIN, type RootTrustResult, TRUST_FRACTION_BITS, rootTr
  * proven (the circuit instance must have the same N and P).
  */
 
-/** Value bits B of updates and models (signed fixed point, see oracle/field/fixedpoint.ts). */
+/** Value bits B of updates and models (signed fixed point, see oracle/core/field/fixedpoint.ts). */
 export const CONTRIBUTION_BITS = 32;
 /** Fractional bits of the trust margin, the trust and the clip factors. */
 export const SCORE_FRACTION_BITS = TRUST_FRACTION_BITS;
@@ -69,7 +69,7 @@ export interface RuleParams {
 
 /** Everything the task header commits to. */
 export interface TaskParams {
-  /** chainId * 2^160 + market address (oracle/field proofContext). */
+  /** chainId * 2^160 + market address (oracle/core/field proofContext). */
   readonly context: bigint;
   readonly taskId: bigint;
   readonly config: TaskConfig;

@@ -1,5 +1,5 @@
 import type { Address } from "viem";
-import { prove, toSolidityProof, type SolidityProof } from "../prover";
+import { prove, toSolidityProof, type SolidityProof } from "../core";
 import type { TaskHistory, SettlementResultOnChain } from "./history";
 import { encodeRoundRecord } from "./records";
 import { settleRound, type Settlement } from "./reference";

@@ -1,9 +1,9 @@
 import type { Address, PublicClient } from "viem";
-import { circuitArtifacts } from "../artifacts/manifest";
-import { ZkMeritError } from "../errors";
-import { DEFAULT_FIXED_POINT, proofContext } from "../field";
-import { decodeCommittedVector, type ContentStore } from "../store";
-import { finalizedRounds, marketAbi, type RevealEvent, type TaskHistory } from "./history";
+import { circuitArtifacts } from "../core";
+import { ZkMeritError } from "../core";
+import { DEFAULT_FIXED_POINT, proofContext } from "../core";
+import { decodeCommittedVector, type ContentStore } from "../core";
+import { finalizedRounds, marketReader, type RevealEvent, type TaskHistory } from "./history";
 import { decodeRoundRecord, encodeRoundRecord, verifyRoundRecord, type RoundRecord } from "./records";
 import { accStep, rewardRoot, settleRound, stateHash, type RoundInput, type Settlement, type TaskParams } from "./reference";
 
@@ -296,7 +296,7 @@ export function contributionShape(circuit: string): { slots: number; params: num
 
 /** The market's slot capacity and the parameter count of its circuit, checked against each other. */
 export async function marketShape(client: PublicClient, market: Address, circuit: string): Promise<{ slots: number; params: number }> {
-  const slots = Number(await client.readContract({ address: market, abi: marketAbi(), functionName: "slotCapacity" }));
+  const slots = Number(await marketReader(client, market).read.slotCapacity());
   const shape = contributionShape(circuit);
   if (shape.slots !== slots) {
     throw new ZkMeritError("ARTIFACT_MISMATCH", `circuit ${circuit} has ${shape.slots} slots, but the market's slot capacity is ${slots}`, {

@@ -1,4 +1,4 @@
-import { ZkMeritError } from "../errors";
+import { ZkMeritError } from "../core";
 import {
   ATTACK_KINDS,
   NUM_CLASSES,

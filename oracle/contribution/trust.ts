@@ -1,5 +1,5 @@
-import { ZkMeritError } from "../errors";
-import { floorDiv } from "../field";
+import { ZkMeritError } from "../core";
+import { floorDiv } from "../core";
 
 /**
  * The root-trust rule (docs/spec/root-trust.md), the integer reference of circuits/lib/trust.circom value

@@ -1,4 +1,4 @@
-import { toField } from "../field";
+import { toField } from "../core";
 import { type Settlement } from "./reference";
 
 /** The input object of Contribution(N, P, B): every value a field-encoded decimal string. */

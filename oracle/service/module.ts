@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
-import type { Clients } from "../chain/clients";
-import type { Deployments } from "../chain/deployments";
-import type { ContentStore } from "../store";
+import type { Clients } from "../core";
+import type { Deployments } from "../core";
+import type { ContentStore } from "../core";
 import type { OracleJob } from "./runner";
 
 /**

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { Logger } from "pino";
-import { ZkMeritError } from "../errors";
+import { ZkMeritError } from "../core";
 
 /**
  * The oracle runner: one loop, one health endpoint and one log for the jobs of every module a

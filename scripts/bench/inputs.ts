@@ -1,7 +1,7 @@
-import { readManifest } from "../../oracle/artifacts/manifest";
+import { readManifest } from "../../oracle/core/artifacts/manifest";
 import { contributionShape } from "../../oracle/contribution/taskstate";
-import { proofContext } from "../../oracle/field";
-import { prove } from "../../oracle/prover";
+import { proofContext } from "../../oracle/core/field";
+import { prove } from "../../oracle/core/prover";
 import { proveRoundTrip } from "../../oracle/examples/roundtrip";
 import { DEFAULT_TRUST_MARGIN, buildWitness, commitUpdate, settleRound } from "../../oracle/contribution";
 

@@ -3,8 +3,8 @@ import pino from "pino";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Clients } from "../../oracle/chain/clients";
-import { LocalContentStore } from "../../oracle/store";
+import type { Clients } from "../../oracle/core/chain/clients";
+import { LocalContentStore } from "../../oracle/core/store";
 import { popCount } from "../../oracle/contribution/settler";
 import { ContributionJob } from "../../oracle/contribution/job";
 import { deploySystem } from "../commands/deploy";
@@ -22,9 +22,9 @@ import {
   shapeOf,
   syncTask,
   withdrawFees,
-  write,
   type Ctx,
 } from "../commands/market";
+import { testTokenAt } from "../deploy/foundation";
 import type { GasSample } from "../demo/foundation";
 
 const TOKEN = 10n ** 18n;
@@ -55,7 +55,7 @@ export async function benchMarket(
   const trainers = rest.slice(0, slots);
   const challenger = rest[slots];
   for (const who of [owner, ...trainers])
-    await write(owner, d.contracts.Token as Address, "TestToken", "mint", [who.account.address, 10_000n * TOKEN]);
+    await testTokenAt(owner, d.contracts.Token as Address).send("mint", [who.account.address, 10_000n * TOKEN]);
   const gas: GasSample[] = [];
   const rec = (call: string, g: bigint, note?: string) => gas.push({ contract: `TrainingMarket (${circuit})`, call, gas: Number(g), note });
   const rounds = slots + 2;

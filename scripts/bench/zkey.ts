@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { readManifest, type ManifestEntry } from "../../oracle/artifacts/manifest";
+import { readManifest, type ManifestEntry } from "../../oracle/core/artifacts/manifest";
 import type { Progress } from "../circuits/progress";
 import { peakRssMB, runJsonChild } from "./child";
 

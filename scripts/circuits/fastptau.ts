@@ -24,7 +24,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import { createHash } from "node:crypto";
-import { ZkMeritError } from "../../oracle/errors";
+import { ZkMeritError } from "../../oracle/core/errors";
 import {
   G1_LEM,
   G2_LEM,

@@ -3,7 +3,7 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as snarkjs from "snarkjs";
-import { ZkMeritError } from "../../oracle/errors";
+import { ZkMeritError } from "../../oracle/core/errors";
 import {
   BUILD_DIR,
   CIRCUITS_DIR,
@@ -18,7 +18,7 @@ import {
   type CircuitSpec,
   type Manifest,
   type ManifestEntry,
-} from "../../oracle/artifacts/manifest";
+} from "../../oracle/core/artifacts/manifest";
 import { sha256, sha256File } from "./hash";
 import { resolvePtau, type PtauInfo, type PtauMethod } from "./ptau";
 import { devPtauSecrets } from "./fastptau";

@@ -2,8 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import * as snarkjs from "snarkjs";
-import { ZkMeritError } from "../../oracle/errors";
-import { cacheDir } from "../../oracle/artifacts/manifest";
+import { ZkMeritError } from "../../oracle/core/errors";
+import { cacheDir } from "../../oracle/core/artifacts/manifest";
 import { sha256File } from "./hash";
 import type { Progress } from "./progress";
 

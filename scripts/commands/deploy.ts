@@ -2,9 +2,9 @@ import fs from "node:fs";
 import type { Address } from "viem";
 import { contributionShape } from "../../oracle/contribution/taskstate";
 import { marketCircuit } from "../../oracle/contribution/module";
-import { circuitArtifacts } from "../../oracle/artifacts/manifest";
-import type { Clients } from "../../oracle/chain/clients";
-import type { Deployments } from "../../oracle/chain/deployments";
+import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
+import type { Clients } from "../../oracle/core/chain/clients";
+import type { Deployments } from "../../oracle/core/chain/deployments";
 import { deployFoundation } from "../deploy/foundation";
 import { deployMarket } from "../deploy/market";
 

@@ -2,38 +2,25 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Address, Hash } from "viem";
-import { decodeEventLog, formatUnits, toHex } from "viem";
-import { loadArtifact } from "../../oracle/chain/artifacts";
-import { describeRevert, sendTx } from "../../oracle/chain/tx";
-import type { Clients } from "../../oracle/chain/clients";
-import { contractAddress, type Deployments } from "../../oracle/chain/deployments";
-import { ZkMeritError } from "../../oracle/errors";
-import { DEFAULT_FIXED_POINT, commitVector } from "../../oracle/field";
-import { LocalContentStore, decodeCommittedVector, encodeVectorPayload, type ContentStore } from "../../oracle/store";
+import { formatUnits, parseEventLogs, toHex } from "viem";
+import { trainingMarketAbi } from "../../oracle/core/chain/abi";
+import { describeRevert } from "../../oracle/core/chain/tx";
+import type { Clients } from "../../oracle/core/chain/clients";
+import { contractAddress, type Deployments } from "../../oracle/core/chain/deployments";
+import { ZkMeritError } from "../../oracle/core/errors";
+import { DEFAULT_FIXED_POINT, commitVector } from "../../oracle/core/field";
+import { LocalContentStore, decodeCommittedVector, encodeVectorPayload, type ContentStore } from "../../oracle/core/store";
 import { stringifyWithBigInts } from "../../oracle/service/journal";
-import { marketAbi, readTaskHistory, type RoundInfoOnChain, type TaskHistory } from "../../oracle/contribution/history";
+import { readTaskHistory, type RoundInfoOnChain, type TaskHistory } from "../../oracle/contribution/history";
 import { loadTaskState, marketShape, type ChainContext, type TaskState } from "../../oracle/contribution/taskstate";
 import { modelsHash, rewardPath } from "../../oracle/contribution/reference";
 import { trainRootUpdate, trainRound, type Shard, type TrainerAttack } from "../../oracle/contribution/trainer";
 import { deriveSeed, normBoundSqFromReal, trustMarginToFixed } from "../../oracle/contribution/model";
 import { marketCircuit } from "./deploy";
-
-/** Sends a write through the one transaction path (oracle/chain/tx.ts): a revert names the custom error. */
-export async function write(
-  c: Clients,
-  address: Address,
-  contract: string,
-  functionName: string,
-  args: unknown[],
-): Promise<{ hash: Hash; gasUsed: bigint; logs: readonly { data: `0x${string}`; topics: readonly `0x${string}`[] }[] }> {
-  return sendTx(c, { address, contract, functionName, args });
-}
+import { tokenAt, vaultAt } from "../deploy/foundation";
+import { marketAt } from "../deploy/market";
 
 export { describeRevert };
-
-export async function read<T>(c: Clients, address: Address, contract: string, functionName: string, args: unknown[] = []): Promise<T> {
-  return (await c.publicClient.readContract({ address, abi: loadArtifact(contract).abi, functionName, args })) as T;
-}
 
 export interface Ctx {
   c: Clients;
@@ -41,22 +28,27 @@ export interface Ctx {
   store: ContentStore;
 }
 
-const market = (x: Ctx) => contractAddress(x.d, "TrainingMarket");
-const token = (x: Ctx) => contractAddress(x.d, "Token");
-const vault = (x: Ctx) => contractAddress(x.d, "StakeVault");
+const marketAddress = (x: Ctx) => contractAddress(x.d, "TrainingMarket");
+
+// The deployment's contracts for this account, typed by their generated ABIs (oracle/core/chain/abi),
+// the token through viem's `erc20Abi`; writes go through the one transaction path (a revert names
+// the custom error).
+const market = (x: Ctx) => marketAt(x.c, marketAddress(x));
+const vault = (x: Ctx) => vaultAt(x.c, contractAddress(x.d, "StakeVault"));
+const token = (x: Ctx) => tokenAt(x.c, contractAddress(x.d, "Token"));
 
 export async function shapeOf(x: Ctx): Promise<{ circuit: string; slots: number; params: number }> {
   const circuit = marketCircuit(x.d);
-  return { circuit, ...(await marketShape(x.c.publicClient, market(x), circuit)) };
+  return { circuit, ...(await marketShape(x.c.publicClient, marketAddress(x), circuit)) };
 }
 
 export async function history(x: Ctx, taskId: bigint): Promise<TaskHistory> {
-  return readTaskHistory(x.c.publicClient, market(x), taskId, { fromBlock: BigInt(x.d.startBlock) });
+  return readTaskHistory(x.c.publicClient, marketAddress(x), taskId, { fromBlock: BigInt(x.d.startBlock) });
 }
 
 async function ensureAllowance(x: Ctx, spender: Address, amount: bigint): Promise<void> {
-  const allowance = await read<bigint>(x.c, token(x), "TestToken", "allowance", [x.c.account.address, spender]);
-  if (allowance < amount) await write(x.c, token(x), "TestToken", "approve", [spender, amount]);
+  const allowance = await token(x).read.allowance([x.c.account.address, spender]);
+  if (allowance < amount) await token(x).send("approve", [spender, amount]);
 }
 
 export interface CreateTaskOptions {
@@ -101,7 +93,7 @@ export async function createTask(x: Ctx, o: CreateTaskOptions): Promise<{ taskId
     throw new ZkMeritError("CONFIG", `the initial model has ${model.length} parameters; the circuit takes ${params}`, {});
   const fee = o.settlementFee ?? 0n;
   const escrow = o.budget + fee * BigInt(o.rounds);
-  const balance = await read<bigint>(x.c, token(x), "TestToken", "balanceOf", [x.c.account.address]);
+  const balance = await token(x).read.balanceOf([x.c.account.address]);
   if (balance < escrow) {
     throw new ZkMeritError(
       "CONFIG",
@@ -119,7 +111,7 @@ export async function createTask(x: Ctx, o: CreateTaskOptions): Promise<{ taskId
         {},
       );
     // The owner joins at slot 0 with the same stake as a trainer: stake what is missing first.
-    const s = await read<{ free: bigint }>(x.c, vault(x), "StakeVault", "stakeOf", [x.c.account.address]);
+    const s = await vault(x).read.stakeOf([x.c.account.address]);
     if (s.free < o.minStake) {
       const need = o.minStake - s.free;
       if (balance < escrow + need) {
@@ -130,13 +122,13 @@ export async function createTask(x: Ctx, o: CreateTaskOptions): Promise<{ taskId
           {},
         );
       }
-      await ensureAllowance(x, vault(x), need);
-      await write(x.c, vault(x), "StakeVault", "stake", [need]);
+      await ensureAllowance(x, vault(x).address, need);
+      await vault(x).send("stake", [need]);
     }
   }
   const initModelURI = await x.store.put(encodeVectorPayload({ kind: "model", params: DEFAULT_FIXED_POINT, values: model }));
-  await ensureAllowance(x, market(x), escrow);
-  const r = await write(x.c, market(x), "TrainingMarket", "createTask", [
+  await ensureAllowance(x, marketAddress(x), escrow);
+  const r = await market(x).send("createTask", [
     {
       initModelCommitment: await commitVector(model, DEFAULT_FIXED_POINT.bits),
       initModelURI,
@@ -157,38 +149,26 @@ export async function createTask(x: Ctx, o: CreateTaskOptions): Promise<{ taskId
       rootUpdates,
     },
   ]);
-  for (const l of r.logs) {
-    try {
-      const ev = decodeEventLog({ abi: marketAbi(), data: l.data, topics: l.topics as [`0x${string}`, ...`0x${string}`[]] });
-      if (ev.eventName === "TaskCreated")
-        return { taskId: (ev.args as unknown as { taskId: bigint }).taskId, gasUsed: r.gasUsed, initModelURI };
-    } catch {
-      // another contract's log (token transfer)
-    }
-  }
+  // The market's TaskCreated among the receipt's logs (the token's Transfer is not in its ABI).
+  const [created] = parseEventLogs({ abi: trainingMarketAbi, eventName: "TaskCreated", logs: r.logs });
+  if (created) return { taskId: created.args.taskId, gasUsed: r.gasUsed, initModelURI };
   throw new ZkMeritError("CONFIG", "createTask emitted no TaskCreated event", {});
 }
 
 /** Trainer: stakes what is missing in the vault, then joins the task (locking minStake). */
 export async function joinTask(x: Ctx, taskId: bigint): Promise<{ slot: number; gasUsed: bigint; stakeGas?: bigint }> {
-  const t = await read<{ minStake: bigint; members: bigint; maxTrainers: bigint; finished: boolean; cancelled: boolean }>(
-    x.c,
-    market(x),
-    "TrainingMarket",
-    "task",
-    [taskId],
-  );
+  const t = await market(x).read.task([taskId]);
   // Refuse before staking anything: a join that would revert must not leave tokens staked.
-  const already = await read<{ joined: boolean; slot: number }>(x.c, market(x), "TrainingMarket", "member", [taskId, x.c.account.address]);
+  const already = await market(x).read.member([taskId, x.c.account.address]);
   if (already.joined) throw new ZkMeritError("CONFIG", `${x.c.account.address} already joined task ${taskId} (slot ${already.slot})`, {});
   if (t.finished || t.cancelled)
     throw new ZkMeritError("CONFIG", `task ${taskId} is ${t.finished ? "finished" : "cancelled"}; it takes no new trainers`, {});
   if (t.members >= t.maxTrainers) throw new ZkMeritError("CONFIG", `task ${taskId} is full (${t.maxTrainers} trainers)`, {});
-  const s = await read<{ free: bigint }>(x.c, vault(x), "StakeVault", "stakeOf", [x.c.account.address]);
+  const s = await vault(x).read.stakeOf([x.c.account.address]);
   let stakeGas: bigint | undefined;
   if (s.free < t.minStake) {
     const need = t.minStake - s.free;
-    const held = await read<bigint>(x.c, token(x), "TestToken", "balanceOf", [x.c.account.address]);
+    const held = await token(x).read.balanceOf([x.c.account.address]);
     if (held < need) {
       throw new ZkMeritError(
         "CONFIG",
@@ -198,11 +178,11 @@ export async function joinTask(x: Ctx, taskId: bigint): Promise<{ slot: number; 
         { need: need.toString(), held: held.toString() },
       );
     }
-    await ensureAllowance(x, vault(x), need);
-    stakeGas = (await write(x.c, vault(x), "StakeVault", "stake", [need])).gasUsed;
+    await ensureAllowance(x, vault(x).address, need);
+    stakeGas = (await vault(x).send("stake", [need])).gasUsed;
   }
-  const r = await write(x.c, market(x), "TrainingMarket", "join", [taskId]);
-  const m = await read<{ slot: number }>(x.c, market(x), "TrainingMarket", "member", [taskId, x.c.account.address]);
+  const r = await market(x).send("join", [taskId]);
+  const m = await market(x).read.member([taskId, x.c.account.address]);
   return { slot: Number(m.slot), gasUsed: r.gasUsed, stakeGas };
 }
 
@@ -231,10 +211,7 @@ export interface CommitSecret {
 export type RoundView = RoundInfoOnChain;
 
 async function memberSlot(x: Ctx, taskId: bigint): Promise<number> {
-  const me = await read<{ joined: boolean; slot: number; left: boolean }>(x.c, market(x), "TrainingMarket", "member", [
-    taskId,
-    x.c.account.address,
-  ]);
+  const me = await market(x).read.member([taskId, x.c.account.address]);
   if (!me.joined)
     throw new ZkMeritError(
       "CONFIG",
@@ -260,7 +237,7 @@ export async function trainAndCommit(
 ): Promise<{ secret: CommitSecret; gasUsed: bigint; state: TaskState }> {
   const shape = await shapeOf(x);
   const slot = await memberSlot(x, taskId);
-  const ri = await read<RoundView>(x.c, market(x), "TrainingMarket", "roundInfo", [taskId]);
+  const ri = await market(x).read.roundInfo([taskId]);
   const now = await chainNow(x);
   if (now < ri.startedAt || now >= ri.commitEnd) {
     throw new ZkMeritError(
@@ -327,8 +304,8 @@ export async function commitUpdateVector(
   const commitment = await commitVector(update, DEFAULT_FIXED_POINT.bits);
   const salt = toHex(randomBytes(32));
   const trainer = x.c.account.address;
-  const commitHash = await read<Hash>(x.c, market(x), "TrainingMarket", "commitHashOf", [taskId, BigInt(round), trainer, commitment, salt]);
-  const r = await write(x.c, market(x), "TrainingMarket", "commitUpdate", [taskId, BigInt(round), commitHash]);
+  const commitHash = await market(x).read.commitHashOf([taskId, BigInt(round), trainer, commitment, salt]);
+  const r = await market(x).send("commitUpdate", [taskId, BigInt(round), commitHash]);
   return { secret: { taskId, round, slot, trainer, update: [...update], commitment, salt }, gasUsed: r.gasUsed };
 }
 
@@ -338,7 +315,7 @@ export async function revealCommitted(
   secret: CommitSecret,
   o: { publish?: boolean } = {},
 ): Promise<{ uri: string; gasUsed: bigint }> {
-  const ri = await read<RoundView>(x.c, market(x), "TrainingMarket", "roundInfo", [secret.taskId]);
+  const ri = await market(x).read.roundInfo([secret.taskId]);
   const now = await chainNow(x);
   if (ri.round !== BigInt(secret.round))
     throw new ZkMeritError(
@@ -352,13 +329,7 @@ export async function revealCommitted(
   // publish: false stores nothing (a trainer withholding its content, for tests and experiments);
   // the URI is still the content address the payload would have.
   const uri = o.publish === false ? LocalContentStore.uriOf(payload) : await x.store.put(payload);
-  const r = await write(x.c, market(x), "TrainingMarket", "revealUpdate", [
-    secret.taskId,
-    BigInt(secret.round),
-    secret.commitment,
-    secret.salt,
-    uri,
-  ]);
+  const r = await market(x).send("revealUpdate", [secret.taskId, BigInt(secret.round), secret.commitment, secret.salt, uri]);
   return { uri, gasUsed: r.gasUsed };
 }
 
@@ -400,27 +371,27 @@ export function loadSecret(dir: string, chainId: number, taskId: bigint, round: 
 
 /** Task owner: cancels the task (it ends after the current round if that has commits). */
 export async function cancelTask(x: Ctx, taskId: bigint): Promise<bigint> {
-  return (await write(x.c, market(x), "TrainingMarket", "cancelTask", [taskId])).gasUsed;
+  return (await market(x).send("cancelTask", [taskId])).gasUsed;
 }
 
 /** Trainer: leaves the task between rounds, unlocking its stake (not with a commit in the current round). */
 export async function leaveTask(x: Ctx, taskId: bigint): Promise<bigint> {
   await memberSlot(x, taskId);
-  return (await write(x.c, market(x), "TrainingMarket", "leave", [taskId])).gasUsed;
+  return (await market(x).send("leave", [taskId])).gasUsed;
 }
 
 /** Settler: withdraws the settlement fees credited to this account. */
 export async function withdrawFees(x: Ctx): Promise<{ amount: bigint; gasUsed: bigint }> {
-  const amount = await read<bigint>(x.c, market(x), "TrainingMarket", "feesOwed", [x.c.account.address]);
+  const amount = await market(x).read.feesOwed([x.c.account.address]);
   if (amount === 0n) return { amount, gasUsed: 0n };
-  return { amount, gasUsed: (await write(x.c, market(x), "TrainingMarket", "withdrawFees", [])).gasUsed };
+  return { amount, gasUsed: (await market(x).send("withdrawFees", [])).gasUsed };
 }
 
 /** The caller's stake in the vault. */
 export async function stakeStatus(
   x: Ctx,
 ): Promise<{ free: bigint; locked: bigint; unbonding: bigint; unbondingReleaseAt: bigint; moduleUnbonding: bigint }> {
-  return read(x.c, vault(x), "StakeVault", "stakeOf", [x.c.account.address]);
+  return vault(x).read.stakeOf([x.c.account.address]);
 }
 
 /** Starts unbonding `amount` of the caller's free stake. */
@@ -433,25 +404,25 @@ export async function unstake(x: Ctx, amount: bigint): Promise<bigint> {
         (s.locked > 0n ? ` (${formatUnits(s.locked, 18)} are locked by tasks: leave or release them first)` : ""),
       {},
     );
-  return (await write(x.c, vault(x), "StakeVault", "unstake", [amount])).gasUsed;
+  return (await vault(x).send("unstake", [amount])).gasUsed;
 }
 
 /** Withdraws the caller's stake whose unbonding delay has passed. */
 export async function withdrawStake(x: Ctx): Promise<{ amount: bigint; gasUsed: bigint }> {
   const before = await stakeStatus(x);
-  const r = await write(x.c, vault(x), "StakeVault", "withdraw", []);
+  const r = await vault(x).send("withdraw", []);
   const after = await stakeStatus(x);
   return { amount: before.unbonding - after.unbonding, gasUsed: r.gasUsed };
 }
 
 /** Anyone: applies what time made due (a final proposal, an expiry, skipped rounds). */
 export async function syncTask(x: Ctx, taskId: bigint): Promise<bigint> {
-  return (await write(x.c, market(x), "TrainingMarket", "sync", [taskId])).gasUsed;
+  return (await market(x).send("sync", [taskId])).gasUsed;
 }
 
 /** The chain context of a deployment, for reading task state. */
 export function chainCtx(x: Ctx, shape: { slots: number; params: number }): ChainContext {
-  return { chainId: x.c.chain.id, market: market(x), store: x.store, shape };
+  return { chainId: x.c.chain.id, market: marketAddress(x), store: x.store, shape };
 }
 
 /** Whether a round of `h` has a proposal past its challenge window that no transaction has applied yet. */
@@ -467,7 +438,7 @@ async function finalPending(x: Ctx, h: TaskHistory): Promise<boolean> {
 /** Trainer: claims its cumulative reward against the current state (Merkle path from the round record). */
 export async function claimReward(x: Ctx, taskId: bigint): Promise<{ amount: bigint; cumAmount: bigint; gasUsed: bigint }> {
   const shape = await shapeOf(x);
-  const me = await read<{ joined: boolean; slot: number }>(x.c, market(x), "TrainingMarket", "member", [taskId, x.c.account.address]);
+  const me = await market(x).read.member([taskId, x.c.account.address]);
   if (!me.joined) throw new ZkMeritError("CONFIG", `${x.c.account.address} is not a member of task ${taskId}`, {});
   let h = await history(x, taskId);
   // A proposal whose challenge window has passed is final but applied only by the task's next
@@ -479,22 +450,22 @@ export async function claimReward(x: Ctx, taskId: bigint): Promise<{ amount: big
   }
   const state = await loadTaskState(chainCtx(x, shape), h);
   const slot = Number(me.slot);
-  const claimed = await read<bigint>(x.c, market(x), "TrainingMarket", "claimed", [taskId, x.c.account.address]);
+  const claimed = await market(x).read.claimed([taskId, x.c.account.address]);
   const cumAmount = state.cum[slot];
   if (cumAmount <= claimed) return { amount: 0n, cumAmount, gasUsed: 0n };
   const path = await rewardPath(state.cum, slot);
   // The claim proves the leaf against the state: Poseidon(header, models, rewardRoot).
   const models = await modelsHash(state.modelCommitment, state.prevModelCommitment);
-  const r = await write(x.c, market(x), "TrainingMarket", "claim", [taskId, cumAmount, path.siblings, models]);
+  const r = await market(x).send("claim", [taskId, cumAmount, path.siblings, models]);
   return { amount: cumAmount - claimed, cumAmount, gasUsed: r.gasUsed };
 }
 
 export async function releaseStake(x: Ctx, taskId: bigint, trainer: Address): Promise<bigint> {
-  return (await write(x.c, market(x), "TrainingMarket", "releaseStake", [taskId, trainer])).gasUsed;
+  return (await market(x).send("releaseStake", [taskId, trainer])).gasUsed;
 }
 
 export async function reclaimEscrow(x: Ctx, taskId: bigint): Promise<{ amount: bigint; gasUsed: bigint }> {
-  const amount = await read<bigint>(x.c, market(x), "TrainingMarket", "refundable", [taskId]);
+  const amount = await market(x).read.refundable([taskId]);
   if (amount === 0n) return { amount, gasUsed: 0n };
-  return { amount, gasUsed: (await write(x.c, market(x), "TrainingMarket", "reclaim", [taskId])).gasUsed };
+  return { amount, gasUsed: (await market(x).send("reclaim", [taskId])).gasUsed };
 }

@@ -1,5 +1,5 @@
 import type { EIP1193Provider } from "viem";
-import { makeClients, type Clients } from "../../oracle/chain/clients";
+import { makeClients, type Clients } from "../../oracle/core/chain/clients";
 
 /**
  * The embedded Hardhat network: compiles the contracts and returns viem clients for its

@@ -1,26 +1,30 @@
-import type { Address, Hash } from "viem";
-import type { Clients } from "../../oracle/chain/clients";
-import { deployTx, sendTx, type Deployed } from "../../oracle/chain/tx";
-import { ZkMeritError } from "../../oracle/errors";
+import { erc20Abi, type Abi, type Address, type ContractConstructorArgs, type Hash } from "viem";
+import { stakeVaultAbi, testTokenAbi } from "../../oracle/core/chain/abi";
+import type { Clients } from "../../oracle/core/chain/clients";
+import { contractAt } from "../../oracle/core/chain/contract";
+import { deployTx, type Deployed } from "../../oracle/core/chain/tx";
+import { ZkMeritError } from "../../oracle/core/errors";
 
 export type { Deployed };
 
-/** Deploys a compiled contract and waits for it; a failure names the contract. */
-export async function deployContract(c: Clients, contractName: string, args: readonly unknown[] = []): Promise<Deployed> {
-  return deployTx(c, contractName, { args });
+/**
+ * Deploys a compiled contract (its bytecode from the artifacts) and waits for it; a failure names
+ * the contract. With its generated ABI the constructor arguments are typed.
+ */
+export async function deployContract<const abi extends Abi = Abi>(
+  c: Clients,
+  contractName: string,
+  o: { abi?: abi; args?: ContractConstructorArgs<abi> } = {},
+): Promise<Deployed> {
+  return deployTx(c, contractName, o);
 }
 
-/** Sends a contract write and waits for a successful receipt (oracle/chain/tx.ts). */
-export async function send(
-  c: Clients,
-  address: Address,
-  contractName: string,
-  functionName: string,
-  args: readonly unknown[] = [],
-): Promise<{ txHash: Hash; gasUsed: number; blockNumber: number }> {
-  const r = await sendTx(c, { address, contract: contractName, functionName, args });
-  return { txHash: r.hash, gasUsed: Number(r.gasUsed), blockNumber: Number(r.blockNumber) };
-}
+/** The stake vault, typed by its generated ABI; writes go through the one transaction path (oracle/core/chain/tx.ts). */
+export const vaultAt = (c: Clients, address: Address) => contractAt(c, "StakeVault", stakeVaultAbi, address);
+/** The stake and reward token: any ERC-20, through viem's `erc20Abi`. */
+export const tokenAt = (c: Clients, address: Address) => contractAt(c, "Token", erc20Abi, address);
+/** The test token of local deployments (`mint`, `faucet` beside the ERC-20 calls). */
+export const testTokenAt = (c: Clients, address: Address) => contractAt(c, "TestToken", testTokenAbi, address);
 
 export interface FoundationParams {
   admin: Address;
@@ -44,13 +48,16 @@ export async function deployFoundation(c: Clients, p: FoundationParams): Promise
   }
   const token: Deployed = p.token
     ? { address: p.token, txHash: "0x" as Hash, blockNumber: 0, gasUsed: 0 }
-    : await deployContract(c, "TestToken", ["zkmerit test stake", "ZKMT", p.admin]);
-  const stakeVault = await deployContract(c, "StakeVault", [
-    token.address,
-    BigInt(p.unbondingDelaySeconds),
-    p.admin,
-    BigInt(p.adminTransferDelaySeconds),
-    BigInt(p.moduleGrantDelaySeconds ?? 2 * 86400),
-  ]);
+    : await deployContract(c, "TestToken", { abi: testTokenAbi, args: ["zkmerit test stake", "ZKMT", p.admin] });
+  const stakeVault = await deployContract(c, "StakeVault", {
+    abi: stakeVaultAbi,
+    args: [
+      token.address,
+      BigInt(p.unbondingDelaySeconds),
+      p.admin,
+      Number(p.adminTransferDelaySeconds),
+      BigInt(p.moduleGrantDelaySeconds ?? 2 * 86400),
+    ],
+  });
   return { token, stakeVault };
 }

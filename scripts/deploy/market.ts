@@ -1,11 +1,16 @@
 import path from "node:path";
 import { type Abi, type Address, type Hash } from "viem";
-import { REPO_ROOT } from "../../oracle/artifacts/manifest";
-import { loadArtifact, type ContractArtifact } from "../../oracle/chain/artifacts";
-import type { Clients } from "../../oracle/chain/clients";
-import { deployTx } from "../../oracle/chain/tx";
-import { ZkMeritError } from "../../oracle/errors";
-import { deployContract, send, type Deployed } from "./foundation";
+import { trainingMarketAbi } from "../../oracle/core/chain/abi";
+import { contractAt } from "../../oracle/core/chain/contract";
+import { REPO_ROOT } from "../../oracle/core/artifacts/manifest";
+import { loadArtifact, type ContractArtifact } from "../../oracle/core/chain/artifacts";
+import type { Clients } from "../../oracle/core/chain/clients";
+import { deployTx } from "../../oracle/core/chain/tx";
+import { ZkMeritError } from "../../oracle/core/errors";
+import { deployContract, vaultAt, type Deployed } from "./foundation";
+
+/** The training market, typed by its generated ABI; writes go through the one transaction path (oracle/core/chain/tx.ts). */
+export const marketAt = (c: Clients, address: Address) => contractAt(c, "TrainingMarket", trainingMarketAbi, address);
 
 /** The Poseidon arities the market calls: reward-tree nodes, state and accumulator, task header. */
 export const POSEIDON_ARITIES = [2, 3, 4] as const;
@@ -90,37 +95,35 @@ export async function deployMarket(c: Clients, p: MarketParams): Promise<Market>
     ? { poseidon2: existing(p.hashers.poseidon2), poseidon3: existing(p.hashers.poseidon3), poseidon4: existing(p.hashers.poseidon4) }
     : await deployPoseidonHashers(c);
   const verifier = p.verifier ? existing(p.verifier) : await deployContract(c, p.verifierContract as string);
-  const market = await deployContract(c, "TrainingMarket", [
-    verifier.address,
-    p.stakeVault,
-    p.rewardToken,
-    BigInt(n),
-    hashers.poseidon2.address,
-    hashers.poseidon3.address,
-    hashers.poseidon4.address,
-    p.owner,
-  ]);
+  const market = await deployContract(c, "TrainingMarket", {
+    abi: trainingMarketAbi,
+    args: [
+      verifier.address,
+      p.stakeVault,
+      p.rewardToken,
+      BigInt(n),
+      hashers.poseidon2.address,
+      hashers.poseidon3.address,
+      hashers.poseidon4.address,
+      p.owner,
+    ],
+  });
   let moduleRoleTx: Hash | undefined;
   if (p.grantModuleRole ?? true) {
     // MODULE_ROLE is granted through a delayed schedule; on a vault that holds no stake yet
     // (a fresh deployment) the schedule is ready at once.
-    const vaultAbi = loadArtifact("StakeVault").abi;
-    const scheduled = await send(c, p.stakeVault, "StakeVault", "scheduleModuleGrant", [market.address]);
-    const readyAt = (await c.publicClient.readContract({
-      address: p.stakeVault,
-      abi: vaultAbi,
-      functionName: "moduleGrantReadyAt",
-      args: [market.address],
-    })) as bigint;
-    const now = (await c.publicClient.getBlock({ blockNumber: BigInt(scheduled.blockNumber) })).timestamp;
+    const vault = vaultAt(c, p.stakeVault);
+    const scheduled = await vault.send("scheduleModuleGrant", [market.address]);
+    const readyAt = await vault.read.moduleGrantReadyAt([market.address]);
+    const now = (await c.publicClient.getBlock({ blockNumber: scheduled.blockNumber })).timestamp;
     if (readyAt > now) {
       throw new ZkMeritError(
         "DEPLOYMENTS",
         `TrainingMarket ${market.address} deployed; its vault module grant is scheduled and ready at ${readyAt} (call grantModule then)`,
-        { market: market.address, readyAt: Number(readyAt), txHash: scheduled.txHash },
+        { market: market.address, readyAt: Number(readyAt), txHash: scheduled.hash },
       );
     }
-    moduleRoleTx = (await send(c, p.stakeVault, "StakeVault", "grantModule", [market.address])).txHash;
+    moduleRoleTx = (await vault.send("grantModule", [market.address])).hash;
   }
   return { hashers, verifier, market, moduleRoleTx };
 }

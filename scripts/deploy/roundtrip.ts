@@ -1,6 +1,7 @@
 import type { Address } from "viem";
-import { circuitArtifacts } from "../../oracle/artifacts/manifest";
-import type { Clients } from "../../oracle/chain/clients";
+import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
+import { roundTripSettlementAbi } from "../../oracle/core/chain/abi";
+import type { Clients } from "../../oracle/core/chain/clients";
 import { ROUNDTRIP_CIRCUIT } from "../../oracle/examples/roundtrip";
 import { deployContract, type Deployed } from "./foundation";
 
@@ -8,6 +9,6 @@ import { deployContract, type Deployed } from "./foundation";
 export async function deployRoundTrip(c: Clients, owner: Address): Promise<{ verifier: Deployed; settlement: Deployed }> {
   const entry = circuitArtifacts(ROUNDTRIP_CIRCUIT);
   const verifier = await deployContract(c, entry.verifierContract);
-  const settlement = await deployContract(c, "RoundTripSettlement", [verifier.address, owner]);
+  const settlement = await deployContract(c, "RoundTripSettlement", { abi: roundTripSettlementAbi, args: [verifier.address, owner] });
   return { verifier, settlement };
 }

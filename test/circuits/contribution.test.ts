@@ -2,8 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import type { WasmTester } from "circom_tester";
-import { CIRCUITS_DIR, circuitArtifacts } from "../../oracle/artifacts/manifest";
-import { SNARK_FIELD, commitVector, poseidon, toField } from "../../oracle/field";
+import { CIRCUITS_DIR, circuitArtifacts } from "../../oracle/core/artifacts/manifest";
+import { SNARK_FIELD, commitVector, poseidon, toField } from "../../oracle/core/field";
 import {
   DEFAULT_TRUST_MARGIN,
   accStep,
@@ -17,11 +17,11 @@ import {
   type Submission,
   type TaskParams,
 } from "../../oracle/contribution";
-import { prove, terminateCurves, verifyProof } from "../../oracle/prover";
+import { prove, terminateCurves, verifyProof } from "../../oracle/core/prover";
 import { constraintCount, expectFail, expectPass, expectTamperedFails, signalIndex, templateTester } from "../helpers/circuit";
 import { decodeRound, type GoldenCase } from "./vectors/generateContribution";
 
-const FILE = "contribution.circom";
+const FILE = "contribution/contribution.circom";
 const PUBLICS = ["acc", "newState", "modelCommitment", "rewardRoot", "masks", "settler"];
 const N = 4;
 const P = 8;
@@ -140,7 +140,7 @@ async function failure(t: WasmTester, x: ContributionWitness): Promise<string[]>
   return frames.slice(ends.length > 1 ? ends[ends.length - 2] + 1 : 0);
 }
 
-/** The 1-based line of a statement in circuits/contribution.circom. */
+/** The 1-based line of a statement in circuits/contribution/contribution.circom. */
 function lineOf(statement: string): number {
   const lines = fs.readFileSync(path.join(CIRCUITS_DIR, FILE), "utf8").split("\n");
   const i = lines.findIndex((l) => l.trim() === statement);

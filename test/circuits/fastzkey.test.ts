@@ -8,7 +8,7 @@ import * as snarkjs from "snarkjs";
 import { devPtauSecrets, writeFastDevPtau, writeFastPtau } from "../../scripts/circuits/fastptau";
 import { devZkeyContribution, readR1cs, writeFastZkey, zkeyDomainPower, type ZkeyContribution } from "../../scripts/circuits/fastzkey";
 import { makeProgress } from "../../scripts/circuits/progress";
-import { isZkMeritError } from "../../oracle/errors";
+import { isZkMeritError } from "../../oracle/core/errors";
 
 // Generation progress is printed only with ZKMERIT_TEST_VERBOSE=1.
 const log = makeProgress("fastzkey", process.env.ZKMERIT_TEST_VERBOSE === "1" ? undefined : () => {});

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { SNARK_FIELD, commitVector, pack, packCount, packVector, toField, unpack } from "../../oracle/field";
+import { SNARK_FIELD, commitVector, pack, packCount, packVector, toField, unpack } from "../../oracle/core/field";
 import { constraintCount, expectFail, expectPass, expectTamperedFails, signalIndex, templateTester } from "../helpers/circuit";
 import vectors from "./vectors/fixedpoint.json";
 

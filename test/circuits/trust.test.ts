@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { toField } from "../../oracle/field";
+import { toField } from "../../oracle/core/field";
 import { DEFAULT_TRUST_MARGIN, normSentinel, rootTrust, type RootTrustInput } from "../../oracle/contribution/trust";
 import { constraintCount, expectFail, expectPass, expectTamperedFails, signalIndex, templateTester } from "../helpers/circuit";
 import vectors from "./vectors/trust.json";

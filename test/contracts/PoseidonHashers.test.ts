@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import * as circomlibjs from "circomlibjs";
 import { Contract, ContractFactory, MaxUint256, keccak256, toUtf8Bytes, type InterfaceAbi } from "ethers";
-import { SNARK_FIELD, poseidon } from "../../oracle/field";
+import { SNARK_FIELD, poseidon } from "../../oracle/core/field";
 import { POSEIDON_ARITIES, POSEIDON_LIBRARIES, deployPoseidonHashers, poseidonAbi, type PoseidonArity } from "../../scripts/deploy/market";
 import { clientsFor } from "../helpers/fixtures";
 

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { SNARK_FIELD, proofContext } from "../../oracle/field";
+import { SNARK_FIELD, proofContext } from "../../oracle/core/field";
 import { proveRoundTrip, type RoundTripClaim } from "../../oracle/examples/roundtrip";
-import type { SolidityProof } from "../../oracle/prover";
+import type { SolidityProof } from "../../oracle/core/prover";
 import { roundTripFixture } from "../helpers/fixtures";
 
 // BN254 base field modulus q (curve coordinates).

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { wasm as wasmTester, type WasmTester } from "circom_tester";
-import { CIRCUITS_DIR, REPO_ROOT, cacheDir } from "../../oracle/artifacts/manifest";
+import { CIRCUITS_DIR, REPO_ROOT, cacheDir } from "../../oracle/core/artifacts/manifest";
 import { circuitSources } from "../../scripts/circuits/pipeline";
 import { sha256 } from "../../scripts/circuits/hash";
 

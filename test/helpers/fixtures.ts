@@ -1,7 +1,7 @@
 import hre from "hardhat";
 import type { EIP1193Provider } from "viem";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { makeClients, type Clients } from "../../oracle/chain/clients";
+import { makeClients, type Clients } from "../../oracle/core/chain/clients";
 import { deployFoundation } from "../../scripts/deploy/foundation";
 
 /** viem clients acting as `signer` on the in-process Hardhat network. */

@@ -1,4 +1,4 @@
-import { poseidon } from "../../oracle/field";
+import { poseidon } from "../../oracle/core/field";
 
 // The Module 1 hashing, written out for the contract tests (the spec's "Task header, state,
 // accumulator" section): the task header, the state, the submission accumulator and the reward tree.

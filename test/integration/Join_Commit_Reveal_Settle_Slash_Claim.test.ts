@@ -4,10 +4,11 @@ import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 import pino from "pino";
-import { circuitArtifacts } from "../../oracle/artifacts/manifest";
+import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
 import { OracleRunner } from "../../oracle/service/runner";
 import { loadTaskState } from "../../oracle/contribution/taskstate";
-import { chainCtx, claimReward, history, read, reclaimEscrow, releaseStake, syncTask, withdrawFees } from "../../scripts/commands/market";
+import { chainCtx, claimReward, history, reclaimEscrow, releaseStake, syncTask, withdrawFees } from "../../scripts/commands/market";
+import { marketAt } from "../../scripts/deploy/market";
 import {
   audit,
   CHALLENGE,
@@ -52,7 +53,7 @@ describe("Join_Commit_Reveal_Settle_Slash_Claim (real proofs, contribution_4x8)"
     ]);
     const state = await loadTaskState(chainCtx(ctx(owner), SHAPE), h);
     expect(state.recovered).to.equal(undefined);
-    expect(state.state).to.equal((await read<{ state: bigint }>(owner, market, "TrainingMarket", "task", [taskId])).state);
+    expect(state.state).to.equal((await marketAt(owner, market).read.task([taskId])).state);
     // Rewards: the three inliers share each round's 50 tokens; the attacker gets nothing.
     expect(state.cum[3]).to.equal(0n);
     expect(state.cum[0] + state.cum[1] + state.cum[2]).to.equal(100n * TOKEN);
@@ -96,7 +97,7 @@ describe("Join_Commit_Reveal_Settle_Slash_Claim (real proofs, contribution_4x8)"
     const tick = await oracle().tick();
     expect(tick.settled).to.have.length(0);
     expect(await owner.publicClient.getTransactionCount({ address: oracleOp.account.address })).to.equal(nonce);
-    const acc = await read<{ refundable: bigint }>(owner, market, "TrainingMarket", "accounting", [taskId]);
+    const acc = await marketAt(owner, market).read.accounting([taskId]);
     expect(acc.refundable).to.equal(51n * TOKEN);
     expect((await reclaimEscrow(ctx(owner), taskId)).amount).to.equal(51n * TOKEN);
   });
@@ -166,13 +167,7 @@ describe("Join_Commit_Reveal_Settle_Slash_Claim (real proofs, contribution_4x8)"
   it("does not send a proposal so close to the settlement deadline that it would be mined after it", async () => {
     const { trainers, ctx, taskId, oracle, owner, oracleOp } = await freshFixture(systemFixture);
     await playRound(ctx, trainers, taskId, 0, roundUpdates(0));
-    const ri = await read<{ settlementDeadline: bigint }>(
-      owner,
-      ctx(owner).d.contracts.TrainingMarket as `0x${string}`,
-      "TrainingMarket",
-      "roundInfo",
-      [taskId],
-    );
+    const ri = await marketAt(owner, ctx(owner).d.contracts.TrainingMarket as `0x${string}`).read.roundInfo([taskId]);
     const now = (await owner.publicClient.getBlock()).timestamp;
     await increaseTime(Number(ri.settlementDeadline - now) - 10);
     const nonce = await owner.publicClient.getTransactionCount({ address: oracleOp.account.address });

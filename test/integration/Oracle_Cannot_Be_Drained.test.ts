@@ -1,8 +1,9 @@
 import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
-import type { ContentStore } from "../../oracle/store";
-import { createTask, history, read, syncTask } from "../../scripts/commands/market";
+import type { ContentStore } from "../../oracle/core/store";
+import { createTask, history, syncTask } from "../../scripts/commands/market";
+import { marketAt } from "../../scripts/deploy/market";
 import { expectRejects, freshFixture, increaseTime, systemFixture, TASK_OPTIONS, TOKEN, twoTasksInSettlement } from "./marketHarness";
 
 /**
@@ -32,7 +33,7 @@ describe("Oracle_Cannot_Be_Drained (real proofs, contribution_4x8)", () => {
     }
     expect(await owner.publicClient.getTransactionCount({ address: oracleOp.account.address })).to.equal(nonce);
     // The views know where the task is without any transaction ...
-    const before = await read<{ round: bigint }>(owner, market, "TrainingMarket", "roundInfo", [spam.taskId]);
+    const before = await marketAt(owner, market).read.roundInfo([spam.taskId]);
     expect(before.round).to.be.greaterThan(100n);
     // ... and one call by anyone writes it down, whatever the number of rounds skipped.
     const m = (await hre.ethers.getContractAt("TrainingMarket", market)) as unknown as Contract;

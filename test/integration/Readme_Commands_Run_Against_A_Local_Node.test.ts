@@ -5,7 +5,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { REPO_ROOT } from "../../oracle/artifacts/manifest";
+import { REPO_ROOT } from "../../oracle/core/artifacts/manifest";
 
 /**
  * The README's Commands, run as written against `npx hardhat node`: each `npm run zkmerit -- ...` and

@@ -2,7 +2,7 @@ import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { encodeFunctionData, type Address } from "viem";
-import { marketAbi } from "../../oracle/contribution/history";
+import { trainingMarketAbi } from "../../oracle/core/chain/abi";
 import { prepareSettlement } from "../../oracle/contribution/settler";
 import { history, syncTask } from "../../scripts/commands/market";
 import { audit, CHALLENGE, CIRCUIT, freshFixture, increaseTime, playRound, roundUpdates, SHAPE, systemFixture } from "./marketHarness";
@@ -18,7 +18,7 @@ describe("Relayed_Settlement_Audits_Clean (real proofs, contribution_4x8)", () =
     // The proof is bound to the contract that will call the market, not to whoever relays.
     const { prepared } = await prepareSettlement(settleCtx, await history(ctx(owner), taskId), 0, { settler: relay });
     const data = encodeFunctionData({
-      abi: marketAbi(),
+      abi: trainingMarketAbi,
       functionName: "settleRound",
       args: [taskId, 0n, prepared.result, prepared.modelURI, prepared.proof],
     });

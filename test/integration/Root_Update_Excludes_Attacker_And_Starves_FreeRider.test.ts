@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { circuitArtifacts } from "../../oracle/artifacts/manifest";
+import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
 import { loadTaskState } from "../../oracle/contribution/taskstate";
 import {
   chainCtx,
@@ -7,11 +7,11 @@ import {
   createTask,
   history,
   joinTask,
-  read,
   releaseStake,
   syncTask,
   trainAndCommit,
 } from "../../scripts/commands/market";
+import { marketAt } from "../../scripts/deploy/market";
 import {
   audit,
   CHALLENGE,
@@ -44,7 +44,7 @@ describe("Root_Update_Excludes_Attacker_And_Starves_FreeRider (real proofs, cont
     const svc = f.oracle();
     await svc.checkVerifier(circuitArtifacts("contribution_4x8").verifierContract);
     // The owner holds slot 0 from creation and staked like a trainer.
-    expect(await read<string>(owner, market, "TrainingMarket", "trainerAt", [taskId, 0])).to.equal(owner.account.address);
+    expect(await marketAt(owner, market).read.trainerAt([taskId, 0])).to.equal(owner.account.address);
     const shares: bigint[][] = [];
     for (let r = 0; r < 2; r++) {
       if (r > 0) await increaseTime(CHALLENGE);

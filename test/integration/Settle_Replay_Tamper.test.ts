@@ -1,7 +1,7 @@
 import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { SNARK_FIELD } from "../../oracle/field";
+import { SNARK_FIELD } from "../../oracle/core/field";
 import { prepareSettlement, type PreparedSettlement } from "../../oracle/contribution/settler";
 import { history } from "../../scripts/commands/market";
 import {

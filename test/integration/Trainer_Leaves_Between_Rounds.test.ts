@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { commitUpdateVector, leaveTask, read, syncTask } from "../../scripts/commands/market";
+import { commitUpdateVector, leaveTask, syncTask } from "../../scripts/commands/market";
+import { marketAt } from "../../scripts/deploy/market";
 import { CHALLENGE, commitAll, expectRejects, freshFixture, increaseTime, playRound, roundUpdates, systemFixture } from "./marketHarness";
 
 /** Issue: stake could only be released once the task finished or was cancelled, so a long task held it hostage. */
@@ -13,10 +14,7 @@ describe("Trainer_Leaves_Between_Rounds (real proofs, contribution_4x8)", () => 
     await increaseTime(CHALLENGE);
     // Round 1 is open; trainer 2 has not committed in it, so it may leave.
     await leaveTask(ctx(trainers[2]), taskId);
-    const m = await read<{ left: boolean; released: boolean; locked: bigint }>(owner, market, "TrainingMarket", "member", [
-      taskId,
-      trainers[2].account.address,
-    ]);
+    const m = await marketAt(owner, market).read.member([taskId, trainers[2].account.address]);
     expect([m.left, m.released, m.locked]).to.deep.equal([true, true, 0n]);
     const vault = await hre.ethers.getContractAt("StakeVault", d.contracts.StakeVault);
     expect(await vault.lockedBy(market, trainers[2].account.address)).to.equal(0n);
@@ -25,7 +23,7 @@ describe("Trainer_Leaves_Between_Rounds (real proofs, contribution_4x8)", () => 
     expect((await oracle().tick()).settled.map((s) => s.masks.included)).to.deep.equal([0b11n]);
     await increaseTime(CHALLENGE);
     await syncTask(ctx(owner), taskId);
-    expect((await read<{ finished: boolean }>(owner, market, "TrainingMarket", "task", [taskId])).finished).to.equal(true);
+    expect((await marketAt(owner, market).read.task([taskId])).finished).to.equal(true);
   });
 
   it("a trainer with a commit in the current round cannot leave until it resolves", async () => {

@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
-import { cancelTask, history, read, secretPayload, syncTask, withdrawFees } from "../../scripts/commands/market";
+import { cancelTask, history, secretPayload, syncTask, withdrawFees } from "../../scripts/commands/market";
+import { marketAt } from "../../scripts/deploy/market";
 import {
   CHALLENGE,
   commitAll,
@@ -69,10 +70,7 @@ describe("Withholding_Cannot_Void_Round (real proofs, contribution_4x8)", () => 
       [3, "proven", 10n * TOKEN],
       [1, "no-show", 5n * TOKEN],
     ]);
-    const m = await read<{ locked: bigint }>(owner, d.contracts.TrainingMarket as `0x${string}`, "TrainingMarket", "member", [
-      taskId,
-      trainers[1].account.address,
-    ]);
+    const m = await marketAt(owner, d.contracts.TrainingMarket as `0x${string}`).read.member([taskId, trainers[1].account.address]);
     expect(m.locked).to.equal(45n * TOKEN);
   });
 
@@ -80,14 +78,14 @@ describe("Withholding_Cannot_Void_Round (real proofs, contribution_4x8)", () => 
     const { trainers, ctx, taskId, owner, market } = await freshFixture(systemFixture);
     await commitAll(ctx, trainers.slice(0, 1), taskId, 0, roundUpdates(0));
     await cancelTask(ctx(owner), taskId);
-    const t = await read<{ endRound: bigint; cancelled: boolean }>(owner, market, "TrainingMarket", "task", [taskId]);
+    const t = await marketAt(owner, market).read.task([taskId]);
     expect([t.endRound, t.cancelled]).to.deep.equal([1n, true]);
     // The griefer never reveals: the round ends at the reveal deadline and the task with it.
     await increaseTime(2 * WINDOW);
     await syncTask(ctx(owner), taskId);
-    const after = await read<{ finished: boolean }>(owner, market, "TrainingMarket", "task", [taskId]);
+    const after = await marketAt(owner, market).read.task([taskId]);
     expect(after.finished).to.equal(true);
-    const a = await read<{ refundable: bigint; pending: bigint }>(owner, market, "TrainingMarket", "accounting", [taskId]);
+    const a = await marketAt(owner, market).read.accounting([taskId]);
     expect([a.refundable, a.pending]).to.deep.equal([102n * TOKEN, 0n]);
     const m = (await hre.ethers.getContractAt("TrainingMarket", market)) as unknown as Contract;
     await expect(m.releaseStake(taskId, trainers[1].account.address)).to.emit(m, "StakeReleased");

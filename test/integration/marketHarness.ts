@@ -5,10 +5,10 @@ import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import pino from "pino";
 import type { Address } from "viem";
-import type { Clients } from "../../oracle/chain/clients";
-import { LocalContentStore, type ContentStore } from "../../oracle/store";
+import type { Clients } from "../../oracle/core/chain/clients";
+import { LocalContentStore, type ContentStore } from "../../oracle/core/store";
 import { ContributionJob, type OracleOptions } from "../../oracle/contribution/job";
-import { circuitArtifacts } from "../../oracle/artifacts/manifest";
+import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
 import { auditTask, type AuditReport } from "../../oracle/contribution/auditor";
 import { deploySystem } from "../../scripts/commands/deploy";
 import {
@@ -16,11 +16,11 @@ import {
   createTask,
   joinTask,
   revealCommitted,
-  write,
   type CommitSecret,
   type CreateTaskOptions,
   type Ctx,
 } from "../../scripts/commands/market";
+import { testTokenAt } from "../../scripts/deploy/foundation";
 import { clientsFor } from "../helpers/fixtures";
 
 export const CIRCUIT = "contribution_4x8";
@@ -70,7 +70,7 @@ export async function systemFixture() {
   });
   const ctx = (c: Clients, s: ContentStore = store): Ctx => ({ c, d, store: s });
   for (const who of [owner, ...trainers, stranger])
-    await write(owner, d.contracts.Token as Address, "TestToken", "mint", [who.account.address, 10_000n * TOKEN]);
+    await testTokenAt(owner, d.contracts.Token as Address).send("mint", [who.account.address, 10_000n * TOKEN]);
   const task = await createTask(ctx(owner), TASK_OPTIONS);
   for (const t of trainers) await joinTask(ctx(t), task.taskId);
   const journalDir = fs.mkdtempSync(path.join(os.tmpdir(), "zkm-it-journal-"));

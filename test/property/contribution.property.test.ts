@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { SNARK_FIELD, commitVector, toField } from "../../oracle/field";
+import { SNARK_FIELD, commitVector, toField } from "../../oracle/core/field";
 import { buildWitness, publicSignals, settleRound, type RoundInput } from "../../oracle/contribution";
 import { expectPass, signalIndex, templateTester } from "../helpers/circuit";
 
@@ -130,7 +130,7 @@ async function roundInput(draft: {
 describe("property: contribution circuit == reference (contribution_4x8)", () => {
   it(`agrees on random rounds (${RUNS} runs)`, async () => {
     const publics = ["acc", "newState", "modelCommitment", "rewardRoot", "masks", "settler"];
-    const t = await templateTester("contribution.circom", "Contribution", [N, P, 32], publics);
+    const t = await templateTester("contribution/contribution.circom", "Contribution", [N, P, 32], publics);
     const at = async (name: string) => signalIndex(t, name);
     await fc.assert(
       fc.asyncProperty(roundArb, async (draft) => {

@@ -1,4 +1,4 @@
-import { ZkMeritError } from "../../errors";
+import { ZkMeritError } from "../../core";
 import { deriveSeed } from "./data";
 import { DEFAULT_TRAINING, federationData, trainerData } from "./fedavg";
 import { DEFAULT_FEATURES, featureSubset, type FeatureSet } from "./projection";

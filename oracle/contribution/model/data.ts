@@ -1,4 +1,4 @@
-import { ZkMeritError } from "../../errors";
+import { ZkMeritError } from "../../core";
 
 /**
  * The digit images the federated model is trained on, loaded deterministically.

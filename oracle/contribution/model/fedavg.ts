@@ -1,4 +1,4 @@
-import { ZkMeritError } from "../../errors";
+import { ZkMeritError } from "../../core";
 import { deriveSeed, digitSplits } from "./data";
 import { DEFAULT_STRENGTH, copyOf, gaussianNoise, labelFlip, scaled, signFlip, type AttackKind } from "./attacks";
 import { DEFAULT_FEATURES, featureSubset, features, type FeatureSet } from "./projection";

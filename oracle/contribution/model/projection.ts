@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { ZkMeritError } from "../../errors";
+import { ZkMeritError } from "../../core";
 import { IMAGE_PIXELS, createRng, digitSplits, type ImageSet } from "./data";
 
 /**

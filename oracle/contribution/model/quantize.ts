@@ -1,5 +1,5 @@
-import { ZkMeritError } from "../../errors";
-import { DEFAULT_FIXED_POINT, dequantize, quantize, realRange, type FixedPointParams } from "../../field";
+import { ZkMeritError } from "../../core";
+import { DEFAULT_FIXED_POINT, dequantize, quantize, realRange, type FixedPointParams } from "../../core";
 
 /**
  * Conversion between the model's doubles and the chain's fixed point (oracle/field/fixedpoint.ts, by default

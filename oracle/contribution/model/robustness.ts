@@ -1,4 +1,4 @@
-import { ZkMeritError } from "../../errors";
+import { ZkMeritError } from "../../core";
 import {
   DEFAULT_STRENGTH,
   alie,

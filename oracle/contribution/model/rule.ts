@@ -1,4 +1,4 @@
-import { ZkMeritError } from "../../errors";
+import { ZkMeritError } from "../../core";
 import { NUM_CLASSES } from "./data";
 import type { FeatureSet } from "./projection";
 

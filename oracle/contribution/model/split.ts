@@ -1,4 +1,4 @@
-import { ZkMeritError } from "../../errors";
+import { ZkMeritError } from "../../core";
 import { NUM_CLASSES, createRng, shuffleInPlace } from "./data";
 
 /**

@@ -1,5 +1,5 @@
-import { commitVector, quantize, toField, type FixedPointParams } from "../../field";
-import { prove, toSolidityProof, type SolidityProof } from "../../prover";
+import { commitVector, quantize, toField, type FixedPointParams } from "../../core";
+import { prove, toSolidityProof, type SolidityProof } from "../../core";
 
 /** The RoundTrip circuit instance settled by contracts/mocks/RoundTripSettlement.sol. */
 export const ROUNDTRIP_CIRCUIT = "roundtrip_8";

@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { commitVector, packVector } from "../../../oracle/field";
+import { commitVector, packVector } from "../../../oracle/core/field";
 
 const s = (xs: bigint[]) => xs.map(String);
 

@@ -8,7 +8,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { commitVector } from "../../../oracle/field";
+import { commitVector } from "../../../oracle/core/field";
 import { DEFAULT_TRUST_MARGIN, publicSignals, settleRound, type RoundInput } from "../../../oracle/contribution";
 
 /** A round input with every bigint as a decimal string. */

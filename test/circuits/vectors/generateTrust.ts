@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DEFAULT_TRUST_MARGIN, rootTrust, type RootTrustInput } from "../../../oracle/contribution/trust";
-import { quantize } from "../../../oracle/field";
+import { quantize } from "../../../oracle/core/field";
 
 const P = 8;
 const q = (xs: number[]) => quantize(xs);

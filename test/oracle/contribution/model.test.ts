@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { isZkMeritError } from "../../../oracle/errors";
-import { realRange } from "../../../oracle/field";
+import { isZkMeritError } from "../../../oracle/core/errors";
+import { realRange } from "../../../oracle/core/field";
 import {
   DEFAULT_FEATURES,
   DEFAULT_TRAINING,

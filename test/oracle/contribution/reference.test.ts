@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { isZkMeritError, type ErrorCode } from "../../../oracle/errors";
-import { SNARK_FIELD, commitVector, poseidon } from "../../../oracle/field";
+import { isZkMeritError, type ErrorCode } from "../../../oracle/core/errors";
+import { SNARK_FIELD, commitVector, poseidon } from "../../../oracle/core/field";
 import {
   DEFAULT_TRUST_MARGIN,
   accStep,

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { isZkMeritError } from "../../../oracle/errors";
+import { isZkMeritError } from "../../../oracle/core/errors";
 import { TRAINER_ATTACKS, trainRootUpdate, trainRound } from "../../../oracle/contribution/trainer";
 import { CONE_COSINE, dequantizeVector, initialParams } from "../../../oracle/contribution/model";
 import { quantizeVector } from "../../../oracle/contribution/model";

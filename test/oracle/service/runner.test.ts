@@ -2,7 +2,7 @@ import { expect } from "chai";
 import pino from "pino";
 import { OracleRunner, type JobReport, type OracleJob } from "../../../oracle/service/runner";
 import { selectModules, type OracleModule } from "../../../oracle/service/module";
-import type { Deployments } from "../../../oracle/chain/deployments";
+import type { Deployments } from "../../../oracle/core/chain/deployments";
 
 const log = pino({ level: "silent" });
 

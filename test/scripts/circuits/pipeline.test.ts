@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { REPO_ROOT, circuitArtifacts, loadCircuitsFile, readManifest, verifierContractName } from "../../../oracle/artifacts/manifest";
+import { REPO_ROOT, circuitArtifacts, loadCircuitsFile, readManifest, verifierContractName } from "../../../oracle/core/artifacts/manifest";
 import { circuitSources, domainPower, mainSource, sourceKey } from "../../../scripts/circuits/pipeline";
 import { sha256File } from "../../../scripts/circuits/hash";
 import { fastZkeyVersion } from "../../../scripts/circuits/fastzkey";

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { pack, packCount, packVector, packedLength, unpack, unpackVector } from "../../../oracle/field";
+import { pack, packCount, packVector, packedLength, unpack, unpackVector } from "../../../../oracle/core/field";
 
 const signed = (bits: number) => fc.bigInt({ min: -(1n << BigInt(bits - 1)), max: (1n << BigInt(bits - 1)) - 1n });
 
-describe("oracle/field/packing", () => {
+describe("oracle/core/field/packing", () => {
   it("fits floor(253 / B) values per field element", () => {
     expect(packCount(32)).to.equal(7);
     expect(packCount(16)).to.equal(15);

@@ -6,8 +6,12 @@ import {
   parseAbi,
   type Abi,
   type Address,
+  type ContractConstructorArgs,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
   type Hash,
   type Hex,
+  type Log,
 } from "viem";
 import type { Clients } from "./clients";
 import { loadArtifact } from "./artifacts";
@@ -24,22 +28,30 @@ export interface TxReceipt {
   hash: Hash;
   gasUsed: bigint;
   blockNumber: bigint;
-  logs: readonly { address: Address; data: Hex; topics: readonly Hex[] }[];
+  /** The receipt's logs, for viem's `parseEventLogs` with a generated ABI. */
+  logs: Log[];
 }
 
-/** A contract write: a compiled contract by name (its ABI from the artifacts), or an explicit ABI. */
-export interface Call {
+/** The state-changing functions of an ABI, and their arguments. */
+export type WriteFunctionName<abi extends Abi> = ContractFunctionName<abi, "nonpayable" | "payable">;
+export type WriteFunctionArgs<abi extends Abi, fn extends WriteFunctionName<abi>> = ContractFunctionArgs<abi, "nonpayable" | "payable", fn>;
+
+/**
+ * A contract write, typed by its ABI (a generated one of oracle/core/chain/abi, or viem's `erc20Abi`):
+ * a function the ABI does not have, or arguments of the wrong shape, do not compile.
+ */
+export interface Call<abi extends Abi = Abi, fn extends WriteFunctionName<abi> = WriteFunctionName<abi>> {
   address: Address;
-  /** Contract name in the compiled artifacts, used for the ABI when `abi` is absent and in errors. */
+  /** The contract's name, for errors. */
   contract: string;
-  abi?: Abi;
-  functionName: string;
-  args?: readonly unknown[];
+  abi: abi;
+  functionName: fn;
+  args: WriteFunctionArgs<abi, fn>;
 }
 
 export interface TxOptions {
   /** Waits for the receipt (a retrying wrapper, for the oracle); the client's own wait otherwise. */
-  wait?: (hash: Hash) => Promise<{ status: "success" | "reverted"; gasUsed: bigint; blockNumber: bigint; logs: unknown[] }>;
+  wait?: (hash: Hash) => Promise<{ status: "success" | "reverted"; gasUsed: bigint; blockNumber: bigint; logs: Log[] }>;
 }
 
 /**
@@ -101,7 +113,7 @@ export function isRevert(abi: Abi, e: unknown): boolean {
   return /revert/i.test(shortMessage(e));
 }
 
-function reverted(call: Call, abi: Abi, e: unknown, when: "would revert" | "reverted"): ZkMeritError {
+function reverted(call: { contract: string; functionName: string }, abi: Abi, e: unknown, when: "would revert" | "reverted"): ZkMeritError {
   const d = decodeRevert(abi, e);
   return new ZkMeritError("TX_REVERTED", `${call.contract}.${call.functionName} ${when}: ${d?.text ?? shortMessage(e)}`, {
     contract: call.contract,
@@ -111,15 +123,22 @@ function reverted(call: Call, abi: Abi, e: unknown, when: "would revert" | "reve
 }
 
 /** Simulates, sends and waits for a contract write; throws TX_REVERTED with the decoded custom error. */
-export async function sendTx(c: Clients, call: Call, o: TxOptions = {}): Promise<TxReceipt> {
-  const abi = call.abi ?? loadArtifact(call.contract).abi;
+export async function sendTx<const abi extends Abi, fn extends WriteFunctionName<abi>>(
+  c: Clients,
+  typed: Call<abi, fn>,
+  o: TxOptions = {},
+): Promise<TxReceipt> {
+  // Typed at the call site; viem's simulation takes the ABI as data from here on.
+  const call = { address: typed.address, contract: typed.contract, functionName: typed.functionName as string };
+  const abi: Abi = typed.abi;
+  const args = typed.args as readonly unknown[];
   let request;
   try {
     ({ request } = await c.publicClient.simulateContract({
       address: call.address,
       abi,
       functionName: call.functionName,
-      args: (call.args ?? []) as unknown[],
+      args,
       account: c.account,
     }));
   } catch (e) {
@@ -136,7 +155,7 @@ export async function sendTx(c: Clients, call: Call, o: TxOptions = {}): Promise
         address: call.address,
         abi,
         functionName: call.functionName,
-        args: (call.args ?? []) as unknown[],
+        args,
         account: c.account,
         blockNumber: r.blockNumber,
       });
@@ -147,7 +166,7 @@ export async function sendTx(c: Clients, call: Call, o: TxOptions = {}): Promise
     err.details.hash = hash;
     throw err;
   }
-  return { hash, gasUsed: r.gasUsed, blockNumber: r.blockNumber, logs: r.logs as TxReceipt["logs"] };
+  return { hash, gasUsed: r.gasUsed, blockNumber: r.blockNumber, logs: r.logs };
 }
 
 /** A deployed contract. */
@@ -158,18 +177,22 @@ export interface Deployed {
   gasUsed: number;
 }
 
-/** Deploys creation bytecode (a compiled contract's, by default) and waits; a failure names `label`. */
-export async function deployTx(
+/**
+ * Deploys creation bytecode (the compiled contract `label`'s, by default) and waits; a failure names
+ * `label`. With a generated ABI the constructor arguments are typed by it.
+ */
+export async function deployTx<const abi extends Abi = Abi>(
   c: Clients,
   label: string,
-  o: { abi?: Abi; bytecode?: Hex; args?: readonly unknown[] } = {},
+  o: { abi?: abi; bytecode?: Hex; args?: ContractConstructorArgs<abi> } = {},
 ): Promise<Deployed> {
-  const art = o.abi && o.bytecode ? { abi: o.abi, bytecode: o.bytecode } : loadArtifact(label);
+  const art = o.bytecode ? { abi: (o.abi ?? []) as Abi, bytecode: o.bytecode } : loadArtifact(label);
+  const abi: Abi = o.abi ?? art.abi;
   let txHash: Hash;
   try {
-    txHash = await c.walletClient.deployContract({ abi: art.abi, bytecode: art.bytecode, args: (o.args ?? []) as unknown[] });
+    txHash = await c.walletClient.deployContract({ abi, bytecode: art.bytecode, args: (o.args ?? []) as readonly unknown[] });
   } catch (e) {
-    throw new ZkMeritError("TX_REVERTED", `deploying ${label} would fail: ${describeRevert(art.abi, e)}`, { contract: label });
+    throw new ZkMeritError("TX_REVERTED", `deploying ${label} would fail: ${describeRevert(abi, e)}`, { contract: label });
   }
   const r = await c.publicClient.waitForTransactionReceipt({ hash: txHash });
   if (r.status !== "success" || !r.contractAddress) {

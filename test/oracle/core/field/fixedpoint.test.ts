@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { DEFAULT_FIXED_POINT, dequantize, quantize, realRange } from "../../../oracle/field";
-import { isZkMeritError } from "../../../oracle/errors";
+import { DEFAULT_FIXED_POINT, dequantize, quantize, realRange } from "../../../../oracle/core/field";
+import { isZkMeritError } from "../../../../oracle/core/errors";
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -12,7 +12,7 @@ function thrown(fn: () => unknown): unknown {
   throw new Error("expected an error");
 }
 
-describe("oracle/field/fixedpoint", () => {
+describe("oracle/core/field/fixedpoint", () => {
   describe("# quantize", () => {
     it("rounds to the nearest step, ties away from zero", () => {
       const p = { bits: 16, fracBits: 2 }; // step 0.25

@@ -4,8 +4,8 @@ import path from "node:path";
 import { z } from "zod";
 import { ZkMeritError } from "../errors";
 
-/** The repository root (this file is oracle/artifacts/manifest.ts). */
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/** The repository root (this file is oracle/core/artifacts/manifest.ts). */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 export const CIRCUITS_DIR = path.join(REPO_ROOT, "circuits");
 export const CIRCUITS_JSON = path.join(CIRCUITS_DIR, "circuits.json");
 export const BUILD_DIR = path.join(CIRCUITS_DIR, "build");

@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { parseAbi, parseEther, type Address } from "viem";
-import { isZkMeritError } from "../../../oracle/errors";
-import { deployTx, sendTx } from "../../../oracle/chain/tx";
-import type { Clients } from "../../../oracle/chain/clients";
-import { clientsFor } from "../../helpers/fixtures";
+import { isZkMeritError } from "../../../../oracle/core/errors";
+import { deployTx, sendTx } from "../../../../oracle/core/chain/tx";
+import { testTokenAbi } from "../../../../oracle/core/chain/abi";
+import type { Clients } from "../../../../oracle/core/chain/clients";
+import { clientsFor } from "../../../helpers/fixtures";
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
@@ -15,7 +16,7 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
   throw new Error("expected a rejection");
 }
 
-describe("oracle/chain/tx (the one transaction path)", () => {
+describe("oracle/core/chain/tx (the one transaction path)", () => {
   let owner: Clients;
   let other: Clients;
   let token: Address;
@@ -24,13 +25,14 @@ describe("oracle/chain/tx (the one transaction path)", () => {
     const [a, b] = await hre.ethers.getSigners();
     owner = clientsFor(a);
     other = clientsFor(b);
-    token = (await deployTx(owner, "TestToken", { args: ["t", "T", owner.account.address] })).address;
+    token = (await deployTx(owner, "TestToken", { abi: testTokenAbi, args: ["t", "T", owner.account.address] })).address;
   });
 
   it("sends a write and returns its receipt", async () => {
     const r = await sendTx(owner, {
       address: token,
       contract: "TestToken",
+      abi: testTokenAbi,
       functionName: "mint",
       args: [owner.account.address, parseEther("1")],
     });
@@ -40,7 +42,13 @@ describe("oracle/chain/tx (the one transaction path)", () => {
 
   it("names the contract, the function and the custom error with its arguments when a write would revert", async () => {
     const e = await rejection(
-      sendTx(other, { address: token, contract: "TestToken", functionName: "transfer", args: [owner.account.address, 5n] }),
+      sendTx(other, {
+        address: token,
+        contract: "TestToken",
+        abi: testTokenAbi,
+        functionName: "transfer",
+        args: [owner.account.address, 5n],
+      }),
     );
     expect(isZkMeritError(e, "TX_REVERTED")).to.equal(true);
     expect(e.message).to.equal(
@@ -50,7 +58,7 @@ describe("oracle/chain/tx (the one transaction path)", () => {
     expect(details).to.deep.include({ contract: "TestToken", functionName: "transfer", error: "ERC20InsufficientBalance" });
     // An access-control error of another contract in the chain of inheritance decodes the same way.
     const denied = await rejection(
-      sendTx(other, { address: token, contract: "TestToken", functionName: "mint", args: [other.account.address, 1n] }),
+      sendTx(other, { address: token, contract: "TestToken", abi: testTokenAbi, functionName: "mint", args: [other.account.address, 1n] }),
     );
     expect(denied.message).to.equal(`TestToken.mint would revert: OwnableUnauthorizedAccount(account=${other.account.address})`);
   });
@@ -77,9 +85,11 @@ describe("oracle/chain/tx (the one transaction path)", () => {
       ...owner,
       publicClient: { ...owner.publicClient, simulateContract: () => Promise.reject(down) } as unknown as Clients["publicClient"],
     };
-    expect(await rejection(sendTx(broken, { address: token, contract: "TestToken", functionName: "mint", args: [token, 1n] }))).to.equal(
-      down,
-    );
+    expect(
+      await rejection(
+        sendTx(broken, { address: token, contract: "TestToken", abi: testTokenAbi, functionName: "mint", args: [token, 1n] }),
+      ),
+    ).to.equal(down);
   });
 
   it("reports a write that was mined and reverted, with the reason replayed", async () => {
@@ -97,7 +107,7 @@ describe("oracle/chain/tx (the one transaction path)", () => {
     const e = await rejection(
       sendTx(
         racing,
-        { address: token, contract: "TestToken", functionName: "mint", args: [owner.account.address, 1n] },
+        { address: token, contract: "TestToken", abi: testTokenAbi, functionName: "mint", args: [owner.account.address, 1n] },
         { wait: async () => ({ status: "reverted", gasUsed: 21_000n, blockNumber: await owner.publicClient.getBlockNumber(), logs: [] }) },
       ),
     );
@@ -112,3 +122,15 @@ describe("oracle/chain/tx (the one transaction path)", () => {
     expect(e.message).to.match(/NoSuchContract/);
   });
 });
+
+// Compile-time checks (never run): `npm run lint` (tsc) fails if a write the ABI does not allow type-checks.
+export function typedWritesDoNotCompileWhenWrong(c: Clients, token: Address): unknown[] {
+  return [
+    // @ts-expect-error - TestToken has no function `burnAll`
+    sendTx(c, { address: token, contract: "TestToken", abi: testTokenAbi, functionName: "burnAll", args: [] }),
+    // @ts-expect-error - mint takes (address to, uint256 amount)
+    sendTx(c, { address: token, contract: "TestToken", abi: testTokenAbi, functionName: "mint", args: [1n, token] }),
+    // @ts-expect-error - a view function is not a write
+    sendTx(c, { address: token, contract: "TestToken", abi: testTokenAbi, functionName: "balanceOf", args: [token] }),
+  ];
+}

@@ -5,8 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { commitVector } from "../../../oracle/field";
-import { isZkMeritError } from "../../../oracle/errors";
+import { commitVector } from "../../../../oracle/core/field";
+import { isZkMeritError } from "../../../../oracle/core/errors";
 import {
   IpfsContentStore,
   LocalContentStore,
@@ -14,7 +14,7 @@ import {
   decodeVectorPayload,
   encodeVectorPayload,
   openStore,
-} from "../../../oracle/store";
+} from "../../../../oracle/core/store";
 
 const Q = { bits: 32, fracBits: 16 };
 
@@ -29,7 +29,7 @@ async function rejects(p: Promise<unknown>, code: string): Promise<Error> {
   throw new Error(`expected a ${code} error`);
 }
 
-describe("oracle/store", () => {
+describe("oracle/core/store", () => {
   let dir: string;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkm-store-"));

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { SNARK_FIELD, floorDiv, fromField, proofContext, toField } from "../../../oracle/field";
-import { isZkMeritError } from "../../../oracle/errors";
+import { SNARK_FIELD, floorDiv, fromField, proofContext, toField } from "../../../../oracle/core/field";
+import { isZkMeritError } from "../../../../oracle/core/errors";
 
 const HALF = SNARK_FIELD / 2n;
 
-describe("oracle/field/field", () => {
+describe("oracle/core/field/field", () => {
   describe("# toField / fromField", () => {
     it("maps negatives to r - |x| and back", () => {
       expect(toField(-1n)).to.equal(SNARK_FIELD - 1n);

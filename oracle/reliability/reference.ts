@@ -244,7 +244,7 @@ export function checkFeedback(feedback: Feedback, shape: ReliabilityShape, where
       });
     }
     let total = 0;
-    g.sources.forEach((e, u) => {
+    g.sources.forEach((e: SourceShare, u: number) => {
       checkBig(`${at}, entry ${u}: source`, e.source, 0n, 1n << BigInt(SOURCE_ID_BITS), "[0, 2^32)");
       checkInt(`${at}, entry ${u} (source ${String(e.source)}): share`, e.share, 0, SHARE_MAX);
       total += e.share;
@@ -305,9 +305,9 @@ export function checkBatchInput(input: BatchInput): BatchInput {
     seen.set(r.evaluator, j);
     if (r.feedback === undefined) return;
     checkFeedback(r.feedback, shape, `reveals[${j}] (evaluator ${r.evaluator})`);
-    r.feedback.grades.forEach((g, q) => {
+    r.feedback.grades.forEach((g: QueryGrade, q: number) => {
       if (!g.graded) return;
-      g.sources.forEach((e, u) => {
+      g.sources.forEach((e: SourceShare, u: number) => {
         if (e.share > 0 && slotOf(e.source, input.words) < 0) {
           throw bad(
             `reveals[${j}] (evaluator ${r.evaluator}), query ${q}, entry ${u}: unknown source slot: source ${e.source} ` +
@@ -513,7 +513,14 @@ export async function updateBatch(input: BatchInput): Promise<BatchUpdate> {
 
   // (9) The lower median of the graders' shares per (query, slot).
   const median = graders_.map((g, q) =>
-    Array.from({ length: K }, (_, k) => (g.length === 0 ? 0 : orderStatistic(g.map((j) => shares[j][q][k]), medianIndex[q]))),
+    Array.from({ length: K }, (_, k) =>
+      g.length === 0
+        ? 0
+        : orderStatistic(
+            g.map((j) => shares[j][q][k]),
+            medianIndex[q],
+          ),
+    ),
   );
 
   // (10) The majority verdicts: strictly more than half of the graders (a tie is false).

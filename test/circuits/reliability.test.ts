@@ -50,13 +50,25 @@ async function expectScores(t: WasmTester, w: bigint[], u: Awaited<ReturnType<ty
 
 /** A compact epoch: three honest evaluators and two liars over 8 queries, the liars boosting slot 7. */
 async function story(): Promise<BatchInput> {
-  const truth = (q: number) => grade(q % 3 !== 0, true, [[q % 4, 70], [4 + (q % 3), 30]]);
+  const truth = (q: number) =>
+    grade(q % 3 !== 0, true, [
+      [q % 4, 70],
+      [4 + (q % 3), 30],
+    ]);
   const honest = Array.from({ length: 8 }, (_, q) => truth(q));
-  const liar = Array.from({ length: 8 }, (_, q) => grade(true, true, [[7, 100 - (q % 2)], [q % 4, 0]]));
+  const liar = Array.from({ length: 8 }, (_, q) =>
+    grade(true, true, [
+      [7, 100 - (q % 2)],
+      [q % 4, 0],
+    ]),
+  );
   const reveals = [
     await reveal(11n, honest),
     await reveal(12n, liar),
-    await reveal(13n, honest.map((g, q) => (q === 5 ? SKIP : g))),
+    await reveal(
+      13n,
+      honest.map((g, q) => (q === 5 ? SKIP : g)),
+    ),
     await reveal(14n, liar),
     await reveal(15n, honest),
   ];
@@ -106,7 +118,12 @@ describe("circuits/reliability (Reliability)", () => {
 
     it("proves the boundaries: shares summing to exactly 100, rate 2^16, disagreePct 100, scores 0 and 65535", async () => {
       const t = await tester();
-      const full = Array.from({ length: 8 }, () => grade(true, false, [[0, 99], [1, 1]]));
+      const full = Array.from({ length: 8 }, () =>
+        grade(true, false, [
+          [0, 99],
+          [1, 1],
+        ]),
+      );
       const reveals = [await reveal(1n, full), await reveal(2n, full), await reveal(3n, full)];
       const old = Array.from({ length: 8 }, (_, k) => ({ reliability: k % 2 ? 65535n : 0n, usefulness: k % 2 ? 0n : 65535n }));
       const input = batch(reveals, { oldScores: old, params: { emaRate: 65536n, minGraders: 3, shareTolerance: 0, disagreePct: 100 } });
@@ -210,8 +227,19 @@ describe("circuits/reliability (Reliability)", () => {
 
     it("(7) a graded entry of positive share outside the batch's words is rejected; of share 0 it is ignored", async () => {
       const t = await tester();
-      const grades = Array.from({ length: 8 }, () => grade(true, true, [[0, 50], [1, 50]]));
-      const entry = (share: number) => ({ ...grades[0], sources: [{ source: src(0), share: 50 }, { source: 999n, share }] });
+      const grades = Array.from({ length: 8 }, () =>
+        grade(true, true, [
+          [0, 50],
+          [1, 50],
+        ]),
+      );
+      const entry = (share: number) => ({
+        ...grades[0],
+        sources: [
+          { source: src(0), share: 50 },
+          { source: 999n, share },
+        ],
+      });
       const ok = batch([await reveal(1n, [entry(0), ...grades.slice(1)])]);
       const witness = buildWitness(await updateBatch(ok));
       await expectPass(t, witness);
@@ -283,4 +311,3 @@ describe("circuits/reliability (Reliability)", () => {
     expect(await constraintCount(t)).to.equal(69_335);
   });
 });
-

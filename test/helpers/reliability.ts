@@ -75,7 +75,12 @@ const gradeArb = (truth: Truth): fc.Arbitrary<QueryGrade> =>
           sa: fc.integer({ min: 0, max: 100 }),
           cut: fc.integer({ min: 0, max: 100 }),
         })
-        .map(({ correct, grounded, a, b, sa, cut }) => grade(correct, grounded, [[a, sa], [b, Math.min(cut, 100 - sa)]])),
+        .map(({ correct, grounded, a, b, sa, cut }) =>
+          grade(correct, grounded, [
+            [a, sa],
+            [b, Math.min(cut, 100 - sa)],
+          ]),
+        ),
     },
     { weight: 2, arbitrary: fc.constant(SKIP) },
     {
@@ -94,10 +99,13 @@ const truthArb: fc.Arbitrary<Truth> = fc
     grounded: fc.boolean(),
   })
   .map(({ a, b, sa, correct, grounded }) => ({
-    sources: a === b || sa === 100 ? [[a, sa]] : [
-      [a, sa],
-      [b, 100 - sa],
-    ],
+    sources:
+      a === b || sa === 100
+        ? [[a, sa]]
+        : [
+            [a, sa],
+            [b, 100 - sa],
+          ],
     correct,
     grounded,
   }));

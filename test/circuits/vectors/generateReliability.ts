@@ -28,10 +28,19 @@ export function decodeBatch(v: GoldenBatch): BatchInput {
   return JSON.parse(JSON.stringify(v.input), unbig) as BatchInput;
 }
 
-const honest = (q: number): QueryGrade => grade(q % 4 !== 1, q % 3 !== 2, [[q % 5, 60], [5 + (q % 3), 40]]);
+const honest = (q: number): QueryGrade =>
+  grade(q % 4 !== 1, q % 3 !== 2, [
+    [q % 5, 60],
+    [5 + (q % 3), 40],
+  ]);
 const honestAll = Array.from({ length: 8 }, (_, q) => honest(q));
 /** Colluders boost slot 7 (a bad source) on every query and call every answer correct. */
-const booster = Array.from({ length: 8 }, (_, q) => grade(true, true, [[7, 100], [q % 5, 0]]));
+const booster = Array.from({ length: 8 }, (_, q) =>
+  grade(true, true, [
+    [7, 100],
+    [q % 5, 0],
+  ]),
+);
 /** Colluders sink slot 0 (a good source): every answer that used it is wrong and ungrounded. */
 const sinker = Array.from({ length: 8 }, (_, q) => (q % 5 === 0 ? grade(false, false, [[5 + (q % 3), 100]]) : honest(q)));
 
@@ -53,7 +62,12 @@ async function cases(): Promise<{ name: string; input: BatchInput }[]> {
     },
     {
       name: "sinking_minority_outvoted",
-      input: batch([await reveal(301n, sinker), await reveal(302n, honestAll), await reveal(303n, honestAll), await reveal(304n, honestAll)]),
+      input: batch([
+        await reveal(301n, sinker),
+        await reveal(302n, honestAll),
+        await reveal(303n, honestAll),
+        await reveal(304n, honestAll),
+      ]),
     },
     {
       name: "boosting_majority_wins",
@@ -65,7 +79,10 @@ async function cases(): Promise<{ name: string; input: BatchInput }[]> {
         [
           await reveal(501n, honestAll),
           await reveal(502n, honestAll, true),
-          await reveal(503n, honestAll.map((g, q) => (q < 3 ? SKIP : g))),
+          await reveal(
+            503n,
+            honestAll.map((g, q) => (q < 3 ? SKIP : g)),
+          ),
           await reveal(504n, honestAll),
         ],
         {

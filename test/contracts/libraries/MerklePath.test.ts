@@ -78,7 +78,7 @@ describe("MerklePath", () => {
 
     it("reverts at deployment if a hasher holds no code, naming it", async () => {
       const { factory, hashers, deployer } = await loadFixture(merkleFixture);
-      const ok = [hashers.poseidon2.address, hashers.poseidon3.address, hashers.poseidon4.address];
+      const ok: string[] = [hashers.poseidon2.address, hashers.poseidon3.address, hashers.poseidon4.address];
       for (const [i, what] of ["poseidon2", "poseidon3", "poseidon4"].entries()) {
         const args = [...ok];
         args[i] = deployer.address;

@@ -5,7 +5,12 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
-import {Groth16Settlement} from "../libraries/Groth16Settlement.sol";
+import {Groth16Settlement} from "../base/Groth16Settlement.sol";
+import {PhaseClock} from "../base/PhaseClock.sol";
+import {PoseidonHashers} from "../base/PoseidonHashers.sol";
+import {VaultModule} from "../base/VaultModule.sol";
+import {EscrowSplit} from "../libraries/EscrowSplit.sol";
+import {MerklePath} from "../libraries/MerklePath.sol";
 import {SnarkField} from "../libraries/SnarkField.sol";
 import {IStakeVault} from "../interfaces/IStakeVault.sol";
 import {IPoseidon2, IPoseidon3, IPoseidon4} from "../interfaces/IPoseidon.sol";
@@ -18,15 +23,22 @@ import {ITrainingMarket} from "../interfaces/ITrainingMarket.sol";
 /// acc's per-reveal round * 2^16 + slot, the caller through `settler`.
 /// The contract owner has no power over tasks, escrow or stakes: no function is owner-only. The
 /// two-step owner only names who operates the deployment, and can hand that over safely.
-contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, ReentrancyGuard {
+/// Built on the shared spine: {Groth16Settlement} verifies the proofs, {PhaseClock} times the
+/// rounds, {VaultModule} locks, unlocks and slashes stake, {PoseidonHashers} hashes; {MerklePath}
+/// checks claims and {EscrowSplit} keeps the escrow's books. This contract holds the market's rules.
+contract TrainingMarket is
+    ITrainingMarket,
+    Groth16Settlement,
+    PhaseClock,
+    VaultModule,
+    PoseidonHashers,
+    Ownable2Step,
+    ReentrancyGuard
+{
     using SafeERC20 for IERC20;
 
     /// @inheritdoc ITrainingMarket
     uint256 public constant MAX_URI_LENGTH = 512;
-    /// @notice Longest phase window.
-    uint256 public constant MAX_WINDOW = 30 days;
-    /// @notice Latest a task may open after its creation.
-    uint256 public constant MAX_START_DELAY = 365 days;
     /// @inheritdoc ITrainingMarket
     /// @dev Bounds numRounds * (commit + reveal + settlement + maxTrainers * challenge): a round
     /// lasts at most that long, since each replacing proposal includes strictly more of at most
@@ -38,6 +50,10 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     uint256 private constant MAX_ROUNDS = type(uint16).max;
     /// @dev A trust of 1 in the rule's 16-bit fixed point: the largest trust margin.
     uint256 private constant MAX_TRUST_MARGIN = 1 << 16;
+    /// @dev The phases of a round, back to back from its start (a challenge window follows each proposal).
+    uint256 private constant PHASE_COMMIT = 0;
+    uint256 private constant PHASE_REVEAL = 1;
+    uint256 private constant PHASE_SETTLEMENT = 2;
 
     /// @dev What every call reads and writes first, one slot (224 bits). The reward accounting is
     /// counters here instead of amounts elsewhere: the rewards of all rounds are fixed by the budget.
@@ -121,14 +137,10 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         uint64 skipped; // empty rounds skipped
     }
 
-    IStakeVault private immutable _vault;
     IERC20 private immutable _rewardToken;
     uint256 private immutable _slotCapacity;
     uint256 private immutable _treeDepth;
     uint256 private immutable _emptyRoot;
-    IPoseidon2 private immutable _poseidon2;
-    IPoseidon3 private immutable _poseidon3;
-    IPoseidon4 private immutable _poseidon4;
 
     uint256 private _taskCount;
     mapping(uint256 taskId => Task) private _tasks;
@@ -152,22 +164,19 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         IPoseidon3 poseidon3,
         IPoseidon4 poseidon4,
         address owner_
-    ) Groth16Settlement(verifier_, NUM_PUBLIC_INPUTS) Ownable(owner_) {
-        if (address(vault).code.length == 0) revert NotAContract("vault", address(vault));
+    )
+        Groth16Settlement(verifier_, NUM_PUBLIC_INPUTS)
+        VaultModule(vault)
+        PoseidonHashers(poseidon2, poseidon3, poseidon4)
+        Ownable(owner_)
+    {
         if (address(rewardToken_).code.length == 0) revert NotAContract("rewardToken", address(rewardToken_));
-        if (address(poseidon2).code.length == 0) revert NotAContract("poseidon2", address(poseidon2));
-        if (address(poseidon3).code.length == 0) revert NotAContract("poseidon3", address(poseidon3));
-        if (address(poseidon4).code.length == 0) revert NotAContract("poseidon4", address(poseidon4));
         // The circuit's reward tree is a full binary tree and the masks are uint64.
         if (slotCapacity_ < 2 || slotCapacity_ > MAX_SLOT_CAPACITY || slotCapacity_ & (slotCapacity_ - 1) != 0) {
             revert InvalidSlotCapacity(slotCapacity_);
         }
-        _vault = vault;
         _rewardToken = rewardToken_;
         _slotCapacity = slotCapacity_;
-        _poseidon2 = poseidon2;
-        _poseidon3 = poseidon3;
-        _poseidon4 = poseidon4;
         uint256 depth;
         uint256 root; // a zero leaf
         while ((uint256(1) << depth) < slotCapacity_) {
@@ -209,7 +218,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         // maxTrainers <= 64, normBoundSq < 2^80, trustMargin <= 2^16 (17 bits).
         uint256 configPacked = p.budget | (p.numRounds << 128) | (p.maxTrainers << 144);
         uint256 ruleParams = p.normBoundSq | (p.trustMargin << 80) | (p.rootUpdates ? 1 << 97 : 0);
-        header = _poseidon4.hash([proofContext(), taskId, configPacked, ruleParams]);
+        header = _hash4(proofContext(), taskId, configPacked, ruleParams);
         // No step was settled yet: the previous model is the initial one, so the first previous step is 0.
         uint256 init = p.initModelCommitment;
         state = _hash3(header, _hash2(init, init), _emptyRoot);
@@ -306,7 +315,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         _trainerAt[taskId][slot] = msg.sender;
         emit TrainerJoined(taskId, msg.sender, slot, stakeAmount);
         // Reverts with the vault's InsufficientFreeStake when the caller has too little free stake.
-        _vault.lock(msg.sender, stakeAmount);
+        _lockStake(msg.sender, stakeAmount);
     }
 
     /// @inheritdoc ITrainingMarket
@@ -325,7 +334,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         m.locked = 0;
         if (active) emit TrainerLeft(taskId, msg.sender, m.slot, c.round, amount);
         else emit StakeReleased(taskId, msg.sender, amount);
-        if (amount != 0) _vault.unlock(msg.sender, amount);
+        _unlockStake(msg.sender, amount);
     }
 
     /// @inheritdoc ITrainingMarket
@@ -333,10 +342,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         (Task storage t, TaskCore memory c, Phase memory ph) = _sync(taskId);
         uint8 slot = _checkMember(taskId, round, c);
         uint64 opensAt = uint64(c.roundStart);
-        uint64 closesAt = opensAt + ph.commitWindow;
-        if (block.timestamp < opensAt || block.timestamp >= closesAt) {
-            revert OutsidePhase(taskId, round, "commit", opensAt, closesAt, uint64(block.timestamp));
-        }
+        _requirePhase(taskId, round, PHASE_COMMIT, opensAt, opensAt + ph.commitWindow);
         if ((c.committedMask >> slot) & 1 != 0) revert AlreadyCommitted(taskId, round, slot);
         if (commitHash == bytes32(0)) revert InvalidCommitHash();
         _commits[taskId][slot] = commitHash;
@@ -384,7 +390,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
             amount = cumAmount - already;
         }
         uint256 claimedTotal = t.claimed + amount;
-        (uint256 distributed, , , ) = _split(t, c);
+        uint256 distributed = EscrowSplit.distributed(t.budget, c.numRounds, c.paidRounds, c.lastRoundPaid);
         // A sound circuit keeps the leaves summing to `distributed`; this bounds the damage of a
         // broken verifier or key to this task's own distributed rewards.
         if (claimedTotal > distributed) revert ClaimExceedsDistributed(taskId, claimedTotal, distributed);
@@ -406,8 +412,8 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         m.released = true;
         m.locked = 0;
         emit StakeReleased(taskId, trainer, amount);
-        // The vault rejects a zero unlock; a trainer slashed down to nothing has nothing to unlock.
-        if (amount != 0) _vault.unlock(trainer, amount);
+        // A trainer slashed down to nothing has nothing to unlock (a no-op, see _unlockStake).
+        _unlockStake(trainer, amount);
     }
 
     // ---------------------------------------------------------------- anyone
@@ -422,21 +428,12 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     ) external nonReentrant {
         (Task storage t, TaskCore memory c, Phase memory ph) = _sync(taskId);
         _requireActive(taskId, c);
-        if (round != c.round) revert WrongRound(taskId, round, c.round);
+        _requireRound(taskId, round, c.round);
         bool replacing = ph.proposedAt != 0;
         if (!replacing) {
-            // sync expired the round if its settlement window had closed, so only "too early" is left.
+            // sync expired the round if its settlement window had closed, so only "too early" can fail.
             uint64 opensAt = uint64(c.roundStart) + ph.commitWindow + ph.revealWindow;
-            if (block.timestamp < opensAt) {
-                revert OutsidePhase(
-                    taskId,
-                    round,
-                    "settlement",
-                    opensAt,
-                    opensAt + ph.settlementWindow,
-                    uint64(block.timestamp)
-                );
-            }
+            _requirePhase(taskId, round, PHASE_SETTLEMENT, opensAt, opensAt + ph.settlementWindow);
             // revealedMask != 0 here: a round with commits and no reveal ends at revealEnd (sync
             // moved on) and one with no commit at its commit deadline, so _checkMasks suffices.
         }
@@ -492,11 +489,6 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc ITrainingMarket
-    function stakeVault() external view returns (address) {
-        return address(_vault);
-    }
-
-    /// @inheritdoc ITrainingMarket
     function rewardToken() external view returns (address) {
         return address(_rewardToken);
     }
@@ -514,11 +506,6 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     /// @inheritdoc ITrainingMarket
     function emptyRoot() external view returns (uint256) {
         return _emptyRoot;
-    }
-
-    /// @inheritdoc ITrainingMarket
-    function hashers() external view returns (address poseidon2, address poseidon3, address poseidon4) {
-        return (address(_poseidon2), address(_poseidon3), address(_poseidon4));
     }
 
     /// @inheritdoc ITrainingMarket
@@ -570,7 +557,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         info.committedMask = c.committedMask;
         info.revealedMask = ph.revealedMask;
         info.acc = acc;
-        info.reward = _ended(c) ? 0 : _roundReward(t.budget, c.numRounds, c.round);
+        info.reward = _ended(c) ? 0 : EscrowSplit.roundReward(t.budget, c.numRounds, c.round);
         if (ph.proposedAt != 0) {
             Pending memory p = t.pending;
             info.settler = p.settler;
@@ -642,7 +629,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         Task storage t = _task(taskId);
         uint16 numRounds = t.core.numRounds;
         if (round >= numRounds) revert RoundOutOfRange(taskId, round, numRounds);
-        return _roundReward(t.budget, numRounds, round);
+        return EscrowSplit.roundReward(t.budget, numRounds, round);
     }
 
     /// @inheritdoc ITrainingMarket
@@ -690,7 +677,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
             emit RoundFinalized(taskId, u.round, p.settler, p.state, _inliers(c, p.masks) != 0, fee);
             _penalize(taskId, u.round, uint64(p.masks >> 128), t.slashAmount, Offence.Proven);
         } else if (u.expired) {
-            uint256 refunded = _roundReward(t.budget, c.numRounds, u.round) + t.fee;
+            uint256 refunded = EscrowSplit.roundReward(t.budget, c.numRounds, u.round) + t.fee;
             emit RoundExpired(taskId, u.round, u.committedMask, u.revealedMask, refunded);
         }
         if (u.finalized || u.expired) {
@@ -817,7 +804,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         if (m.left) revert MemberLeft(taskId, msg.sender);
         // Naming the round stops a late transaction from landing in the next round with an
         // update trained on the previous model.
-        if (round != c.round) revert WrongRound(taskId, round, c.round);
+        _requireRound(taskId, round, c.round);
         slot = m.slot;
     }
 
@@ -832,10 +819,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
     ) private view returns (uint8 slot) {
         slot = _checkMember(taskId, round, c);
         uint64 opensAt = uint64(c.roundStart) + ph.commitWindow;
-        uint64 closesAt = opensAt + ph.revealWindow;
-        if (block.timestamp < opensAt || block.timestamp >= closesAt) {
-            revert OutsidePhase(taskId, round, "reveal", opensAt, closesAt, uint64(block.timestamp));
-        }
+        _requirePhase(taskId, round, PHASE_REVEAL, opensAt, opensAt + ph.revealWindow);
         if ((c.committedMask >> slot) & 1 == 0) revert NotCommitted(taskId, round, slot);
         if ((ph.revealedMask >> slot) & 1 != 0) revert AlreadyRevealed(taskId, round, slot);
         bytes32 expected = _commits[taskId][slot];
@@ -918,18 +902,18 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
                 address trainer = _trainerAt[taskId][slot];
                 Member storage m = _members[taskId][trainer];
                 uint256 locked = m.locked;
-                uint256 take = amount < locked ? amount : locked;
+                uint256 take = _slashable(amount, locked);
                 if (take != 0) {
-                    bytes32 offenceId = keccak256(abi.encode(taskId, round, slot));
+                    bytes32 offenceId = _offenceId(taskId, round, slot);
                     // The vault takes from this module's lock on the trainer first, which holds
                     // at least `locked` >= take, so exactly `take` is slashed from the lock.
-                    try _vault.slash(trainer, take, offenceId) {
+                    if (_trySlash(trainer, take, offenceId)) {
                         // Cannot underflow: take <= locked.
                         unchecked {
                             m.locked = uint128(locked - take);
                         }
                         emit TrainerSlashed(taskId, round, trainer, uint8(slot), offence, offenceId, take);
-                    } catch {
+                    } else {
                         emit SlashFailed(taskId, round, trainer, offenceId);
                     }
                 }
@@ -947,35 +931,10 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         uint256[] calldata path,
         uint256 models
     ) private view {
-        uint256 root = _rootFromPath(slot, cumAmount, path);
+        uint256 root = MerklePath.rootFromPath(slot, cumAmount, path, _treeDepth, _hash2);
         uint256 computed = _hash3(t.header, models, root);
         uint256 state = t.state;
         if (computed != state) revert RewardProofMismatch(taskId, computed, state);
-    }
-
-    /// @dev The reward tree root from the leaf `leaf` at `slot` and its siblings `path` (level 0 first).
-    function _rootFromPath(uint8 slot, uint256 leaf, uint256[] calldata path) private view returns (uint256 node) {
-        uint256 depth = _treeDepth;
-        if (path.length != depth) revert InvalidPathLength(depth, path.length);
-        node = leaf;
-        for (uint256 i = 0; i < depth; ++i) {
-            uint256 sibling = path[i];
-            // The hasher reduces mod r; a sibling >= r would let one tree have many valid paths.
-            if (sibling >= SnarkField.MODULUS) revert InvalidPathElement(i, sibling);
-            // Bit i of the slot says whether the node is a right child at level i.
-            node = (uint256(slot) >> i) & 1 == 0 ? _hash2(node, sibling) : _hash2(sibling, node);
-        }
-    }
-
-    /// @dev Poseidon(a, b). Each hasher has one call site: inlined calls would take the market
-    /// over the EIP-170 code size limit.
-    function _hash2(uint256 a, uint256 b) private view returns (uint256) {
-        return _poseidon2.hash([a, b]);
-    }
-
-    /// @dev Poseidon(a, b, c), one call site likewise.
-    function _hash3(uint256 a, uint256 b, uint256 c) private view returns (uint256) {
-        return _poseidon3.hash([a, b, c]);
     }
 
     /// @dev Reverts unless `uri` has 1..MAX_URI_LENGTH bytes.
@@ -994,11 +953,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         }
         // The root is never a member: a root task needs a slot for someone to train.
         if (p.rootUpdates && p.maxTrainers < 2) revert RootUpdatesNeedTrainerSlot(p.maxTrainers);
-        uint256 latest = block.timestamp + MAX_START_DELAY;
-        // A start in the past would shorten round 0's window below what trainers signed up for.
-        if (p.startTime != 0 && (p.startTime < block.timestamp || p.startTime > latest)) {
-            revert InvalidStartTime(p.startTime, block.timestamp, latest);
-        }
+        startTime = _startTime(p.startTime);
         _checkWindow("commit", p.commitWindow);
         _checkWindow("reveal", p.revealWindow);
         _checkWindow("settlement", p.settlementWindow);
@@ -1006,7 +961,7 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         // Cannot overflow: every factor is bounded above (2^16 rounds, 64 trainers, 30-day windows).
         uint256 duration =
             p.numRounds * (p.commitWindow + p.revealWindow + p.settlementWindow + p.maxTrainers * p.challengeWindow);
-        if (duration > MAX_TASK_DURATION) revert TaskTooLong(duration, MAX_TASK_DURATION);
+        _checkDuration(duration);
         if (p.minStake == 0 || p.minStake >> 128 != 0) revert InvalidMinStake(p.minStake);
         // Bounded by the stake each trainer locks: a slash can take no more than that anyway.
         if (p.slashAmount > p.minStake) revert InvalidPenalty("slashAmount", p.slashAmount, p.minStake);
@@ -1021,41 +976,37 @@ contract TrainingMarket is ITrainingMarket, Groth16Settlement, Ownable2Step, Ree
         ) revert InvalidBudget(p.budget, p.settlementFee);
         if (p.normBoundSq >> 80 != 0) revert InvalidNormBoundSq(p.normBoundSq);
         if (p.trustMargin > MAX_TRUST_MARGIN) revert InvalidTrustMargin(p.trustMargin, MAX_TRUST_MARGIN);
-        // Fits: block.timestamp and the bounded start are far below 2^64.
-        startTime = uint64(p.startTime == 0 ? block.timestamp : p.startTime);
     }
 
-    /// @dev Reverts unless a phase window is 1..MAX_WINDOW seconds.
-    function _checkWindow(string memory which, uint256 window) private pure {
-        if (window == 0 || window > MAX_WINDOW) revert InvalidWindow(which, window, MAX_WINDOW);
+    /// @dev The names OutsidePhase gives the phases of a round.
+    function _phaseName(uint256 phase) internal pure override returns (string memory) {
+        return
+            phase == PHASE_COMMIT
+                ? "commit"
+                : phase == PHASE_REVEAL
+                    ? "reveal"
+                    : "settlement";
     }
 
-    /// @dev Where a task's escrow is. Every resolved round's reward R is either distributed
-    /// (counted in paidRounds) or refundable, its fee paid (settledRounds) or refundable; pending
-    /// are the rounds from the current one to endRound. distributed + refundable + pending +
-    /// feesPaid == budget + numRounds * fee.
+    /// @dev The phase clock's cap on a task's total duration (see MAX_TASK_DURATION).
+    function _maxDuration() internal pure override returns (uint256) {
+        return MAX_TASK_DURATION;
+    }
+
+    /// @dev Where a task's escrow is (see EscrowSplit): every resolved round's reward R is either
+    /// distributed (counted in paidRounds) or refundable, its fee paid (settledRounds) or
+    /// refundable; pending are the rounds from the current one to endRound.
+    /// distributed + refundable + pending + feesPaid == budget + numRounds * fee.
     function _split(
         Task storage t,
         TaskCore memory c
     ) private view returns (uint256 distributed, uint256 refundable_, uint256 pending, uint256 feesPaid) {
         uint256 budget = t.budget;
         uint256 fee = t.fee;
-        uint256 base = budget / c.numRounds;
-        uint256 remainder = budget % c.numRounds;
-        distributed = base * c.paidRounds + (c.lastRoundPaid ? remainder : 0);
+        distributed = EscrowSplit.distributed(budget, c.numRounds, c.paidRounds, c.lastRoundPaid);
         feesPaid = fee * c.settledRounds;
-        if (!_ended(c)) {
-            uint256 open = c.endRound - c.round;
-            // The last round, which carries the remainder, is still to come unless cancelled away.
-            pending = (base + fee) * open + (c.endRound == c.numRounds ? remainder : 0);
-        }
-        refundable_ = budget + fee * c.numRounds - distributed - pending - feesPaid;
-    }
-
-    /// @dev R = floor(budget / numRounds), plus the remainder in the last round.
-    function _roundReward(uint256 budget, uint256 numRounds, uint256 round) private pure returns (uint256 reward) {
-        reward = budget / numRounds;
-        if (round == numRounds - 1) reward += budget % numRounds;
+        pending = EscrowSplit.pending(budget, fee, c.numRounds, c.round, c.endRound);
+        refundable_ = EscrowSplit.refundable(budget, fee, c.numRounds, distributed, pending, feesPaid);
     }
 
     /// @dev The number of set bits of a 64-bit mask.

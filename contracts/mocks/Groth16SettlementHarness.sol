@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Groth16Settlement} from "../libraries/Groth16Settlement.sol";
+import {Groth16Settlement} from "../base/Groth16Settlement.sol";
 
 /// @title Groth16SettlementHarness
 /// @notice Test harness exposing Groth16Settlement's internal check with caller-chosen inputs.

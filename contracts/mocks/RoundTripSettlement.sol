@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-import {Groth16Settlement} from "../libraries/Groth16Settlement.sol";
+import {Groth16Settlement} from "../base/Groth16Settlement.sol";
 import {SnarkField} from "../libraries/SnarkField.sol";
 import {IRoundTripSettlement} from "./IRoundTripSettlement.sol";
 

@@ -5,6 +5,7 @@ import { SNARK_FIELD, proofContext } from "../../oracle/core/field";
 import { proveRoundTrip, type RoundTripClaim } from "../../oracle/examples/roundtrip";
 import type { SolidityProof } from "../../oracle/core/prover";
 import { roundTripFixture } from "../helpers/fixtures";
+import { shouldBehaveLikeGroth16Settlement } from "../behaviors/Groth16Settlement.behavior";
 
 // BN254 base field modulus q (curve coordinates).
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -185,5 +186,43 @@ describe("RoundTripSettlement (Groth16Settlement)", () => {
       expect(await h.numPublicInputs()).to.equal(4);
       expect(await h.verifier()).to.equal(deployed.verifier.address);
     });
+  });
+
+  shouldBehaveLikeGroth16Settlement(async () => {
+    const { settlement, deployed } = await loadFixture(roundTripFixture);
+    return {
+      contract: settlement,
+      verifier: deployed.verifier.address,
+      numPublicInputs: 4n,
+      ready: async () => {
+        const { settlement: c, settler } = await loadFixture(roundTripFixture);
+        await c.openRound();
+        const claim = await claimFor(c, 1n);
+        const p = claim.proof;
+        const as = c.connect(settler) as typeof c;
+        return {
+          roundKey: 1n,
+          settle: () => as.settle(1, claim.commitment, claim.sum, asArgs(p)),
+          // On the curve, but the wrong point.
+          settleWithBadProof: () => as.settle(1, claim.commitment, claim.sum, { a: p.a, b: p.b, c: p.a }),
+          settleOutOfField: () => ({
+            call: as.settle(1, claim.commitment + SNARK_FIELD, claim.sum, asArgs(p)),
+            index: 2n,
+            value: claim.commitment + SNARK_FIELD,
+          }),
+          // (-A, -B, C) is another valid proof of the same statement.
+          replay: async () => ({
+            call: as.settle(1, claim.commitment, claim.sum, {
+              a: [p.a[0], Q - p.a[1]],
+              b: [p.b[0], [Q - p.b[1][0], Q - p.b[1][1]]],
+              c: p.c,
+            }),
+            error: "RoundAlreadySettled",
+            args: [1n],
+          }),
+          publicInputs: async () => (await c.publicInputs(1, claim.commitment, claim.sum)) as bigint[],
+        };
+      },
+    };
   });
 });

@@ -35,6 +35,8 @@ import {
   type Submission,
   type TaskParams,
 } from "../helpers/marketRounds";
+import { shouldBehaveLikeGroth16Settlement } from "../behaviors/Groth16Settlement.behavior";
+import { shouldBehaveLikePhaseClock } from "../behaviors/PhaseClock.behavior";
 
 const { ethers } = hre;
 
@@ -2580,5 +2582,135 @@ describe("TrainingMarket", () => {
       expect(await f.token.balanceOf(carol.address)).to.equal(FUNDS - STAKED + R_LAST);
       expect(await f.token.balanceOf(f.taskOwner.address)).to.equal(FUNDS - ESCROW + R0 + FEE);
     });
+  });
+
+  // The shared spine's guarantees (test/behaviors), applied to the market.
+
+  shouldBehaveLikePhaseClock(async () => {
+    const f = await loadFixture(fundedFixture);
+    const key: Record<string, keyof TaskParams> = {
+      commit: "commitWindow",
+      reveal: "revealWindow",
+      settlement: "settlementWindow",
+      challenge: "challengeWindow",
+    };
+    // Sent at once, in the block the behaviour may have pinned (a fixture reload would unpin it).
+    const create = (p: TaskParams): Promise<ContractTransactionResponse> => as(f.market, f.taskOwner).createTask(p);
+    return {
+      contract: f.market,
+      maxDuration: MAX_TASK_DURATION,
+      windows: Object.keys(key),
+      phases: [
+        {
+          name: "commit",
+          open: async () => {
+            const f = await loadFixture(fundedFixture);
+            const start = BigInt(await time.latest()) + 100n;
+            await as(f.market, f.taskOwner).createTask(params({ startTime: start }));
+            for (const s of [f.alice, f.bob]) await as(f.market, s).join(1n);
+            return {
+              id: 1n,
+              round: 0n,
+              opensAt: start,
+              closesAt: start + CW,
+              act: () => as(f.market, f.alice).commitUpdate(1n, 0n, ethers.id("c")),
+              // A round nobody committed to is skipped at its commit deadline: bob keeps it.
+              beforeClose: async () => {
+                await at(start);
+                await commitAll(f.market, 1n, [sub(f.bob, 2n)]);
+              },
+            };
+          },
+        },
+        {
+          name: "reveal",
+          open: async () => {
+            const f = await loadFixture(taskFixture);
+            await commitAll(f.market, 1n, [sub(f.alice, 1n), sub(f.bob, 2n)]);
+            const r = await phases(f.market, 1n);
+            return {
+              id: 1n,
+              round: 0n,
+              opensAt: r.commitEnd,
+              closesAt: r.revealEnd,
+              act: () => as(f.market, f.alice).revealUpdate(1n, 0n, 1n, saltFor(f.alice.address, 0n), "store://u"),
+              // A round nobody revealed in ends at its reveal deadline: bob's reveal keeps it.
+              beforeClose: async () => {
+                await toReveal(f.market, 1n);
+                await revealAll(f.market, 1n, [sub(f.bob, 2n)]);
+              },
+            };
+          },
+        },
+        {
+          name: "settlement",
+          open: async () => {
+            const f = await loadFixture(revealedFixture);
+            const s = await settlementOf(f, { cum: [R0], included: [0, 1] });
+            return {
+              id: 1n,
+              round: 0n,
+              opensAt: f.ph.revealEnd,
+              closesAt: f.ph.settlementDeadline,
+              act: () => propose(f.market, 1n, f.stranger, s.result, 0n),
+              // Without a proposal the round expires at its settlement deadline and the task moves on.
+              atClose: (call) => expect(call).to.be.revertedWithCustomError(f.market, "WrongRound").withArgs(1n, 0n, 1n),
+            };
+          },
+        },
+      ],
+      createWithWindow: async (which, seconds) => ({ call: create(params({ numRounds: 1n, [key[which]]: seconds })) }),
+      createStartingAt: async (startTime) => ({ call: create(params({ startTime })) }),
+      // 73 rounds of 2 + 1 + 1 days plus 4 trainers * 6 hours of challenges = 73 * 5 days = 365 days.
+      createLasting: async (over) => ({
+        call: create(
+          params({
+            numRounds: 73n,
+            commitWindow: 2n * DAY + (over ? 1n : 0n),
+            revealWindow: DAY,
+            settlementWindow: DAY,
+            challengeWindow: DAY / 4n,
+          }),
+        ),
+        duration: MAX_TASK_DURATION + (over ? 73n : 0n),
+      }),
+    };
+  });
+
+  shouldBehaveLikeGroth16Settlement(async () => {
+    const { market, deployedMarket } = await loadFixture(fundedFixture);
+    return {
+      contract: market,
+      verifier: deployedMarket.verifier.address,
+      numPublicInputs: 6n,
+      ready: async () => {
+        const f = await loadFixture(revealedFixture);
+        await toSettle(f.market, 1n);
+        const s = await settlementOf(f, { cum: [R0], included: [0, 1] });
+        return {
+          roundKey: 1n << 64n,
+          settle: async () => {
+            await f.verifier.setResult(true);
+            return propose(f.market, 1n, f.stranger, s.result, 0n);
+          },
+          settleWithBadProof: async () => {
+            await f.verifier.setResult(false);
+            return propose(f.market, 1n, f.stranger, s.result, 0n);
+          },
+          settleOutOfField: () => ({
+            call: propose(f.market, 1n, f.stranger, { ...s.result, rewardRoot: R + s.result.rewardRoot }, 0n),
+            index: 3n,
+            value: R + s.result.rewardRoot,
+          }),
+          // Once the round is final the task has moved on: the round cannot be named again.
+          replay: async () => {
+            await toFinal(f.market, 1n);
+            await f.market.sync(1n);
+            return { call: propose(f.market, 1n, f.challenger, s.result, 0n), error: "WrongRound", args: [1n, 0n, 1n] };
+          },
+          publicInputs: async () => (await f.market.publicInputs(1n, s.result, f.stranger.address)) as bigint[],
+        };
+      },
+    };
   });
 });

@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IGroth16Settlement} from "../interfaces/IGroth16Settlement.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
-import {SnarkField} from "./SnarkField.sol";
+import {SnarkField} from "../libraries/SnarkField.sol";
 
 /// @title Groth16Settlement
 /// @notice Base for contracts that settle rounds with a Groth16 proof. A concrete module rebuilds

@@ -170,7 +170,8 @@ export class LogReader {
       if (j.chainId !== chainId || j.address.toLowerCase() !== address.toLowerCase()) throw new Error("another chain or contract");
       if (!/^0x[0-9a-f]{64}$/i.test(j.toHash) || !Array.isArray(j.logs)) throw new Error("no block hash or no logs");
       const logs = j.logs.map((l) => {
-        if (typeof l.data !== "string" || !Array.isArray(l.topics) || typeof l.transactionHash !== "string") throw new Error("a malformed log");
+        if (typeof l.data !== "string" || !Array.isArray(l.topics) || typeof l.transactionHash !== "string")
+          throw new Error("a malformed log");
         return { ...l, blockNumber: BigInt(l.blockNumber), logIndex: Number(l.logIndex) };
       });
       return { from: BigInt(j.from), to: BigInt(j.to), toHash: j.toHash as Hash, logs };

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -149,22 +149,30 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
     await rpcCall("evm_mine");
   };
 
-  /** Runs the CLI as a user would; returns its stdout, and fails the test with both streams on a non-zero exit. */
-  const cli = (args: string[], expectFailure = false): { stdout: string; stderr: string } => {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "scripts", "cli.ts"), ...args], {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-      env: { ...process.env, ZKMERIT_LOCAL_RPC: rpc, INIT_CWD: dir, ZKMERIT_PRIVATE_KEY: "", ZKMERIT_LOG_CACHE: path.join(dir, "logs") },
-      timeout: 300_000,
+  /**
+   * Runs the CLI as a user would; returns its stdout, and fails the test with both streams on a non-zero exit.
+   * (Asynchronously: the recording proxy runs in this process.)
+   */
+  const cli = (args: string[], expectFailure = false): Promise<{ stdout: string; stderr: string }> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "scripts", "cli.ts"), ...args], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ZKMERIT_LOCAL_RPC: rpc, INIT_CWD: dir, ZKMERIT_PRIVATE_KEY: "", ZKMERIT_LOG_CACHE: path.join(dir, "logs") },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout!.on("data", (b: Buffer) => (stdout += b.toString()));
+      child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
+      child.on("error", reject);
+      child.on("close", (status) => {
+        clearTimeout(timer);
+        if ((status !== 0) !== expectFailure)
+          reject(new Error(`\`zkmerit ${args.join(" ")}\` exited with ${status}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+        else resolve({ stdout, stderr });
+      });
     });
-    const failed = r.status !== 0;
-    if (failed !== expectFailure) {
-      throw new Error(
-        `\`zkmerit ${args.join(" ")}\` exited with ${r.status}${r.error ? ` (${r.error.message})` : ""}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
-      );
-    }
-    return { stdout: r.stdout, stderr: r.stderr };
-  };
 
   it("every README command runs in order, settles a round with a real proof, pays the trainer and audits clean", async () => {
     const lines = readmeLines();
@@ -218,7 +226,7 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
         default:
           throw new Error(`the README runs \`${l.text}\`, which this walk does not know when to run`);
       }
-      const { stdout } = cli([...l.args, ...extra(l)]);
+      const { stdout } = await cli([...l.args, ...extra(l)]);
       outputs.set(l.command, [...(outputs.get(l.command) ?? []), stdout]);
     }
     const one = (c: string) => {
@@ -263,7 +271,7 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
         if (a.address === b.address) expect(b.from > a.to || b.to < a.from, `blocks ${b.from}-${b.to} read twice`).to.equal(true);
 
     // Bad input fails before any transaction, naming the value.
-    const bad = cli(["trainer", "join", "--task", "x1", ...common], true);
+    const bad = await cli(["trainer", "join", "--task", "x1", ...common], true);
     expect(bad.stderr).to.match(/--task/);
   });
 });

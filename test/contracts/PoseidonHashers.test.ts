@@ -4,7 +4,13 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import * as circomlibjs from "circomlibjs";
 import { Contract, ContractFactory, MaxUint256, keccak256, toUtf8Bytes, type InterfaceAbi } from "ethers";
 import { SNARK_FIELD, poseidon } from "../../oracle/core/field";
-import { POSEIDON_ARITIES, POSEIDON_LIBRARIES, deployPoseidonHashers, poseidonAbi, type PoseidonArity } from "../../scripts/contribution/deploy";
+import {
+  POSEIDON_ARITIES,
+  POSEIDON_LIBRARIES,
+  deployPoseidonHashers,
+  poseidonAbi,
+  type PoseidonArity,
+} from "../../scripts/contribution/deploy";
 import { clientsFor } from "../helpers/fixtures";
 
 const { ethers } = hre;

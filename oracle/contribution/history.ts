@@ -11,7 +11,7 @@ import {
   type Hex,
   type PublicClient,
 } from "viem";
-import { trainingMarketAbi } from "../core";
+import { logPass, trainingMarketAbi, type LogSource } from "../core";
 import { ZkMeritError } from "../core";
 import type { SolidityProof } from "../core";
 
@@ -115,61 +115,22 @@ type Log<N extends MarketEventName = MarketEventName> = Extract<MarketEvent, { e
   logIndex: number;
 };
 
-interface CachedLogs {
-  /** The last block read, and its hash (a reorg or a reverted snapshot changes it). */
-  to: bigint;
-  toHash: Hash;
-  logs: Log[];
-}
-
-/** Per client, the task logs read so far: each read fetches only the blocks after the last one. */
-const logCache = new WeakMap<object, Map<string, CachedLogs>>();
-
-/**
- * Every event of one task, in chain order: one eth_getLogs per block chunk for all event types
- * (taskId is the first indexed topic of every task event; public RPCs cap a call's range), and only
- * the blocks after the last read. The cached part is kept while its last block still has the same
- * hash; after a reorg (or a reverted test snapshot) it is read again from `fromBlock`.
- */
-async function taskLogs(
-  client: PublicClient,
-  market: Address,
-  taskId: bigint,
-  fromBlock: bigint,
-  toBlock: bigint,
-  chunk: bigint,
-): Promise<Log[]> {
-  let perClient = logCache.get(client);
-  if (!perClient) logCache.set(client, (perClient = new Map()));
-  const key = `${market.toLowerCase()}:${taskId}:${fromBlock}`;
-  let hit = perClient.get(key);
-  if (hit && hit.to > toBlock) hit = undefined;
-  if (hit) {
-    const b = await client.getBlock({ blockNumber: hit.to }).catch(() => undefined);
-    if (!b || b.hash !== hit.toHash) hit = undefined;
-  }
-  const fresh: Log[] = [];
+/** The market's logs of one task, decoded: taskId is the first indexed topic of every task event. */
+async function taskLogs(source: LogSource, market: Address, taskId: bigint, fromBlock: bigint, chunk?: bigint): Promise<Log[]> {
+  const pass = await logPass(source);
   const topic = pad(numberToHex(taskId), { size: 32 });
-  for (let from = hit ? hit.to + 1n : fromBlock; from <= toBlock; from += chunk) {
-    const to = from + chunk - 1n < toBlock ? from + chunk - 1n : toBlock;
-    const raw = (await client.request({
-      method: "eth_getLogs",
-      params: [{ address: market, fromBlock: numberToHex(from), toBlock: numberToHex(to), topics: [null, topic] }],
-    })) as Array<{ data: Hex; topics: [Hex, ...Hex[]]; transactionHash: Hash; blockNumber: Hex; logIndex: Hex }>;
-    for (const l of raw) {
-      let ev: MarketEvent;
-      try {
-        ev = decodeEventLog({ abi: trainingMarketAbi, data: l.data, topics: l.topics });
-      } catch {
-        continue; // not one of this ABI's events
-      }
-      fresh.push({ ...ev, transactionHash: l.transactionHash, blockNumber: BigInt(l.blockNumber), logIndex: Number(l.logIndex) });
+  const out: Log[] = [];
+  for (const l of await pass.logs(market, fromBlock, { chunk })) {
+    if (l.topics[1]?.toLowerCase() !== topic) continue;
+    let ev: MarketEvent;
+    try {
+      ev = decodeEventLog({ abi: trainingMarketAbi, data: l.data, topics: l.topics as [Hex, ...Hex[]] });
+    } catch {
+      continue; // not one of this ABI's events
     }
+    out.push({ ...ev, transactionHash: l.transactionHash, blockNumber: l.blockNumber, logIndex: l.logIndex });
   }
-  const head = await client.getBlock({ blockNumber: toBlock });
-  const logs = [...(hit?.logs ?? []), ...fresh.sort(byPosition)];
-  perClient.set(key, { to: toBlock, toHash: head.hash as Hash, logs });
-  return logs;
+  return out;
 }
 
 const byPosition = (a: Located | Log, b: Located | Log) => {
@@ -191,17 +152,20 @@ function proofOf(p: EventArgs<"RoundProposed">["proof"]): SolidityProof {
   };
 }
 
-/** Replays a task's history from chain events (everything the oracle, trainers and auditors need). */
+/**
+ * Replays a task's history from chain events (everything the oracle, trainers and auditors need).
+ * The events come through the core's log reader (oracle/core/chain/logs.ts): one eth_getLogs per
+ * block chunk for the whole market, shared by every task and job of a pass, and only the blocks
+ * after the last read (`source` a client: its in-memory cache; a LogReader: its cache, on disk
+ * for the CLI; a LogPass: the oracle tick's pass).
+ */
 export async function readTaskHistory(
-  client: PublicClient,
+  source: LogSource,
   market: Address,
   taskId: bigint,
   o: { fromBlock?: bigint; chunk?: bigint } = {},
 ): Promise<TaskHistory> {
-  const toBlock = await client.getBlockNumber({ cacheTime: 0 });
-  const fromBlock = o.fromBlock ?? 0n;
-  const chunk = o.chunk ?? 50_000n;
-  const all = await taskLogs(client, market, taskId, fromBlock, toBlock, chunk);
+  const all = await taskLogs(source, market, taskId, o.fromBlock ?? 0n, o.chunk);
   const ev = async <N extends MarketEventName>(name: N) => all.filter((l): l is Log<N> => l.eventName === name);
   const [created] = await ev("TaskCreated");
   if (!created)

@@ -1,7 +1,6 @@
 import type { Address } from "viem";
 import type { Logger } from "pino";
 import { circuitArtifacts } from "../core";
-import { loadArtifact } from "../core";
 import type { Clients } from "../core";
 import { sendTx, type WriteFunctionArgs, type WriteFunctionName } from "../core";
 import { ZkMeritError } from "../core";
@@ -9,9 +8,10 @@ import type { ContentStore } from "../core";
 import { ProofJournal } from "../service/journal";
 import { isTransientRpcError, withRetry } from "../service/retry";
 import type { ServeOptions } from "../service/module";
-import { eachLimited, within, type JobReport, type OracleJob } from "../service/runner";
+import { eachLimited, within, type JobReport, type OracleJob, type TickContext } from "../service/runner";
 import { marketReader, readTaskHistory, type RoundInfoOnChain } from "./history";
-import { trainingMarketAbi } from "../core";
+import { logPass, trainingMarketAbi, type LogPass, type LogReader } from "../core";
+import { verifierMatches } from "../audit";
 import { popCount, prepareSettlement, type PreparedSettlement, type SettleContext } from "./settler";
 import { fetchUpdate, fetchWithin, loadTaskState } from "./taskstate";
 import { decodeRoundRecord, verifyRoundRecord } from "./records";
@@ -26,6 +26,8 @@ export interface OracleOptions extends ServeOptions {
   log: Logger;
   /** Block from which to replay events. */
   fromBlock: bigint;
+  /** The event log reader (its cache shared with the runner); the client's in-memory one when absent. */
+  logs?: LogReader;
 }
 
 export interface TickReport extends JobReport {
@@ -123,9 +125,7 @@ export class ContributionJob implements OracleJob<TickReport> {
    */
   async checkVerifier(expectedContract: string): Promise<void> {
     const verifier = await this.rpc("verifier", () => this.market.verifier());
-    const code = await this.rpc("getCode", () => this.c.publicClient.getCode({ address: verifier }));
-    const expected = loadArtifact(expectedContract).deployedBytecode;
-    if (!code || code.toLowerCase() !== expected.toLowerCase()) {
+    if (!(await this.rpc("getCode", () => verifierMatches(this.c.publicClient, verifier, expectedContract)))) {
       throw new ZkMeritError(
         "ARTIFACT_MISMATCH",
         `the market's verifier at ${verifier} is not ${expectedContract} built from this machine's zkey; ` +
@@ -160,7 +160,7 @@ export class ContributionJob implements OracleJob<TickReport> {
   }
 
   /** One pass over every served task, `concurrency` at a time, each within its time budget. */
-  async tick(): Promise<TickReport> {
+  async tick(ctx: TickContext = {}): Promise<TickReport> {
     const report: TickReport = {
       settled: [],
       observed: [],
@@ -171,9 +171,11 @@ export class ContributionJob implements OracleJob<TickReport> {
     };
     const block = await this.rpc("getBlock", () => this.c.publicClient.getBlock());
     const tasks = await this.served();
+    // One event pass for every task of the tick (the runner's, shared with the other jobs, when it gives one).
+    const pass = ctx.logs ?? (await this.rpc("logs", () => logPass(this.o.logs ?? this.c.publicClient)));
     await eachLimited(tasks, this.o.concurrency ?? 4, async (taskId) => {
       try {
-        await within(`task ${taskId}`, this.o.taskBudgetMs ?? 120_000, this.serveTask(taskId, block.timestamp, report));
+        await within(`task ${taskId}`, this.o.taskBudgetMs ?? 120_000, this.serveTask(taskId, block.timestamp, report, pass));
       } catch (e) {
         const message = (e as Error).message.split("\n")[0];
         this.o.log.error({ taskId: String(taskId), err: message, code: (e as ZkMeritError).code }, "task failed this tick");
@@ -187,7 +189,7 @@ export class ContributionJob implements OracleJob<TickReport> {
     return report;
   }
 
-  private async serveTask(taskId: bigint, now: bigint, report: TickReport): Promise<void> {
+  private async serveTask(taskId: bigint, now: bigint, report: TickReport, pass: LogPass): Promise<void> {
     const t = await this.rpc("task", () => this.market.task([taskId]));
     if (t.finished) return;
     if (this.o.minFee !== undefined && t.settlementFee < this.o.minFee) return;
@@ -200,7 +202,7 @@ export class ContributionJob implements OracleJob<TickReport> {
     const margin = BigInt(this.o.deadlineMarginSeconds ?? 15);
     if (!pending) {
       if (now + margin >= ri.settlementDeadline) return; // expired (the chain resolves it lazily), or too late to land
-      const done = await this.propose(taskId, ri, false);
+      const done = await this.propose(taskId, ri, false, pass);
       if (done) report.settled.push(done);
       else report.unprovable.push({ taskId, round: Number(ri.round), reason: "no revealed content is available" });
       return;
@@ -211,7 +213,7 @@ export class ContributionJob implements OracleJob<TickReport> {
     const round = Number(ri.round);
     const theirs = popCount(ri.proposal.includedMask);
     if (mine && theirs === popCount(ri.revealedMask)) return;
-    const h = await this.rpc("history", () => readTaskHistory(this.c.publicClient, this.o.market, taskId, { fromBlock: this.o.fromBlock }));
+    const h = await this.rpc("history", () => readTaskHistory(pass, this.o.market, taskId, { fromBlock: this.o.fromBlock }));
     const proposal = h.rounds.get(round)?.proposals.at(-1);
     let recordOk = mine;
     if (proposal && !mine) {
@@ -236,7 +238,7 @@ export class ContributionJob implements OracleJob<TickReport> {
     let available = 0;
     for (const r of h.rounds.get(round)?.reveals ?? []) if ((await fetchUpdate(this.ctx, r)).update) available++;
     if ((mine || this.o.challenge !== false) && available > theirs) {
-      const done = await this.propose(taskId, ri, true);
+      const done = await this.propose(taskId, ri, true, pass);
       if (done) report.settled.push(done);
       return;
     }
@@ -260,9 +262,14 @@ export class ContributionJob implements OracleJob<TickReport> {
     return r.gasUsed;
   }
 
-  private async propose(taskId: bigint, ri: RoundInfo, challenge: boolean): Promise<TickReport["settled"][number] | undefined> {
+  private async propose(
+    taskId: bigint,
+    ri: RoundInfo,
+    challenge: boolean,
+    pass: LogPass,
+  ): Promise<TickReport["settled"][number] | undefined> {
     const round = Number(ri.round);
-    const h = await this.rpc("history", () => readTaskHistory(this.c.publicClient, this.o.market, taskId, { fromBlock: this.o.fromBlock }));
+    const h = await this.rpc("history", () => readTaskHistory(pass, this.o.market, taskId, { fromBlock: this.o.fromBlock }));
     const ctx = this.ctx;
     const prev = await loadTaskState(ctx, h, round);
     // The included set is known before proving (what the store holds), so the journal key can name it.

@@ -15,3 +15,4 @@ export * from "./chain/network";
 export * from "./chain/tx";
 export * from "./chain/contract";
 export * from "./chain/abi";
+export * from "./chain/logs";

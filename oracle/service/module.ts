@@ -2,12 +2,13 @@ import type { Logger } from "pino";
 import type { Clients } from "../core";
 import type { Deployments } from "../core";
 import type { ContentStore } from "../core";
+import type { LogReader } from "../core";
 import type { OracleJob } from "./runner";
 
 /**
  * What a module gives the oracle runner. The runner, the CLI's `oracle` command and the health
  * endpoint are written against this only; each module (oracle/<slug>/module.ts) builds its own jobs
- * from the deployment. Today's modules: `contribution` (the training market).
+ * from the deployment. The entry points list every module once, in scripts/modules.ts.
  */
 export interface OracleModule {
   /** The module's slug, used in every folder and in `--modules`. */
@@ -42,6 +43,8 @@ export interface OracleEnv extends ServeOptions {
   clients: Clients;
   deployments: Deployments;
   store: ContentStore;
+  /** The event log reader the runner's passes come from (its cache); jobs read through it between passes. */
+  logs?: LogReader;
   /** The module's own journal folder is `<journalDir>/<module id>`. */
   journalDir: string;
   log: Logger;

@@ -1,12 +1,14 @@
 import http from "node:http";
 import type { Logger } from "pino";
-import { ZkMeritError } from "../core";
+import { ZkMeritError, type LogPass, type LogReader } from "../core";
 
 /**
  * The oracle runner: one loop, one health endpoint and one log for the jobs of every module a
  * deployment has. It knows no module: a module hands it jobs (`OracleJob`), and the runner ticks
  * them, keeps their counters and last error for GET /health, and stops them together. Journals and
- * retries are the jobs' own, built from `ProofJournal` and `withRetry` in this folder.
+ * retries are the jobs' own, built from `ProofJournal` and `withRetry` in this folder. With a log
+ * reader, each tick is one event pass for all jobs: the pass is pinned at the chain's head and reads
+ * each contract's new blocks once, however many jobs read that contract.
  */
 
 /** What one job did in one tick: at least its errors, and counters to add up in /health. */
@@ -18,6 +20,12 @@ export interface JobReport {
   block?: bigint;
 }
 
+/** What the runner hands every job of one tick. */
+export interface TickContext {
+  /** The tick's event pass (one head, each contract's logs read once); a job makes its own when absent. */
+  logs?: LogPass;
+}
+
 /** A module's oracle job: `tick` does what is due now and must not throw for one task's failure. */
 export interface OracleJob<R extends JobReport = JobReport> {
   /** `<module>` or `<module>:<job>`, unique in a runner. */
@@ -26,7 +34,7 @@ export interface OracleJob<R extends JobReport = JobReport> {
   describe(): Record<string, unknown>;
   /** Checks run once before the first tick (for example that the deployed verifier matches the key). */
   preflight?(): Promise<void>;
-  tick(): Promise<R>;
+  tick(ctx?: TickContext): Promise<R>;
 }
 
 interface JobHealth {
@@ -46,6 +54,7 @@ export class OracleRunner {
   constructor(
     readonly jobs: readonly OracleJob[],
     private readonly log: Logger,
+    private readonly o: { logs?: LogReader } = {},
   ) {
     const ids = new Set<string>();
     for (const j of jobs) {
@@ -62,10 +71,17 @@ export class OracleRunner {
   /** One tick of every job, in order; a job that throws is logged and counted, the others still run. */
   async tick(): Promise<Map<string, JobReport>> {
     const out = new Map<string, JobReport>();
+    let logs: LogPass | undefined;
+    try {
+      logs = await this.o.logs?.pass();
+    } catch (e) {
+      // The jobs read (and retry) on their own this tick.
+      this.log.warn({ err: (e as Error).message.split("\n")[0] }, "event pass failed; jobs read on their own");
+    }
     for (const j of this.jobs) {
       const h = this.health.get(j.id)!;
       try {
-        const r = await j.tick();
+        const r = await j.tick({ logs });
         out.set(j.id, r);
         for (const [k, v] of Object.entries(r.counts ?? {})) h.counts[k] = (h.counts[k] ?? 0) + v;
         if (r.errors.length) h.lastError = r.errors[r.errors.length - 1].message;

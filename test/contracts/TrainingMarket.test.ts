@@ -6,7 +6,7 @@ import { ZeroAddress, ZeroHash, parseEther, type Contract, type ContractTransact
 import type { Address } from "viem";
 import { SNARK_FIELD, poseidon, proofContext } from "../../oracle/core/field";
 import { ZkMeritError } from "../../oracle/core/errors";
-import { deployMarket, poseidonAbi } from "../../scripts/deploy/market";
+import { deployMarket, poseidonAbi } from "../../scripts/contribution/deploy";
 import { UNBONDING_DELAY, clientsFor } from "../helpers/fixtures";
 import { SLOT_CAPACITY, deployTestMarket, marketFixture } from "../helpers/marketFixtures";
 import { accStep, emptyRoot, modelsOf, rewardPath, rootFromPath, stateOf } from "../helpers/rewardTree";

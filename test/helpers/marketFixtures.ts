@@ -1,7 +1,7 @@
 import hre from "hardhat";
 import type { Address } from "viem";
 import type { Contract } from "ethers";
-import { deployMarket, type MarketParams } from "../../scripts/deploy/market";
+import { deployMarket, type MarketParams } from "../../scripts/contribution/deploy";
 import { clientsFor, foundationFixture } from "./fixtures";
 
 /** Slot capacity N of the market in the logic tests (tree depth 3). */

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { prepareSettlement } from "../../oracle/contribution/settler";
 import { loadTaskState } from "../../oracle/contribution/taskstate";
-import { chainCtx, claimReward, history, syncTask } from "../../scripts/commands/market";
+import { chainCtx, claimReward, history, syncTask } from "../../scripts/contribution/actions";
 import {
   audit,
   CHALLENGE,

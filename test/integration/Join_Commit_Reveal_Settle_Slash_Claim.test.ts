@@ -7,8 +7,8 @@ import pino from "pino";
 import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
 import { OracleRunner } from "../../oracle/service/runner";
 import { loadTaskState } from "../../oracle/contribution/taskstate";
-import { chainCtx, claimReward, history, reclaimEscrow, releaseStake, syncTask, withdrawFees } from "../../scripts/commands/market";
-import { marketAt } from "../../scripts/deploy/market";
+import { chainCtx, claimReward, history, reclaimEscrow, releaseStake, syncTask, withdrawFees } from "../../scripts/contribution/actions";
+import { marketAt } from "../../scripts/contribution/deploy";
 import {
   audit,
   CHALLENGE,

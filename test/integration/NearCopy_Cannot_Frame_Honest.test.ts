@@ -1,7 +1,7 @@
 import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
-import { history, syncTask } from "../../scripts/commands/market";
+import { history, syncTask } from "../../scripts/contribution/actions";
 import { CHALLENGE, commitAll, freshFixture, increaseTime, playRound, roundUpdates, systemFixture, WINDOW } from "./marketHarness";
 
 const nearCopy = (u: readonly bigint[], ulp: bigint) => u.map((v, k) => (k === u.length - 1 ? v + ulp : v));

@@ -2,8 +2,8 @@ import type { Contract } from "ethers";
 import { expect } from "chai";
 import hre from "hardhat";
 import type { ContentStore } from "../../oracle/core/store";
-import { createTask, history, syncTask } from "../../scripts/commands/market";
-import { marketAt } from "../../scripts/deploy/market";
+import { createTask, history, syncTask } from "../../scripts/contribution/actions";
+import { marketAt } from "../../scripts/contribution/deploy";
 import { expectRejects, freshFixture, increaseTime, systemFixture, TASK_OPTIONS, TOKEN, twoTasksInSettlement } from "./marketHarness";
 
 /**

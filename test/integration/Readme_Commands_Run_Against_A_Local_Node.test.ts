@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -13,7 +13,8 @@ import { REPO_ROOT } from "../../oracle/core/artifacts/manifest";
  * the paths a test must keep out of the work tree appended (deployments, store, secrets, journal,
  * reports) and `--once` for the oracle. Time is moved on the node between the lines where a user
  * would wait. A line the test does not know how to wait for fails the test, so the README cannot gain
- * a command this walk does not run.
+ * a command this walk does not run. The commands reach the node through a proxy that records every
+ * eth_getLogs: with the log cache on disk, no command reads a block another command already read.
  */
 
 interface Line {
@@ -57,13 +58,17 @@ async function freePort(): Promise<number> {
 describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8x130, real proofs)", function () {
   this.timeout(600_000);
   let node: ChildProcess | undefined;
+  let proxy: http.Server | undefined;
   let rpc = "";
+  let nodeRpc = "";
   let dir = "";
+  /** eth_getLogs block ranges the commands asked for, by contract. */
+  const logReads: Array<{ address: string; from: bigint; to: bigint }> = [];
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkmerit-readme-"));
     const port = await freePort();
-    rpc = `http://127.0.0.1:${port}`;
+    nodeRpc = `http://127.0.0.1:${port}`;
     node = spawn(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "node", "--port", String(port)], {
       cwd: REPO_ROOT,
       stdio: ["ignore", "pipe", "pipe"],
@@ -88,9 +93,36 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
     // Drain the node's output so a full pipe never blocks it.
     node.stdout!.removeAllListeners("data").resume();
     node.stderr!.removeAllListeners("data").resume();
+    // The commands' RPC goes through a recording proxy.
+    proxy = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (b: Buffer) => (body += b.toString()));
+      req.on("end", () => {
+        const calls = ([] as Array<{ method: string; params?: Array<{ address: string; fromBlock: string; toBlock: string }> }>).concat(
+          JSON.parse(body),
+        );
+        for (const c of calls)
+          if (c.method === "eth_getLogs" && c.params)
+            logReads.push({
+              address: c.params[0].address.toLowerCase(),
+              from: BigInt(c.params[0].fromBlock),
+              to: BigInt(c.params[0].toBlock),
+            });
+        const fwd = http.request(nodeRpc, { method: "POST", agent: false, headers: { "content-type": "application/json" } }, (up) => {
+          res.writeHead(up.statusCode ?? 502, { "content-type": "application/json" });
+          up.pipe(res);
+        });
+        fwd.on("error", () => res.writeHead(502).end());
+        fwd.end(body);
+      });
+    });
+    const proxyPort = await freePort();
+    await new Promise<void>((resolve) => proxy!.listen(proxyPort, "127.0.0.1", resolve));
+    rpc = `http://127.0.0.1:${proxyPort}`;
   });
 
   after(() => {
+    proxy?.close();
     node?.removeAllListeners("exit");
     node?.kill("SIGTERM");
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -100,7 +132,7 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
   const rpcCall = (method: string, params: unknown[] = []) =>
     new Promise<unknown>((resolve, reject) => {
       const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method, params });
-      const req = http.request(rpc, { method: "POST", agent: false, headers: { "content-type": "application/json" } }, (res) => {
+      const req = http.request(nodeRpc, { method: "POST", agent: false, headers: { "content-type": "application/json" } }, (res) => {
         let text = "";
         res.on("data", (b: Buffer) => (text += b.toString()));
         res.on("end", () => {
@@ -117,22 +149,30 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
     await rpcCall("evm_mine");
   };
 
-  /** Runs the CLI as a user would; returns its stdout, and fails the test with both streams on a non-zero exit. */
-  const cli = (args: string[], expectFailure = false): { stdout: string; stderr: string } => {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "scripts", "cli.ts"), ...args], {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-      env: { ...process.env, ZKMERIT_LOCAL_RPC: rpc, INIT_CWD: dir, ZKMERIT_PRIVATE_KEY: "" },
-      timeout: 300_000,
+  /**
+   * Runs the CLI as a user would; returns its stdout, and fails the test with both streams on a non-zero exit.
+   * (Asynchronously: the recording proxy runs in this process.)
+   */
+  const cli = (args: string[], expectFailure = false): Promise<{ stdout: string; stderr: string }> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "scripts", "cli.ts"), ...args], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ZKMERIT_LOCAL_RPC: rpc, INIT_CWD: dir, ZKMERIT_PRIVATE_KEY: "", ZKMERIT_LOG_CACHE: path.join(dir, "logs") },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout!.on("data", (b: Buffer) => (stdout += b.toString()));
+      child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
+      child.on("error", reject);
+      child.on("close", (status) => {
+        clearTimeout(timer);
+        if ((status !== 0) !== expectFailure)
+          reject(new Error(`\`zkmerit ${args.join(" ")}\` exited with ${status}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+        else resolve({ stdout, stderr });
+      });
     });
-    const failed = r.status !== 0;
-    if (failed !== expectFailure) {
-      throw new Error(
-        `\`zkmerit ${args.join(" ")}\` exited with ${r.status}${r.error ? ` (${r.error.message})` : ""}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
-      );
-    }
-    return { stdout: r.stdout, stderr: r.stderr };
-  };
 
   it("every README command runs in order, settles a round with a real proof, pays the trainer and audits clean", async () => {
     const lines = readmeLines();
@@ -186,7 +226,7 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
         default:
           throw new Error(`the README runs \`${l.text}\`, which this walk does not know when to run`);
       }
-      const { stdout } = cli([...l.args, ...extra(l)]);
+      const { stdout } = await cli([...l.args, ...extra(l)]);
       outputs.set(l.command, [...(outputs.get(l.command) ?? []), stdout]);
     }
     const one = (c: string) => {
@@ -223,8 +263,15 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
     expect(audit.ok).to.equal(true);
     expect(fs.readFileSync(path.join(dir, "audit.html"), "utf8")).to.match(/^<!doctype html>/i);
 
+    // One event pass per block range across the whole walk: every command after the first reading one
+    // asked only for blocks no earlier command had read (the log cache on disk, shared by the processes).
+    expect(logReads.length, "eth_getLogs calls").to.be.greaterThan(1);
+    for (const [i, a] of logReads.entries())
+      for (const b of logReads.slice(i + 1))
+        if (a.address === b.address) expect(b.from > a.to || b.to < a.from, `blocks ${b.from}-${b.to} read twice`).to.equal(true);
+
     // Bad input fails before any transaction, naming the value.
-    const bad = cli(["trainer", "join", "--task", "x1", ...common], true);
+    const bad = await cli(["trainer", "join", "--task", "x1", ...common], true);
     expect(bad.stderr).to.match(/--task/);
   });
 });

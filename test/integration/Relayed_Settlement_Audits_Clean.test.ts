@@ -4,7 +4,7 @@ import hre from "hardhat";
 import { encodeFunctionData, type Address } from "viem";
 import { trainingMarketAbi } from "../../oracle/core/chain/abi";
 import { prepareSettlement } from "../../oracle/contribution/settler";
-import { history, syncTask } from "../../scripts/commands/market";
+import { history, syncTask } from "../../scripts/contribution/actions";
 import { audit, CHALLENGE, CIRCUIT, freshFixture, increaseTime, playRound, roundUpdates, SHAPE, systemFixture } from "./marketHarness";
 
 /** Issue: the auditor read the proof from top-level calldata, so a settlement through a multisig or relayer audited as a mismatch. */

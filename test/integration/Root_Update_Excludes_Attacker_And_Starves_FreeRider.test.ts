@@ -10,8 +10,8 @@ import {
   releaseStake,
   syncTask,
   trainAndCommit,
-} from "../../scripts/commands/market";
-import { marketAt } from "../../scripts/deploy/market";
+} from "../../scripts/contribution/actions";
+import { marketAt } from "../../scripts/contribution/deploy";
 import {
   audit,
   CHALLENGE,

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { SNARK_FIELD } from "../../oracle/core/field";
 import { prepareSettlement, type PreparedSettlement } from "../../oracle/contribution/settler";
-import { history } from "../../scripts/commands/market";
+import { history } from "../../scripts/contribution/actions";
 import {
   CIRCUIT,
   commitAll,

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { commitUpdateVector, leaveTask, syncTask } from "../../scripts/commands/market";
-import { marketAt } from "../../scripts/deploy/market";
+import { commitUpdateVector, leaveTask, syncTask } from "../../scripts/contribution/actions";
+import { marketAt } from "../../scripts/contribution/deploy";
 import { CHALLENGE, commitAll, expectRejects, freshFixture, increaseTime, playRound, roundUpdates, systemFixture } from "./marketHarness";
 
 /** Issue: stake could only be released once the task finished or was cancelled, so a long task held it hostage. */

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { createTask, joinTask } from "../../scripts/commands/market";
+import { createTask, joinTask } from "../../scripts/contribution/actions";
 import { clientsFor } from "../helpers/fixtures";
 import { TASK_OPTIONS, expectRejects, freshFixture, systemFixture } from "./marketHarness";
 

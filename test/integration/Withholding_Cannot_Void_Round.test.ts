@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
-import { cancelTask, history, secretPayload, syncTask, withdrawFees } from "../../scripts/commands/market";
-import { marketAt } from "../../scripts/deploy/market";
+import { cancelTask, history, secretPayload, syncTask, withdrawFees } from "../../scripts/contribution/actions";
+import { marketAt } from "../../scripts/contribution/deploy";
 import {
   CHALLENGE,
   commitAll,

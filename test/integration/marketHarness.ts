@@ -9,7 +9,7 @@ import type { Clients } from "../../oracle/core/chain/clients";
 import { LocalContentStore, type ContentStore } from "../../oracle/core/store";
 import { ContributionJob, type OracleOptions } from "../../oracle/contribution/job";
 import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
-import { auditTask, type AuditReport } from "../../oracle/contribution/auditor";
+import { auditTask, type ContributionAuditReport } from "../../oracle/contribution/audit";
 import { deploySystem } from "../../scripts/commands/deploy";
 import {
   commitUpdateVector,
@@ -19,7 +19,7 @@ import {
   type CommitSecret,
   type CreateTaskOptions,
   type Ctx,
-} from "../../scripts/commands/market";
+} from "../../scripts/contribution/actions";
 import { testTokenAt } from "../../scripts/deploy/foundation";
 import { clientsFor } from "../helpers/fixtures";
 
@@ -64,9 +64,9 @@ export async function systemFixture() {
   const store = new LocalContentStore(fs.mkdtempSync(path.join(os.tmpdir(), "zkm-it-store-")));
   const d = await deploySystem(owner, {
     network: "hardhat",
-    circuit: CIRCUIT,
     unbondingDelaySeconds: 3600,
     adminTransferDelaySeconds: 86400,
+    options: { circuit: CIRCUIT },
   });
   const ctx = (c: Clients, s: ContentStore = store): Ctx => ({ c, d, store: s });
   for (const who of [owner, ...trainers, stranger])
@@ -196,7 +196,7 @@ export async function freshFixture<T extends { store: LocalContentStore; journal
 export async function audit(
   f: { owner: Clients; store: ContentStore; market: Address; d: { startBlock: number }; taskId: bigint },
   taskId = f.taskId,
-): Promise<AuditReport> {
+): Promise<ContributionAuditReport> {
   return auditTask({
     client: f.owner.publicClient,
     chainId: f.owner.chain.id,

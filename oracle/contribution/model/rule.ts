@@ -26,7 +26,7 @@ export interface ChainRuleParams {
 }
 
 /**
- * The defaults a task gets from the CLI (scripts/commands/market.ts: normBound 12, outlierFactor 4,
+ * The defaults a task gets from the CLI (scripts/contribution/actions.ts: normBound 12, outlierFactor 4,
  * distFloor 3, minSubmissions 4). Measured with DEFAULT_TRAINING over seeds 1-10 and six attack mixes:
  * honest updates have L2 norm <= 6.1 (largest in round 0, from the zero model) and dist / medDist <= 2.7,
  * so normBound = 12 and outlierFactor = 4 leave a margin of about 2x and 1.5x; honest distances to the

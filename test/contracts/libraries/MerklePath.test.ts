@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Contract } from "ethers";
 import { SNARK_FIELD, poseidon } from "../../../oracle/core/field";
-import { deployPoseidonHashers } from "../../../scripts/deploy/market";
+import { deployPoseidonHashers } from "../../../scripts/contribution/deploy";
 import { clientsFor } from "../../helpers/fixtures";
 import { rewardPath, rewardTree, rootFromPath } from "../../helpers/rewardTree";
 

@@ -10,7 +10,7 @@ import {
   deployPoseidonHashers,
   poseidonAbi,
   type PoseidonArity,
-} from "../../../scripts/deploy/market";
+} from "../../../scripts/contribution/deploy";
 import { clientsFor } from "../../helpers/fixtures";
 
 const { ethers } = hre;

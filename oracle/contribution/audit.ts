@@ -1,13 +1,14 @@
 import type { Address, PublicClient } from "viem";
 import type { Groth16Proof } from "snarkjs";
-import { loadArtifact } from "../core";
-import type { ManifestEntry } from "../core";
+import { circuitArtifacts, contractAddress, type LogReader, type ManifestEntry } from "../core";
 import { verifyProof, type SolidityProof } from "../core";
 import type { ContentStore } from "../core";
+import { auditReport, auditVerifier, type AuditCheck, type AuditReport, type ModuleAudit, type VerifierAudit } from "../audit";
 import { marketReader, readTaskHistory, type ProposalEvent, type TaskHistory } from "./history";
 import { decodeRoundRecord, verifyRoundRecord } from "./records";
 import { packMasks, settleRound } from "./reference";
-import { fetchUpdate, loadTaskState, roundInput, type ChainContext } from "./taskstate";
+import { fetchUpdate, loadTaskState, marketShape, roundInput, type ChainContext } from "./taskstate";
+import { marketCircuit } from "./module";
 
 export interface Mismatch {
   round: number | null;
@@ -45,19 +46,21 @@ export interface RoundAudit {
   warnings: string[];
 }
 
-export interface AuditReport {
-  ok: boolean;
+/**
+ * Module 1's audit report: the framework's (verdict, checks, warnings, what the renderers show) and
+ * the task's replay (rounds, proposals, decisions, rewards, the mismatches as expected/actual pairs).
+ */
+export interface ContributionAuditReport extends AuditReport {
   taskId: string;
   chainId: number;
   market: string;
   circuit: string;
-  verifier: { address: string; matchesLocalKey: boolean; vkeySha256: string; insecureKeys: boolean };
+  verifier: VerifierAudit;
   rounds: RoundAudit[];
   skipped: Array<{ fromRound: number; count: number }>;
   cumulativeRewards: string[];
   claimed: Array<{ trainer: string; cumAmount: string }>;
   mismatches: Mismatch[];
-  generatedAt: string;
 }
 
 /** snarkjs JSON layout of a proof in verifier layout (G2 coordinates swapped back). */
@@ -100,18 +103,19 @@ export async function auditTask(o: {
   shape: { slots: number; params: number };
   taskId: bigint;
   fromBlock?: bigint;
-}): Promise<AuditReport> {
+  /** The event log reader (its cache); the client's in-memory one when absent. */
+  logs?: LogReader;
+}): Promise<ContributionAuditReport> {
   const mismatches: Mismatch[] = [];
   const mismatch = (round: number | null, field: string, expected: unknown, actual: unknown) =>
     mismatches.push({ round, field, expected: String(expected), actual: String(actual) });
 
   const verifierAddress = await marketReader(o.client, o.market).read.verifier();
-  const code = (await o.client.getCode({ address: verifierAddress })) ?? "0x";
-  const matches = code.toLowerCase() === loadArtifact(o.entry.verifierContract).deployedBytecode.toLowerCase();
-  if (!matches)
+  const { verifier, check: verifierCheck } = await auditVerifier(o.client, verifierAddress, o.entry);
+  if (!verifierCheck.ok)
     mismatch(null, "verifier.bytecode", `${o.entry.verifierContract} from the local verification key`, `code at ${verifierAddress}`);
 
-  const h = await readTaskHistory(o.client, o.market, o.taskId, { fromBlock: o.fromBlock });
+  const h = await readTaskHistory(o.logs ?? o.client, o.market, o.taskId, { fromBlock: o.fromBlock });
   const warnings = new Map<number, string[]>();
   const ctx: ChainContext = {
     chainId: o.chainId,
@@ -155,26 +159,108 @@ export async function auditTask(o: {
     if (slot === undefined || c.cumAmount > cum[slot])
       mismatch(null, `claim.${c.trainer}`, `<= ${slot === undefined ? "(not a member)" : cum[slot]}`, c.cumAmount);
   }
-  return {
-    ok: mismatches.length === 0,
+  const report = {
     taskId: o.taskId.toString(),
     chainId: o.chainId,
     market: o.market,
     circuit: o.entry.name,
-    verifier: {
-      address: verifierAddress,
-      matchesLocalKey: matches,
-      vkeySha256: o.entry.artifacts.vkey.sha256,
-      insecureKeys: o.entry.setup.insecure || o.entry.ptau.insecure,
-    },
+    verifier,
     rounds,
     skipped: h.skipped,
     cumulativeRewards: cum.map(String),
     claimed: h.claims.map((c) => ({ trainer: c.trainer, cumAmount: c.cumAmount.toString() })),
     mismatches,
-    generatedAt: new Date().toISOString(),
   };
+  return { ...framed(report, verifierCheck), ...report };
 }
+
+/** The part of the report the framework reads and renders: checks, warnings, facts, the rounds table and the charts. */
+function framed(r: Omit<ContributionAuditReport, keyof AuditReport>, verifierCheck: AuditCheck): AuditReport {
+  const at = (round: number | null, name: string) => (round === null ? name : `round ${round} ${name}`);
+  const passed: AuditCheck[] = [];
+  if (verifierCheck.ok) passed.push(verifierCheck);
+  for (const x of r.rounds) {
+    for (const p of x.proposals)
+      for (const [k, ok] of Object.entries(p.checks)) if (ok) passed.push({ name: at(x.round, `proposal.${p.txHash}.${k}`), ok });
+    for (const [k, ok] of Object.entries(x.checks)) if (ok) passed.push({ name: at(x.round, k), ok });
+  }
+  const failed: AuditCheck[] = r.mismatches.map((m) => ({
+    name: at(m.round, m.field),
+    ok: false,
+    detail: `expected ${m.expected}, got ${m.actual}`,
+  }));
+  const flaggedOf = (x: RoundAudit) => x.decisions.filter((d) => d.excluded || d.slashed || !d.included);
+  const why = (d: RoundAudit["decisions"][number]) =>
+    !d.included
+      ? "left out"
+      : d.slashed
+        ? `slashed: ${[d.norm && "norm", d.dup && "duplicate"].filter(Boolean).join("+")}`
+        : "excluded: trust 0 (points away from the root update)";
+  return auditReport({
+    module: "contribution",
+    subject: `task ${r.taskId}`,
+    summary: `${r.rounds.length} rounds audited`,
+    checks: [...passed, ...failed],
+    warnings: r.rounds.flatMap((x) => x.warnings.map((w) => `round ${x.round}: ${w}`)),
+    facts: [
+      `market ${r.market} on chain ${r.chainId}; circuit ${r.circuit}; verifier ${r.verifier.address} ` +
+        `${r.verifier.matchesLocalKey ? "matches" : "DOES NOT match"} the local verification key` +
+        `${r.verifier.insecureKeys ? " (INSECURE development keys)" : ""}.`,
+    ],
+    tables: [
+      {
+        title: "Rounds",
+        header: ["round", "status", "commits/reveals", "proposals", "not paid (why)", "warnings", "checks"],
+        rows: r.rounds.map((x) => [
+          String(x.round),
+          x.status,
+          `${x.commits}/${x.reveals}`,
+          String(x.proposals.length),
+          flaggedOf(x)
+            .map((d) => `${d.slot} (${why(d)})`)
+            .join(", "),
+          x.warnings.join("; "),
+          Object.entries(x.checks)
+            .map(([k, v]) => `${k}:${v ? "✔" : "✘"}`)
+            .join(" "),
+        ]),
+      },
+    ],
+    charts: [
+      { title: "Cumulative reward per slot", bars: r.cumulativeRewards.map((v, i) => ({ label: String(i), value: Number(v) })) },
+      {
+        title: "Reveals not paid per round",
+        color: "#c44",
+        bars: r.rounds.map((x) => ({ label: String(x.round), value: flaggedOf(x).length })),
+      },
+    ],
+  });
+}
+
+/** What module 1's audit targets: one task. */
+export interface TaskTarget {
+  taskId: bigint;
+}
+
+/** Module 1's audit, as the auditor framework runs it: a task of the deployment's market. */
+export const contributionAudit: ModuleAudit<TaskTarget> = {
+  id: "contribution",
+  async run(env, target) {
+    const market = contractAddress(env.deployments, "TrainingMarket");
+    const circuit = marketCircuit(env.deployments);
+    return auditTask({
+      client: env.client,
+      chainId: env.chainId,
+      market,
+      store: env.store,
+      entry: circuitArtifacts(circuit),
+      shape: await marketShape(env.client, market, circuit),
+      taskId: target.taskId,
+      fromBlock: BigInt(env.deployments.startBlock),
+      logs: env.logs,
+    });
+  },
+};
 
 async function auditRound(
   ctx: ChainContext,
@@ -299,54 +385,4 @@ async function auditProposal(
   check("excludedMask", ref.results.excludedMask, res.excludedMask);
   check("slashedMask", ref.results.slashedMask, res.slashedMask);
   return pa;
-}
-
-/** A self-contained HTML page of a report, with inline SVG charts (no external assets). */
-export function auditHtml(r: AuditReport): string {
-  const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch] as string);
-  const cum = r.cumulativeRewards.map(Number);
-  const max = Math.max(1, ...cum);
-  const bars = cum
-    .map(
-      (v, i) =>
-        `<rect x="${i * 40 + 10}" y="${150 - (v / max) * 140}" width="30" height="${(v / max) * 140}" fill="#4a7"/><text x="${i * 40 + 25}" y="165" font-size="10" text-anchor="middle">${i}</text>`,
-    )
-    .join("");
-  const flaggedOf = (x: RoundAudit) => x.decisions.filter((d) => d.excluded || d.slashed || !d.included);
-  const flagged = r.rounds
-    .map(
-      (x, i) =>
-        `<rect x="${i * 40 + 10}" y="${150 - flaggedOf(x).length * 20}" width="30" height="${flaggedOf(x).length * 20}" fill="#c44"/><text x="${i * 40 + 25}" y="165" font-size="10" text-anchor="middle">${x.round}</text>`,
-    )
-    .join("");
-  const why = (d: RoundAudit["decisions"][number]) =>
-    !d.included
-      ? "left out"
-      : d.slashed
-        ? `slashed: ${[d.norm && "norm", d.dup && "duplicate"].filter(Boolean).join("+")}`
-        : "excluded: trust 0 (points away from the root update)";
-  const rows = r.rounds
-    .map(
-      (x) =>
-        `<tr><td>${x.round}</td><td>${x.status}</td><td>${x.commits}/${x.reveals}</td><td>${x.proposals.length}</td><td>${esc(
-          flaggedOf(x)
-            .map((d) => `${d.slot} (${why(d)})`)
-            .join(", "),
-        )}</td><td>${esc(x.warnings.join("; "))}</td><td>${Object.entries(x.checks)
-          .map(([k, v]) => `${k}:${v ? "✔" : "✘"}`)
-          .join(" ")}</td></tr>`,
-    )
-    .join("");
-  const mm = r.mismatches
-    .map((m) => `<li>round ${m.round ?? "-"}: <b>${esc(m.field)}</b> expected ${esc(m.expected)}, got ${esc(m.actual)}</li>`)
-    .join("");
-  return `<!doctype html><meta charset="utf-8"><title>zkmerit audit task ${r.taskId}</title>
-<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}td,th{border:1px solid #ccc;padding:4px 8px}table{border-collapse:collapse}</style>
-<h1>Audit of task ${r.taskId}: ${r.ok ? "OK" : "MISMATCHES FOUND"}</h1>
-<p>market ${esc(r.market)} on chain ${r.chainId}; circuit ${esc(r.circuit)}; verifier ${esc(r.verifier.address)} ${r.verifier.matchesLocalKey ? "matches" : "DOES NOT match"} the local verification key${r.verifier.insecureKeys ? " (INSECURE development keys)" : ""}.</p>
-${mm ? `<h2>Mismatches</h2><ul>${mm}</ul>` : ""}
-<h2>Rounds</h2><table><tr><th>round</th><th>status</th><th>commits/reveals</th><th>proposals</th><th>not paid (why)</th><th>warnings</th><th>checks</th></tr>${rows}</table>
-<h2>Cumulative reward per slot</h2><svg width="${cum.length * 40 + 20}" height="170">${bars}</svg>
-<h2>Reveals not paid per round</h2><svg width="${r.rounds.length * 40 + 20}" height="170">${flagged}</svg>
-<p>generated ${esc(r.generatedAt)}</p>`;
 }

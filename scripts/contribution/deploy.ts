@@ -7,7 +7,10 @@ import { loadArtifact, type ContractArtifact } from "../../oracle/core/chain/art
 import type { Clients } from "../../oracle/core/chain/clients";
 import { deployTx } from "../../oracle/core/chain/tx";
 import { ZkMeritError } from "../../oracle/core/errors";
-import { deployContract, vaultAt, type Deployed } from "./foundation";
+import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
+import { contributionShape } from "../../oracle/contribution/taskstate";
+import { deployContract, vaultAt, type Deployed } from "../deploy/foundation";
+import type { DeployContext, ModuleDeployment } from "../module";
 
 /** The training market, typed by its generated ABI; writes go through the one transaction path (oracle/core/chain/tx.ts). */
 export const marketAt = (c: Clients, address: Address) => contractAt(c, "TrainingMarket", trainingMarketAbi, address);
@@ -126,4 +129,45 @@ export async function deployMarket(c: Clients, p: MarketParams): Promise<Market>
     moduleRoleTx = (await vault.send("grantModule", [market.address])).hash;
   }
   return { hashers, verifier, market, moduleRoleTx };
+}
+
+/** The contribution circuit a deployment's market verifies unless `--circuit` says otherwise. */
+export const DEFAULT_CIRCUIT = "contribution_8x130";
+
+/**
+ * Module 1's part of `zkmerit deploy`: the market for `options.circuit` (its hashers, its verifier)
+ * on the spine's vault and token, granted the vault's module role.
+ */
+export async function deployContribution(x: DeployContext): Promise<ModuleDeployment> {
+  const circuit = x.options.circuit ?? DEFAULT_CIRCUIT;
+  if (typeof circuit !== "string") throw new ZkMeritError("CONFIG", `--circuit must be a circuit name, got ${String(circuit)}`, {});
+  const shape = contributionShape(circuit);
+  const entry = circuitArtifacts(circuit);
+  if (entry.setup.insecure || entry.ptau.insecure)
+    x.say(`WARNING: ${circuit} uses INSECURE development keys (fine for local chains, not for value)`);
+  const mk = await deployMarket(x.clients, {
+    owner: x.admin,
+    stakeVault: x.stakeVault,
+    rewardToken: x.token,
+    slotCapacity: shape.slots,
+    verifierContract: entry.verifierContract,
+  });
+  x.say(`TrainingMarket ${mk.market.address} verifying ${circuit} with ${entry.verifierContract} ${mk.verifier.address}`);
+  return {
+    contracts: {
+      TrainingMarket: mk.market.address,
+      Poseidon2: mk.hashers.poseidon2.address,
+      Poseidon3: mk.hashers.poseidon3.address,
+      Poseidon4: mk.hashers.poseidon4.address,
+    },
+    verifiers: {
+      [circuit]: {
+        address: mk.verifier.address,
+        contract: entry.verifierContract,
+        zkeySha256: entry.artifacts.zkey.sha256,
+        vkeySha256: entry.artifacts.vkey.sha256,
+        insecure: entry.setup.insecure || entry.ptau.insecure,
+      },
+    },
+  };
 }

@@ -5,28 +5,28 @@ import type { Address, Hash } from "viem";
 import { formatUnits, parseEventLogs, toHex } from "viem";
 import { trainingMarketAbi } from "../../oracle/core/chain/abi";
 import { describeRevert } from "../../oracle/core/chain/tx";
-import type { Clients } from "../../oracle/core/chain/clients";
-import { contractAddress, type Deployments } from "../../oracle/core/chain/deployments";
+import { contractAddress } from "../../oracle/core/chain/deployments";
 import { ZkMeritError } from "../../oracle/core/errors";
 import { DEFAULT_FIXED_POINT, commitVector } from "../../oracle/core/field";
-import { LocalContentStore, decodeCommittedVector, encodeVectorPayload, type ContentStore } from "../../oracle/core/store";
+import { LocalContentStore, decodeCommittedVector, encodeVectorPayload } from "../../oracle/core/store";
 import { stringifyWithBigInts } from "../../oracle/service/journal";
 import { readTaskHistory, type RoundInfoOnChain, type TaskHistory } from "../../oracle/contribution/history";
 import { loadTaskState, marketShape, type ChainContext, type TaskState } from "../../oracle/contribution/taskstate";
 import { modelsHash, rewardPath } from "../../oracle/contribution/reference";
 import { trainRootUpdate, trainRound, type Shard, type TrainerAttack } from "../../oracle/contribution/trainer";
 import { deriveSeed, normBoundSqFromReal, trustMarginToFixed } from "../../oracle/contribution/model";
-import { marketCircuit } from "./deploy";
+import { marketCircuit } from "../../oracle/contribution/module";
 import { tokenAt, vaultAt } from "../deploy/foundation";
-import { marketAt } from "../deploy/market";
+import { marketAt } from "./deploy";
+import type { Ctx } from "../module";
+
+/**
+ * Module 1's actions for every role (task owner, trainer, settler), shared by its CLI commands
+ * (scripts/contribution/cli.ts), its demo step and its bench section.
+ */
 
 export { describeRevert };
-
-export interface Ctx {
-  c: Clients;
-  d: Deployments;
-  store: ContentStore;
-}
+export type { Ctx };
 
 const marketAddress = (x: Ctx) => contractAddress(x.d, "TrainingMarket");
 
@@ -43,7 +43,7 @@ export async function shapeOf(x: Ctx): Promise<{ circuit: string; slots: number;
 }
 
 export async function history(x: Ctx, taskId: bigint): Promise<TaskHistory> {
-  return readTaskHistory(x.c.publicClient, marketAddress(x), taskId, { fromBlock: BigInt(x.d.startBlock) });
+  return readTaskHistory(x.logs ?? x.c.publicClient, marketAddress(x), taskId, { fromBlock: BigInt(x.d.startBlock) });
 }
 
 async function ensureAllowance(x: Ctx, spender: Address, amount: bigint): Promise<void> {
@@ -385,34 +385,6 @@ export async function withdrawFees(x: Ctx): Promise<{ amount: bigint; gasUsed: b
   const amount = await market(x).read.feesOwed([x.c.account.address]);
   if (amount === 0n) return { amount, gasUsed: 0n };
   return { amount, gasUsed: (await market(x).send("withdrawFees", [])).gasUsed };
-}
-
-/** The caller's stake in the vault. */
-export async function stakeStatus(
-  x: Ctx,
-): Promise<{ free: bigint; locked: bigint; unbonding: bigint; unbondingReleaseAt: bigint; moduleUnbonding: bigint }> {
-  return vault(x).read.stakeOf([x.c.account.address]);
-}
-
-/** Starts unbonding `amount` of the caller's free stake. */
-export async function unstake(x: Ctx, amount: bigint): Promise<bigint> {
-  const s = await stakeStatus(x);
-  if (s.free < amount)
-    throw new ZkMeritError(
-      "CONFIG",
-      `you have ${formatUnits(s.free, 18)} tokens of free stake, less than the ${formatUnits(amount, 18)} asked to unstake` +
-        (s.locked > 0n ? ` (${formatUnits(s.locked, 18)} are locked by tasks: leave or release them first)` : ""),
-      {},
-    );
-  return (await vault(x).send("unstake", [amount])).gasUsed;
-}
-
-/** Withdraws the caller's stake whose unbonding delay has passed. */
-export async function withdrawStake(x: Ctx): Promise<{ amount: bigint; gasUsed: bigint }> {
-  const before = await stakeStatus(x);
-  const r = await vault(x).send("withdraw", []);
-  const after = await stakeStatus(x);
-  return { amount: before.unbonding - after.unbonding, gasUsed: r.gasUsed };
 }
 
 /** Anyone: applies what time made due (a final proposal, an expiry, skipped rounds). */

@@ -46,7 +46,7 @@ export interface RankedHit<P extends IndexedPassage = IndexedPassage> extends Hi
 export type RerankMode = "geometric" | "linear";
 
 export interface RerankOptions {
-  /** The weight of reliability, in [0, 1]; 0 is relevance only (default 0.5). */
+  /** The weight of reliability, in [0, 1]; 0 is relevance only (default 0.7). */
   readonly lambda?: number;
   readonly mode?: RerankMode;
   /** The reliability of a source missing from the map, 16-bit (default 32768, the registry's prior). */
@@ -62,7 +62,7 @@ export interface RetrieveOptions extends RerankOptions {
   readonly topK?: number;
 }
 
-export const DEFAULT_LAMBDA = 0.5;
+export const DEFAULT_LAMBDA = 0.7;
 export const DEFAULT_CANDIDATES = 20;
 export const DEFAULT_TOP_K = 4;
 /** The prior a source starts from on chain (0.5), also the score assumed for a source the map lacks. */

@@ -30,6 +30,10 @@ export interface AnswerRecord extends GeneratedAnswer {
 export interface GenerateOptions {
   /** How many sources an answer may credit (the instance's U; default 2). */
   readonly maxSources?: number;
+  /** "vote" (default): the score-weighted majority of the top passages; "first": the best-ranked passage's value. */
+  readonly answerMode?: "first" | "vote";
+  /** Which sources the answer credits: every passage that states the answer ("supporters") or only the one it came from ("primary"). */
+  readonly credit?: "supporters" | "primary";
 }
 
 /**
@@ -58,10 +62,18 @@ export function generateAnswer(question: Question, ranked: readonly RankedHit<Pa
     votes.set(v, { weight: cur.weight + h.score, first: cur.first });
   });
   if (votes.size === 0) return { answer: null, sources: [], grounded: false };
-  const [answer] = [...votes.entries()].sort((a, b) => b[1].weight - a[1].weight || a[1].first - b[1].first)[0];
+  const mode = options.answerMode ?? "vote";
+  const [answer] = [...votes.entries()].sort((a, b) =>
+    mode === "vote" ? b[1].weight - a[1].weight || a[1].first - b[1].first : a[1].first - b[1].first,
+  )[0];
   const weights = new Map<bigint, number>();
-  for (const h of ranked) {
-    if (readValue(h.passage, question) === answer) weights.set(h.passage.source, (weights.get(h.passage.source) ?? 0) + h.score);
+  if ((options.credit ?? "supporters") === "primary") {
+    const primary = ranked.find((h) => readValue(h.passage, question) === answer)!;
+    weights.set(primary.passage.source, 1);
+  } else {
+    for (const h of ranked) {
+      if (readValue(h.passage, question) === answer) weights.set(h.passage.source, (weights.get(h.passage.source) ?? 0) + h.score);
+    }
   }
   return { answer, sources: sharesOf(weights, maxSources), grounded: true };
 }

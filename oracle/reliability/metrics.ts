@@ -1,7 +1,7 @@
 import { ZkMeritError } from "../core";
 import type { RetrievalClient, RetrieveOptions } from "./client";
 import type { Passage, Question } from "./corpus";
-import { generateAnswer, recordAnswer } from "./generator";
+import { generateAnswer, recordAnswer, type GenerateOptions } from "./generator";
 
 /**
  * The workload's metrics: the answer accuracy of a retriever on a question set, and Kendall's tau-b
@@ -52,11 +52,12 @@ export function answerAccuracy(
   questions: readonly Question[],
   reliability: ReadonlyMap<bigint, bigint>,
   options: RetrieveOptions = {},
+  generate: GenerateOptions = {},
 ): number {
   if (questions.length === 0) return 0;
   let right = 0;
   for (const q of questions) {
-    if (recordAnswer(q, generateAnswer(q, client.retrieve(q.text, reliability, options))).correct) right++;
+    if (recordAnswer(q, generateAnswer(q, client.retrieve(q.text, reliability, options), generate)).correct) right++;
   }
   return right / questions.length;
 }

@@ -17,7 +17,7 @@ import {
 } from "./reference";
 import { DEFAULT_CANDIDATES, DEFAULT_LAMBDA, DEFAULT_TOP_K, PRIOR_SCORE, RetrievalClient, type RerankMode, type RetrieveOptions } from "./client";
 import { Rng, generateCorpus, trueScores, type Corpus, type CorpusOptions, type Passage, type Question } from "./corpus";
-import { generateAnswer, recordAnswer, type AnswerRecord } from "./generator";
+import { generateAnswer, recordAnswer, type AnswerRecord, type GenerateOptions } from "./generator";
 import { epochFeedback, makePanel, type EvaluatorSpec, type EvaluatorStrategy } from "./evaluators";
 import { answerAccuracy, formatTable, pct, scoreTau } from "./metrics";
 
@@ -30,17 +30,21 @@ import { answerAccuracy, formatTable, pct, scoreTau } from "./metrics";
  * and reveal the feedback, settle with the prover.
  */
 
-/** The demo-sized instance: one word (8 sources), 16 query slots, 7 evaluators, 2 sources per grade. */
-export const DEFAULT_SHAPE: ReliabilityShape = { words: 1, queries: 16, evaluators: 7, entries: 2 };
+/** The demo-sized instance: one word (8 sources), 16 query slots, 7 evaluators, 3 sources per grade. */
+export const DEFAULT_SHAPE: ReliabilityShape = { words: 1, queries: 16, evaluators: 7, entries: 3 };
 /**
- * Default rule parameters: EMA rate 1/2 (a score moves halfway to the epoch's observation, so five
- * epochs leave 1/32 of the prior), a query counts with 3 graders, 40 share points of tolerance,
- * flagged above 50% disagreement (the design note's story parameters).
+ * Default rule parameters: EMA rate 1/4 (a score moves a quarter of the way to the epoch's
+ * observation, so five observed epochs leave 24% of the prior: slower than 1/2 but it averages the
+ * few graded answers per source an epoch gives, see the design note), a query counts with 3
+ * graders, 40 share points of tolerance, flagged above 50% disagreement (the rule's story parameters).
  */
-export const DEFAULT_PARAMS: ReliabilityParams = { emaRate: 32768n, minGraders: 3, shareTolerance: 40, disagreePct: 50 };
+export const DEFAULT_PARAMS: ReliabilityParams = { emaRate: 16384n, minGraders: 3, shareTolerance: 40, disagreePct: 50 };
 /** chainId 31337 and the first Hardhat deployment address: a context for the off-chain batches. */
 export const SIMULATION_CONTEXT = (31337n << 160n) + 0x5fbdb2315678afecb367f032d93f642f64180aa3n;
 export const SIMULATION_SETTLER = 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266n;
+
+/** Half of each epoch's graded questions are relevance-only probes (see {@link SimulationOptions.explore}). */
+export const DEFAULT_EXPLORE = 0.5;
 
 export type Aggregate = "median" | "naive";
 
@@ -53,6 +57,15 @@ export interface WorkloadOptions {
   readonly mode?: RerankMode;
   readonly candidates?: number;
   readonly topK?: number;
+  readonly answerMode?: GenerateOptions["answerMode"];
+  readonly credit?: GenerateOptions["credit"];
+  /**
+   * The fraction of each epoch's graded questions answered with relevance only (λ = 0), the rest
+   * with the current scores (default 0.5). Exploration: the registry learns nothing about a source
+   * that reliability-aware retrieval has stopped retrieving, nor about one that is only ever
+   * outvoted (see the workload design note).
+   */
+  readonly explore?: number;
   /** Evaluators in the panel (default shape.evaluators; at most that). */
   readonly evaluators?: number;
   readonly liarFraction?: number;
@@ -120,6 +133,7 @@ export class ReliabilityWorkload {
   readonly words: readonly bigint[];
   readonly retrieve: RetrieveOptions;
   readonly prior: bigint;
+  readonly generate: GenerateOptions;
   private readonly rng: Rng;
 
   constructor(readonly options: WorkloadOptions = {}) {
@@ -130,6 +144,7 @@ export class ReliabilityWorkload {
     this.truth = trueScores(this.corpus);
     this.rng = new Rng(`workload:${String(seed)}`);
     this.prior = options.prior ?? PRIOR_SCORE;
+    this.generate = { maxSources: this.shape.entries, answerMode: options.answerMode, credit: options.credit };
     this.retrieve = {
       lambda: options.lambda ?? DEFAULT_LAMBDA,
       mode: options.mode,
@@ -165,7 +180,7 @@ export class ReliabilityWorkload {
   /** Retrieval (reranked with `reliability`) and the generator's answer with its verdict, per question. */
   answer(questions: readonly Question[], reliability: ReadonlyMap<bigint, bigint>, options: RetrieveOptions = this.retrieve): AnswerRecord[] {
     return questions.map((q) =>
-      recordAnswer(q, generateAnswer(q, this.client.retrieve(q.text, reliability, options), { maxSources: this.shape.entries })),
+      recordAnswer(q, generateAnswer(q, this.client.retrieve(q.text, reliability, options), this.generate)),
     );
   }
 
@@ -195,9 +210,9 @@ export class ReliabilityWorkload {
   accuracy(reliability: ReadonlyMap<bigint, bigint>): Accuracy {
     const qs = this.corpus.heldOut;
     return {
-      relevance: answerAccuracy(this.client, qs, reliability, { ...this.retrieve, lambda: 0 }),
-      aware: answerAccuracy(this.client, qs, reliability, this.retrieve),
-      oracle: answerAccuracy(this.client, qs, this.truth, this.retrieve),
+      relevance: answerAccuracy(this.client, qs, reliability, { ...this.retrieve, lambda: 0 }, this.generate),
+      aware: answerAccuracy(this.client, qs, reliability, this.retrieve, this.generate),
+      oracle: answerAccuracy(this.client, qs, this.truth, this.retrieve, this.generate),
     };
   }
 }
@@ -274,7 +289,12 @@ export async function runSimulation(options: SimulationOptions = {}): Promise<Si
   };
   const out: EpochReport[] = [report(0)];
   for (let e = 1; e <= epochs; e++) {
-    const records = w.answer(w.drawQuestions(e), reliabilityOf(scores));
+    const questions = w.drawQuestions(e);
+    const probes = Math.round((options.explore ?? DEFAULT_EXPLORE) * questions.length);
+    const records = [
+      ...w.answer(questions.slice(0, probes), reliabilityOf(scores), { ...w.retrieve, lambda: 0 }),
+      ...w.answer(questions.slice(probes), reliabilityOf(scores)),
+    ];
     const graded = w.grade(e, records);
     const oldScores = w.slotScores(scores);
     let newScores: readonly Score[];

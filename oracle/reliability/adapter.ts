@@ -36,9 +36,7 @@ export interface ChatEndpointOptions {
 }
 
 const completionSchema = z.object({
-  choices: z
-    .array(z.object({ message: z.object({ content: z.string().nullable() }) }))
-    .min(1),
+  choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }) })).min(1),
 });
 
 /** A minimal chat-completions client: one request, a timeout, clear errors. */
@@ -51,12 +49,17 @@ export class ChatEndpoint {
     try {
       base = new URL(options.baseUrl);
     } catch {
-      throw new ZkMeritError("CONFIG", `the chat endpoint's baseUrl ${JSON.stringify(options.baseUrl)} is not a URL`, { baseUrl: options.baseUrl });
+      throw new ZkMeritError("CONFIG", `the chat endpoint's baseUrl ${JSON.stringify(options.baseUrl)} is not a URL`, {
+        baseUrl: options.baseUrl,
+      });
     }
     this.url = `${base.origin}${base.pathname.replace(/\/+$/, "")}/v1/chat/completions`;
     if (options.apiKeyEnv !== undefined) {
       const key = process.env[options.apiKeyEnv];
-      if (!key) throw new ZkMeritError("CONFIG", `the API key variable ${options.apiKeyEnv} is not set (chat endpoint ${this.url})`, { endpoint: this.url });
+      if (!key)
+        throw new ZkMeritError("CONFIG", `the API key variable ${options.apiKeyEnv} is not set (chat endpoint ${this.url})`, {
+          endpoint: this.url,
+        });
       this.apiKey = key;
     }
     if (!options.model) throw new ZkMeritError("CONFIG", `no model given for the chat endpoint ${this.url}`, { endpoint: this.url });
@@ -82,9 +85,16 @@ export class ChatEndpoint {
       body = await res.text();
     } catch (e) {
       if (controller.signal.aborted) {
-        throw new ZkMeritError("TIMEOUT", `the chat endpoint ${this.url} did not answer within ${timeoutMs} ms`, { ...details, kind: "timeout", timeoutMs });
+        throw new ZkMeritError("TIMEOUT", `the chat endpoint ${this.url} did not answer within ${timeoutMs} ms`, {
+          ...details,
+          kind: "timeout",
+          timeoutMs,
+        });
       }
-      throw new ZkMeritError("CONFIG", `the chat endpoint ${this.url} is unreachable: ${(e as Error).message}`, { ...details, kind: "unreachable" });
+      throw new ZkMeritError("CONFIG", `the chat endpoint ${this.url} is unreachable: ${(e as Error).message}`, {
+        ...details,
+        kind: "unreachable",
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -99,19 +109,27 @@ export class ChatEndpoint {
     try {
       json = JSON.parse(body);
     } catch {
-      throw new ZkMeritError("PAYLOAD_INVALID", `the chat endpoint ${this.url} answered HTTP ${status} with a body that is not JSON: ${body.slice(0, 200)}`, {
-        ...details,
-        kind: "malformed",
-        status,
-      });
+      throw new ZkMeritError(
+        "PAYLOAD_INVALID",
+        `the chat endpoint ${this.url} answered HTTP ${status} with a body that is not JSON: ${body.slice(0, 200)}`,
+        {
+          ...details,
+          kind: "malformed",
+          status,
+        },
+      );
     }
     const parsed = completionSchema.safeParse(json);
     if (!parsed.success) {
-      throw new ZkMeritError("PAYLOAD_INVALID", `the chat endpoint ${this.url} answered with no completion (choices[0].message.content): ${parsed.error.message}`, {
-        ...details,
-        kind: "malformed",
-        status,
-      });
+      throw new ZkMeritError(
+        "PAYLOAD_INVALID",
+        `the chat endpoint ${this.url} answered with no completion (choices[0].message.content): ${parsed.error.message}`,
+        {
+          ...details,
+          kind: "malformed",
+          status,
+        },
+      );
     }
     return parsed.data.choices[0].message.content ?? "";
   }
@@ -168,7 +186,16 @@ const looseBool = z.union([
     .transform((s) => s === "true" || s === "yes"),
 ]);
 /** A finite number, also from a numeric string. */
-const looseNumber = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]).pipe(z.number().finite());
+const looseNumber = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+(\.\d+)?$/)
+      .transform(Number),
+  ])
+  .pipe(z.number().finite());
 
 const usedSchema = z.array(z.object({ passage: looseNumber.pipe(z.number().int()), share: looseNumber.pipe(z.number().min(0)) }));
 
@@ -202,14 +229,23 @@ export interface PromptPassage {
  * refused, shares of one source are added, the total is scaled down to 100 when above, and at
  * most `maxSources` sources are kept (the largest).
  */
-function toShares(used: z.infer<typeof usedSchema>, passages: readonly PromptPassage[], maxSources: number, endpoint: string): SourceShare[] {
+function toShares(
+  used: z.infer<typeof usedSchema>,
+  passages: readonly PromptPassage[],
+  maxSources: number,
+  endpoint: string,
+): SourceShare[] {
   const weights = new Map<bigint, number>();
   for (const u of used) {
     if (u.passage < 1 || u.passage > passages.length) {
-      throw new ZkMeritError("PAYLOAD_INVALID", `the reply of ${endpoint} cites passage ${u.passage}; the prompt had passages 1..${passages.length}`, {
-        endpoint,
-        kind: "malformed",
-      });
+      throw new ZkMeritError(
+        "PAYLOAD_INVALID",
+        `the reply of ${endpoint} cites passage ${u.passage}; the prompt had passages 1..${passages.length}`,
+        {
+          endpoint,
+          kind: "malformed",
+        },
+      );
     }
     const s = passages[u.passage - 1].source;
     weights.set(s, (weights.get(s) ?? 0) + u.share);
@@ -255,7 +291,8 @@ export class LlmGenerator {
     ]);
     const parsed = answerReplySchema.safeParse(extractJson(reply, this.endpoint.url));
     if (!parsed.success) throw refuse(this.endpoint.url, "answer", parsed.error);
-    const sources = parsed.data.answer === null ? [] : toShares(parsed.data.used, passages, this.options.maxSources ?? 2, this.endpoint.url);
+    const sources =
+      parsed.data.answer === null ? [] : toShares(parsed.data.used, passages, this.options.maxSources ?? 2, this.endpoint.url);
     return { answer: parsed.data.answer, sources, grounded: parsed.data.answer !== null && sources.length > 0 };
   }
 }

@@ -12,13 +12,20 @@ import { SCORE_MAX } from "./reference";
  *     score = relevance^(1 - λ) · reliability^λ,   relevance = bm25 / max bm25 among the candidates
  *
  * with reliability = max(score / 65535, floor). λ = 0 is pure BM25 order; λ = 1 orders the
- * candidates by reliability alone. Why geometric rather than linear ((1 - λ)·relevance + λ·reliability,
- * also available as `mode: "linear"`): the product is scale-free in BM25 (only ratios of relevance
- * matter, so it means the same for every query whatever its raw BM25 range), and it cannot rescue
- * an irrelevant passage of a reliable source above a relevant one by reliability alone when λ < 1/2:
- * a passage half as relevant needs (2)^((1-λ)/λ) times the reliability to win; at λ = 1/2 that is
- * twice the reliability, a fair trade against keyword-stuffed pages. The floor keeps a source at 0
- * orderable (and its passages retrievable when nothing else matches).
+ * candidates by reliability alone; the default λ = 0.7 was measured on the workload
+ * (docs/design/reliability-workload.md). Why geometric rather than linear ((1 - λ)·relevance +
+ * λ·reliability, also available as `mode: "linear"`):
+ *
+ * - it is scale-free in both factors: only ratios matter, so "half as relevant" or "twice as
+ *   reliable" means the same for every query, whatever its raw BM25 range;
+ * - it is a fixed exchange rate: a passage r times less relevant wins when its source is more than
+ *   r^((1-λ)/λ) times more reliable (at λ = 0.7, 2.7 times less relevant needs 1.5 times the
+ *   reliability); a barely relevant passage of a perfect source loses to a relevant one of a fair
+ *   source, whereas the linear mix adds λ·reliability to any passage, relevant or not;
+ * - as relevance goes to 0 the score goes to 0, so reliability never lifts a passage that does not
+ *   match the question.
+ *
+ * The floor keeps a source at 0 orderable (its passages still come back when nothing else matches).
  */
 
 export interface IndexedPassage {
@@ -103,7 +110,8 @@ export function rerank<P extends IndexedPassage>(
     }
     const r = Math.max(floor, Number(raw) / Number(SCORE_MAX));
     const relevance = max > 0 ? h.bm25 / max : 0;
-    const score = lambda === 0 ? relevance : mode === "geometric" ? relevance ** (1 - lambda) * r ** lambda : (1 - lambda) * relevance + lambda * r;
+    const score =
+      lambda === 0 ? relevance : mode === "geometric" ? relevance ** (1 - lambda) * r ** lambda : (1 - lambda) * relevance + lambda * r;
     return { hit: { ...h, relevance, reliability: r, score }, i };
   });
   ranked.sort((a, b) => b.hit.score - a.hit.score || a.i - b.i);

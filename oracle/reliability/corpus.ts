@@ -188,7 +188,28 @@ export const DEFAULT_CORPUS: Required<Omit<CorpusOptions, "sources">> & { readon
 // ---------------------------------------------------------------------------------------------
 // Text
 
-const SYLLABLES = ["ka", "lo", "ve", "ri", "dan", "mor", "te", "sul", "bra", "qui", "zen", "ol", "pha", "ith", "gar", "nu", "sel", "tor", "vy", "wen"];
+const SYLLABLES = [
+  "ka",
+  "lo",
+  "ve",
+  "ri",
+  "dan",
+  "mor",
+  "te",
+  "sul",
+  "bra",
+  "qui",
+  "zen",
+  "ol",
+  "pha",
+  "ith",
+  "gar",
+  "nu",
+  "sel",
+  "tor",
+  "vy",
+  "wen",
+];
 
 /** Unique, single-token, capitalised names (so BM25 tells entities and values apart). */
 class Names {
@@ -226,11 +247,23 @@ const PLAIN: Record<Attribute, (e: string, v: string) => string> = {
 
 /** Keyword phrases an optimised page repeats: the question's own words around the entity. */
 const STUFF: Record<Attribute, readonly ((e: string, v: string) => string)[]> = {
-  capital: [(e, v) => `${e} capital city: ${v}.`, (e) => `Capital of ${e} facts.`, (e, v) => `Which city is the ${e} capital? ${v}, the capital.`],
+  capital: [
+    (e, v) => `${e} capital city: ${v}.`,
+    (e) => `Capital of ${e} facts.`,
+    (e, v) => `Which city is the ${e} capital? ${v}, the capital.`,
+  ],
   founded: [(e, v) => `${e} founded ${v}.`, (e) => `The year ${e} was founded.`, (e, v) => `When was ${e} founded? Founded in ${v}.`],
-  language: [(e, v) => `${e} language: ${v}.`, (e) => `Language spoken in ${e} explained.`, (e, v) => `Spoken language of ${e}? ${v} is spoken.`],
+  language: [
+    (e, v) => `${e} language: ${v}.`,
+    (e) => `Language spoken in ${e} explained.`,
+    (e, v) => `Spoken language of ${e}? ${v} is spoken.`,
+  ],
   currency: [(e, v) => `${e} currency: the ${v}.`, (e) => `Currency of ${e} guide.`, (e, v) => `What currency in ${e}? The ${v} currency.`],
-  river: [(e, v) => `${e} longest river: the ${v}.`, (e) => `Longest river in ${e} facts.`, (e, v) => `Which river is longest in ${e}? The ${v} river.`],
+  river: [
+    (e, v) => `${e} longest river: the ${v}.`,
+    (e) => `Longest river in ${e} facts.`,
+    (e, v) => `Which river is longest in ${e}? The ${v} river.`,
+  ],
 };
 
 function renderFact(c: Claim, stuffing: number): string {
@@ -248,7 +281,8 @@ function renderSummary(e: Entity, claims: readonly Claim[]): string {
 
 function checkOptions(o: Corpus["options"]): void {
   const bad = (message: string, details: Record<string, unknown>) => new ZkMeritError("CONFIG", message, details);
-  if (!Number.isInteger(o.entities) || o.entities < 1 || o.entities > 10_000) throw bad(`entities must be an integer in [1, 10000], got ${o.entities}`, {});
+  if (!Number.isInteger(o.entities) || o.entities < 1 || o.entities > 10_000)
+    throw bad(`entities must be an integer in [1, 10000], got ${o.entities}`, {});
   if (o.sources.length < 2 || o.sources.length > 256) throw bad(`a corpus needs 2..256 sources, got ${o.sources.length}`, {});
   for (const [name, p] of [
     ["attributeCoverage", o.attributeCoverage],
@@ -258,9 +292,11 @@ function checkOptions(o: Corpus["options"]): void {
     if (!(p >= 0 && p <= 1)) throw bad(`${name} must be in [0, 1], got ${p}`, { name });
   }
   o.sources.forEach((s, i) => {
-    if (!(s.reliability >= 0 && s.reliability <= 1)) throw bad(`sources[${i}] (${s.name}): reliability must be in [0, 1], got ${s.reliability}`, { i });
+    if (!(s.reliability >= 0 && s.reliability <= 1))
+      throw bad(`sources[${i}] (${s.name}): reliability must be in [0, 1], got ${s.reliability}`, { i });
     if (!(s.coverage > 0 && s.coverage <= 1)) throw bad(`sources[${i}] (${s.name}): coverage must be in (0, 1], got ${s.coverage}`, { i });
-    if (!Number.isInteger(s.stuffing) || s.stuffing < 0) throw bad(`sources[${i}] (${s.name}): stuffing must be a non-negative integer`, { i });
+    if (!Number.isInteger(s.stuffing) || s.stuffing < 0)
+      throw bad(`sources[${i}] (${s.name}): stuffing must be a non-negative integer`, { i });
   });
 }
 
@@ -327,7 +363,8 @@ export function generateCorpus(options: CorpusOptions = {}): Corpus {
   const all: Question[] = [];
   for (const e of entities) {
     for (const a of ATTRIBUTES) {
-      if (served.has(`${e.name}/${a}`)) all.push({ id: all.length, text: QUESTION[a](e.name), entity: e.name, attribute: a, answer: e.facts[a] });
+      if (served.has(`${e.name}/${a}`))
+        all.push({ id: all.length, text: QUESTION[a](e.name), entity: e.name, attribute: a, answer: e.facts[a] });
     }
   }
   const shuffled = root.fork("split").shuffle(all);

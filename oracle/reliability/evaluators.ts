@@ -97,7 +97,9 @@ export function gradeAnswer(spec: EvaluatorSpec, record: AnswerRecord | undefine
 
 function need(spec: EvaluatorSpec): bigint {
   if (spec.target === undefined) {
-    throw new ZkMeritError("CONFIG", `evaluator ${spec.id} follows the ${spec.strategy} strategy but has no target source`, { id: spec.id.toString() });
+    throw new ZkMeritError("CONFIG", `evaluator ${spec.id} follows the ${spec.strategy} strategy but has no target source`, {
+      id: spec.id.toString(),
+    });
   }
   return spec.target;
 }

@@ -15,7 +15,15 @@ import {
   type Reveal,
   type Score,
 } from "./reference";
-import { DEFAULT_CANDIDATES, DEFAULT_LAMBDA, DEFAULT_TOP_K, PRIOR_SCORE, RetrievalClient, type RerankMode, type RetrieveOptions } from "./client";
+import {
+  DEFAULT_CANDIDATES,
+  DEFAULT_LAMBDA,
+  DEFAULT_TOP_K,
+  PRIOR_SCORE,
+  RetrievalClient,
+  type RerankMode,
+  type RetrieveOptions,
+} from "./client";
 import { Rng, generateCorpus, trueScores, type Corpus, type CorpusOptions, type Passage, type Question } from "./corpus";
 import { generateAnswer, recordAnswer, type AnswerRecord, type GenerateOptions } from "./generator";
 import { epochFeedback, makePanel, type EvaluatorSpec, type EvaluatorStrategy } from "./evaluators";
@@ -154,15 +162,16 @@ export class ReliabilityWorkload {
     };
     const wordSet = [...new Set(this.corpus.sources.map((s) => s.id >> 3n))].sort((a, b) => (a < b ? -1 : 1));
     if (wordSet.length > this.shape.words) {
-      throw bad(`the corpus's ${this.corpus.sources.length} sources span ${wordSet.length} score words; the instance holds ${this.shape.words}`);
+      throw bad(
+        `the corpus's ${this.corpus.sources.length} sources span ${wordSet.length} score words; the instance holds ${this.shape.words}`,
+      );
     }
     for (let w = 0n; wordSet.length < this.shape.words; w++) if (!wordSet.includes(w)) wordSet.push(w);
     this.words = wordSet.sort((a, b) => (a < b ? -1 : 1));
     const count = options.evaluators ?? this.shape.evaluators;
     if (count < 1 || count > this.shape.evaluators) throw bad(`evaluators must be in [1, ${this.shape.evaluators}], got ${count}`);
     const byReliability = [...this.corpus.sources].sort((a, b) => a.reliability - b.reliability);
-    const target =
-      options.target ?? (options.strategy === "sink" ? byReliability[byReliability.length - 1].id : byReliability[0].id);
+    const target = options.target ?? (options.strategy === "sink" ? byReliability[byReliability.length - 1].id : byReliability[0].id);
     this.panel = makePanel({ count, liarFraction: options.liarFraction, strategy: options.strategy, target, noise: options.noise });
   }
 
@@ -178,10 +187,12 @@ export class ReliabilityWorkload {
   }
 
   /** Retrieval (reranked with `reliability`) and the generator's answer with its verdict, per question. */
-  answer(questions: readonly Question[], reliability: ReadonlyMap<bigint, bigint>, options: RetrieveOptions = this.retrieve): AnswerRecord[] {
-    return questions.map((q) =>
-      recordAnswer(q, generateAnswer(q, this.client.retrieve(q.text, reliability, options), this.generate)),
-    );
+  answer(
+    questions: readonly Question[],
+    reliability: ReadonlyMap<bigint, bigint>,
+    options: RetrieveOptions = this.retrieve,
+  ): AnswerRecord[] {
+    return questions.map((q) => recordAnswer(q, generateAnswer(q, this.client.retrieve(q.text, reliability, options), this.generate)));
   }
 
   /** Every evaluator's feedback on the epoch's answers, in panel (reveal) order. */
@@ -196,7 +207,8 @@ export class ReliabilityWorkload {
   /** The reveals of the feedback (commitments as the evaluators would reveal them). */
   async reveals(feedback: readonly { evaluator: bigint; feedback: Feedback }[]): Promise<Reveal[]> {
     const out: Reveal[] = [];
-    for (const f of feedback) out.push({ evaluator: f.evaluator, commitment: await feedbackCommitment(f.feedback, this.shape), feedback: f.feedback });
+    for (const f of feedback)
+      out.push({ evaluator: f.evaluator, commitment: await feedbackCommitment(f.feedback, this.shape), feedback: f.feedback });
     return out;
   }
 

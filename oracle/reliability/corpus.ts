@@ -175,6 +175,34 @@ export const DEFAULT_SOURCES: readonly SourceProfile[] = [
   { name: "spam-hub", reliability: 0.1, layout: "fact", stuffing: 3, coverage: 0.85 },
 ];
 
+/**
+ * `n` source profiles (2..256) in the style of {@link DEFAULT_SOURCES}: true reliabilities evenly
+ * spread from 0.97 down to 0.1; the most reliable third writes plainly (summaries and plain facts
+ * alternating), the middle third is stuffed on one or two focus topics, the least reliable third is
+ * stuffed everywhere, more so the worse it is. `makeSources(8)` is not DEFAULT_SOURCES (whose
+ * coverages and names are hand-set) but has the same shape.
+ */
+export function makeSources(n: number): SourceProfile[] {
+  if (!Number.isInteger(n) || n < 2 || n > 256) throw new ZkMeritError("CONFIG", `a corpus needs 2..256 sources, got ${n}`, { n });
+  return Array.from({ length: n }, (_, i) => {
+    const reliability = Math.round((0.97 - (0.87 * i) / (n - 1)) * 100) / 100;
+    const third = Math.floor((3 * i) / n);
+    if (third === 0)
+      return { name: `plain-${i}`, reliability, layout: i % 2 === 0 ? "summary" : "fact", stuffing: 0, coverage: 0.7 } as const;
+    if (third === 1) {
+      const focus = [TOPICS[i % TOPICS.length], ...(i % 2 === 0 ? [TOPICS[(i + 1) % TOPICS.length]] : [])];
+      return { name: `niche-${i}`, reliability, layout: "fact", stuffing: 0, coverage: 0.6, focus, focusStuffing: 2 + (i % 2) } as const;
+    }
+    return {
+      name: `stuffed-${i}`,
+      reliability,
+      layout: "fact",
+      stuffing: 1 + Math.floor((3 * (i - Math.ceil((2 * n) / 3))) / Math.max(1, n - Math.ceil((2 * n) / 3))),
+      coverage: 0.8,
+    } as const;
+  });
+}
+
 export const DEFAULT_CORPUS: Required<Omit<CorpusOptions, "sources">> & { readonly sources: readonly SourceProfile[] } = {
   seed: 1,
   entities: 60,

@@ -61,6 +61,7 @@ export {
   type CorpusOptions,
   type CorpusSource,
   type Corpus,
+  makeSources,
   generateCorpus,
   trueScores,
   readValue,

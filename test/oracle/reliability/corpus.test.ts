@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { DEFAULT_SOURCES, SCORE_MAX, generateCorpus, readValue, trueScores } from "../../../oracle/reliability";
+import { DEFAULT_SOURCES, SCORE_MAX, generateCorpus, makeSources, readValue, trueScores } from "../../../oracle/reliability";
 import { isZkMeritError } from "../../../oracle/core";
 
 describe("oracle/reliability/corpus", () => {
@@ -62,6 +62,16 @@ describe("oracle/reliability/corpus", () => {
         return ps.reduce((a, p) => a + p.text.length, 0) / ps.length;
       };
       expect(mean(7n)).to.be.above(2 * mean(1n));
+    });
+
+    it("makeSources(n) spreads n reliabilities from 0.97 to 0.1, the worst third stuffed", () => {
+      const s = makeSources(12);
+      expect(s.map((x) => x.reliability)[0]).to.equal(0.97);
+      expect(s[11].reliability).to.equal(0.1);
+      for (let i = 1; i < s.length; i++) expect(s[i].reliability).to.be.below(s[i - 1].reliability);
+      expect(s.slice(8).every((x) => x.stuffing > 0)).to.equal(true);
+      expect(s.slice(0, 4).every((x) => x.stuffing === 0 && x.focus === undefined)).to.equal(true);
+      expect(generateCorpus({ sources: s }).sources).to.have.length(12);
     });
 
     it("refuses bad options with a named error", () => {

@@ -43,3 +43,92 @@ export {
   publicSignals,
 } from "./reference";
 export { type ReliabilityWitness, buildWitness, slotCount } from "./witness";
+
+// The off-chain workload and client (docs/design/reliability-workload.md).
+export {
+  Rng,
+  ATTRIBUTES,
+  TOPICS,
+  DEFAULT_SOURCES,
+  DEFAULT_CORPUS,
+  type Attribute,
+  type Topic,
+  type Entity,
+  type Claim,
+  type Passage,
+  type Question,
+  type SourceProfile,
+  type CorpusOptions,
+  type CorpusSource,
+  type Corpus,
+  makeSources,
+  generateCorpus,
+  trueScores,
+  readValue,
+} from "./corpus";
+export {
+  DEFAULT_LAMBDA,
+  DEFAULT_CANDIDATES,
+  DEFAULT_TOP_K,
+  PRIOR_SCORE,
+  type IndexedPassage,
+  type Hit,
+  type RankedHit,
+  type RerankMode,
+  type RerankOptions,
+  type RetrieveOptions,
+  processTerm,
+  rerank,
+  RetrievalClient,
+} from "./client";
+export {
+  type GeneratedAnswer,
+  type AnswerRecord,
+  type GenerateOptions,
+  sharesOf,
+  generateAnswer,
+  normalizeAnswer,
+  recordAnswer,
+} from "./generator";
+export {
+  UNGRADED,
+  type EvaluatorStrategy,
+  type EvaluatorSpec,
+  type GradeContext,
+  type PanelOptions,
+  gradeAnswer,
+  epochFeedback,
+  makePanel,
+} from "./evaluators";
+export { kendallTauB, scoreTau, answerAccuracy, pct, formatTable } from "./metrics";
+export {
+  DEFAULT_SHAPE,
+  DEFAULT_PARAMS,
+  DEFAULT_EXPLORE,
+  SIMULATION_CONTEXT,
+  SIMULATION_SETTLER,
+  type Aggregate,
+  type WorkloadOptions,
+  type SimulationOptions,
+  type Accuracy,
+  type EpochReport,
+  type SimulationReport,
+  ReliabilityWorkload,
+  reliabilityOf,
+  naiveUpdate,
+  runSimulation,
+  formatSimulation,
+  formatScores,
+} from "./simulation";
+export {
+  type ChatMessage,
+  type ChatEndpointOptions,
+  type PromptPassage,
+  type LlmOptions,
+  ChatEndpoint,
+  extractJson,
+  answerReplySchema,
+  gradeReplySchema,
+  LlmGenerator,
+  LlmGrader,
+} from "./adapter";

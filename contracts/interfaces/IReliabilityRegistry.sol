@@ -180,7 +180,10 @@ interface IReliabilityRegistry is
     function scoreOf(uint32 sourceId) external view returns (uint16 reliability, uint16 usefulness);
 
     /// @notice The scores of sources from..from + count - 1 (clipped at sourceCount).
-    function scores(uint32 from, uint32 count) external view returns (uint16[] memory reliability, uint16[] memory usefulness);
+    function scores(
+        uint32 from,
+        uint32 count
+    ) external view returns (uint16[] memory reliability, uint16[] memory usefulness);
 
     /// @notice The k (at most MAX_TOP_K) active sources of highest reliability, best first (ties: lower id first).
     function topSources(uint256 k) external view returns (uint32[] memory ids, uint16[] memory reliability);

@@ -25,7 +25,13 @@ interface IReliabilityRegistryEvents is IReliabilityRegistryTypes, IGroth16Settl
     /// @notice The source left: `stake` unlocked into the vault's unbonding, slashable until `unbondingEnds`.
     event SourceLeft(uint32 indexed sourceId, address indexed operator, uint256 stake, uint64 unbondingEnds);
     /// @notice The source lost `amount` for low reliability (`reliability` below the floor), under `offenceId`.
-    event SourceSlashed(uint32 indexed sourceId, address indexed operator, uint256 reliability, bytes32 offenceId, uint256 amount);
+    event SourceSlashed(
+        uint32 indexed sourceId,
+        address indexed operator,
+        uint256 reliability,
+        bytes32 offenceId,
+        uint256 amount
+    );
     /// @notice `account` registered as evaluator `evaluatorId`, locking `stake`.
     event EvaluatorRegistered(uint32 indexed evaluatorId, address indexed account, uint256 stake);
     /// @notice The evaluator left: `stake` unlocked into the vault's unbonding until `unbondingEnds`.

@@ -36,19 +36,19 @@ contract ReliabilityRegistry is
     /// @dev 512 words: `topSources` and `scores` walk at most 512 storage words.
     uint256 public constant MAX_SOURCES = 8 << 9;
     /// @inheritdoc IReliabilityRegistry
-    uint256 public constant MAX_EPOCH_DURATION = 90 days;
+    uint256 public constant MAX_EPOCH_DURATION = 365 days;
     /// @inheritdoc IReliabilityRegistry
     uint256 public constant MAX_URI_LENGTH = 512;
     /// @inheritdoc IReliabilityRegistry
     uint256 public constant MAX_TOP_K = 64;
     /// @inheritdoc IReliabilityRegistry
-    bytes32 public constant COMMIT_TYPEHASH =
-        keccak256("CommitFeedback(uint32 evaluatorId,uint32 epoch,bytes32 commitHash,uint256 nonce,uint256 deadline)");
+    bytes32 public constant COMMIT_TYPEHASH = keccak256(
+        "CommitFeedback(uint32 evaluatorId,uint32 epoch,bytes32 commitHash,uint256 nonce,uint256 deadline)"
+    );
     /// @inheritdoc IReliabilityRegistry
-    bytes32 public constant REVEAL_TYPEHASH =
-        keccak256(
-            "RevealFeedback(uint32 evaluatorId,uint32 epoch,uint256 commitment,bytes32 salt,string uri,uint256 nonce,uint256 deadline)"
-        );
+    bytes32 public constant REVEAL_TYPEHASH = keccak256(
+        "RevealFeedback(uint32 evaluatorId,uint32 epoch,uint256 commitment,bytes32 salt,string uri,uint256 nonce,uint256 deadline)"
+    );
 
     uint256 private constant MAX_WORDS = MAX_SOURCES / 8;
     uint256 private constant NUM_PUBLIC_INPUTS = 3;
@@ -743,7 +743,7 @@ contract ReliabilityRegistry is
         // The new words, from the bytes just built (word k's index at 12 + 68k, its new word at
         // 48 + 68k): each slot was read above, so each store is warm.
         uint256 n = _numWords;
-        for (uint256 k = 0; k < n; ) {
+        for (uint256 k = 0; k < n;) {
             uint256 index;
             uint256 fresh;
             assembly ("memory-safe") {
@@ -833,15 +833,14 @@ contract ReliabilityRegistry is
         // Cannot overflow: n <= 32.
         out = new bytes(12 + 68 * n);
         {
-            uint256 head = (uint256(b.epoch) << 224) |
-                (uint256(b.includedMask) << 192) |
-                (uint256(b.flaggedMask) << 160);
+            uint256 head =
+                (uint256(b.epoch) << 224) | (uint256(b.includedMask) << 192) | (uint256(b.flaggedMask) << 160);
             assembly ("memory-safe") {
                 mstore(add(out, 32), head)
             }
         }
         uint256 next; // the least index the next word may have
-        for (uint256 i = 0; i < n; ) {
+        for (uint256 i = 0; i < n;) {
             uint256 w;
             uint256 posted;
             uint256 fresh;
@@ -1073,7 +1072,8 @@ contract ReliabilityRegistry is
     function _checkShape(CircuitShape memory s) private pure {
         if (s.words == 0 || s.words > MAX_BATCH_WORDS) revert InvalidShape("words", s.words, MAX_BATCH_WORDS);
         if (s.queries == 0 || s.queries > MAX_QUERIES) revert InvalidShape("queries", s.queries, MAX_QUERIES);
-        if (s.evaluators == 0 || s.evaluators > MAX_REVEALS) revert InvalidShape("evaluators", s.evaluators, MAX_REVEALS);
+        if (s.evaluators == 0 || s.evaluators > MAX_REVEALS)
+            revert InvalidShape("evaluators", s.evaluators, MAX_REVEALS);
         if (s.entries == 0 || s.entries > MAX_ENTRIES) revert InvalidShape("entries", s.entries, MAX_ENTRIES);
     }
 
@@ -1083,7 +1083,8 @@ contract ReliabilityRegistry is
     function _packRule(RuleParams memory r, uint256 e) private pure returns (uint256) {
         if (r.emaRate > 1 << 16) revert InvalidRuleParam("emaRate", r.emaRate, 0, 1 << 16);
         uint256 maxGraders = e < 31 ? e : 31;
-        if (r.minGraders == 0 || r.minGraders > maxGraders) revert InvalidRuleParam("minGraders", r.minGraders, 1, maxGraders);
+        if (r.minGraders == 0 || r.minGraders > maxGraders)
+            revert InvalidRuleParam("minGraders", r.minGraders, 1, maxGraders);
         if (r.shareTolerance > 511) revert InvalidRuleParam("shareTolerance", r.shareTolerance, 0, 511);
         if (r.disagreePct > 100) revert InvalidRuleParam("disagreePct", r.disagreePct, 0, 100);
         return r.emaRate | (r.minGraders << 17) | (r.shareTolerance << 22) | (r.disagreePct << 31);
@@ -1091,13 +1092,16 @@ contract ReliabilityRegistry is
 
     function _checkStakes(RegistryParams memory p) private pure {
         if (p.sourceStake == 0 || p.sourceStake >> 96 != 0) revert InvalidStake("sourceStake", p.sourceStake);
-        if (p.evaluatorStake == 0 || p.evaluatorStake >> 96 != 0) revert InvalidStake("evaluatorStake", p.evaluatorStake);
+        if (p.evaluatorStake == 0 || p.evaluatorStake >> 96 != 0)
+            revert InvalidStake("evaluatorStake", p.evaluatorStake);
         // A slash can take no more than the stake anyway; a larger amount is a configuration mistake.
-        if (p.sourceSlashAmount > p.sourceStake) revert InvalidPenalty("sourceSlashAmount", p.sourceSlashAmount, p.sourceStake);
+        if (p.sourceSlashAmount > p.sourceStake)
+            revert InvalidPenalty("sourceSlashAmount", p.sourceSlashAmount, p.sourceStake);
         if (p.strikeSlashAmount > p.evaluatorStake) {
             revert InvalidPenalty("strikeSlashAmount", p.strikeSlashAmount, p.evaluatorStake);
         }
-        if (p.noShowPenalty > p.evaluatorStake) revert InvalidPenalty("noShowPenalty", p.noShowPenalty, p.evaluatorStake);
+        if (p.noShowPenalty > p.evaluatorStake)
+            revert InvalidPenalty("noShowPenalty", p.noShowPenalty, p.evaluatorStake);
         if (p.strikeLimit == 0 || p.strikeLimit > p.strikeWindow || p.strikeWindow > MAX_STRIKE_WINDOW) {
             revert InvalidStrikeRule(p.strikeLimit, p.strikeWindow);
         }

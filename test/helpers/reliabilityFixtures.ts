@@ -106,9 +106,9 @@ export async function registryFixture() {
 }
 
 /** registryFixture with other registry parameters. */
-export async function registryFixtureWith(params: RegistryParams) {
+export async function registryFixtureWith(params: RegistryParams, verifierContract?: string) {
   const f = await foundationFixture();
-  const { registry, deployed } = await deployTestRegistry(f, { params });
+  const { registry, deployed } = await deployTestRegistry(f, { params, ...(verifierContract ? { verifierContract } : {}) });
   const [dave, erin, frank, settler, challenger, relayer, stranger, gina] = f.others;
   const operator = f.alice;
   const evaluators = [f.bob, f.carol, dave, erin, frank];

@@ -24,14 +24,12 @@ import {
   PRIOR,
   PRIOR_LANE,
   PROOF,
-  RW,
   SCOPE_NO_SHOW,
   SCOPE_SOURCE,
   SCOPE_STRIKES,
   SOURCE_SLASH,
   SOURCE_STAKE,
   STRIKE_SLASH,
-  SW,
   TEST_RULE,
   as,
   at,
@@ -908,9 +906,8 @@ describe("ReliabilityRegistry", () => {
       const f = await loadFixture(populatedFixture);
       await flaggedEpoch(f);
       const { id: hash } = ethers;
-      // The vault already holds this offence id as slashed for this module only if the registry slashed it:
-      // take the role away instead (the admin renounces nothing; a module losing its role is the case).
-      await f.vault.connect(f.admin).revokeRole(hash("zkmerit.MODULE_ROLE"), f.address);
+      // The registry loses its module role: its slashes are refused from then on.
+      await as(f.vault as unknown as Contract, f.admin).revokeRole(hash("zkmerit.MODULE_ROLE"), f.address);
       await expect(flaggedEpoch(f))
         .to.emit(f.registry, "SlashFailed")
         .withArgs(1n, 1n, offenceId(SCOPE_STRIKES, 1n, 1n));
@@ -937,11 +934,7 @@ describe("ReliabilityRegistry", () => {
 
   shouldBehaveLikePhaseClock(async () => {
     const base = await loadFixture(foundationFixture);
-    const deployWith = (o: Partial<ReturnType<typeof registryParams>>): Promise<ContractTransactionResponse> =>
-      deployTestRegistry(base, { params: registryParams(o), grantModuleRole: false }).then(
-        (r) => r.registry.deploymentTransaction() as ContractTransactionResponse,
-      );
-    // Deploys go through viem's deploy path; a deploy that reverts rejects, as a call would.
+    // A deployment that reverts rejects, as a call would.
     const asCall = (p: Promise<unknown>) => p as Promise<ContractTransactionResponse>;
     const key: Record<string, keyof ReturnType<typeof registryParams>> = {
       commit: "commitWindow",
@@ -955,7 +948,6 @@ describe("ReliabilityRegistry", () => {
     const verifier = await registry.verifier();
     const direct = (o: Partial<ReturnType<typeof registryParams>>) =>
       asCall(factory.deploy(verifier, base.vault.target, p2, p3, p4, registryParams(o)).then((c) => c.deploymentTransaction()!));
-    void deployWith;
     return {
       contract: registry,
       maxDuration: 365n * DAY,

@@ -2,6 +2,7 @@
 // The generated ABIs (scripts/circuits/abi.ts).
 // Regenerate with `npm run circuits`; `npm run circuits -- --check` fails if this file differs.
 export { trainingMarketAbi } from "./trainingMarket";
+export { reliabilityRegistryAbi } from "./reliabilityRegistry";
 export { stakeVaultAbi } from "./stakeVault";
 export { testTokenAbi } from "./testToken";
 export { roundTripSettlementAbi } from "./roundTripSettlement";

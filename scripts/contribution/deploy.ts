@@ -1,53 +1,24 @@
-import path from "node:path";
-import { type Abi, type Address, type Hash } from "viem";
+import { type Address, type Hash } from "viem";
 import { trainingMarketAbi } from "../../oracle/core/chain/abi";
 import { contractAt } from "../../oracle/core/chain/contract";
-import { REPO_ROOT } from "../../oracle/core/artifacts/manifest";
-import { loadArtifact, type ContractArtifact } from "../../oracle/core/chain/artifacts";
 import type { Clients } from "../../oracle/core/chain/clients";
-import { deployTx } from "../../oracle/core/chain/tx";
 import { ZkMeritError } from "../../oracle/core/errors";
 import { circuitArtifacts } from "../../oracle/core/artifacts/manifest";
 import { contributionShape } from "../../oracle/contribution/taskstate";
 import { deployContract, vaultAt, type Deployed } from "../deploy/foundation";
+import { deployPoseidonHashers, type PoseidonHashers } from "../deploy/poseidon";
+export {
+  POSEIDON_ARITIES,
+  POSEIDON_LIBRARIES,
+  deployPoseidonHashers,
+  poseidonAbi,
+  type PoseidonArity,
+  type PoseidonHashers,
+} from "../deploy/poseidon";
 import type { DeployContext, ModuleDeployment } from "../module";
 
 /** The training market, typed by its generated ABI; writes go through the one transaction path (oracle/core/chain/tx.ts). */
 export const marketAt = (c: Clients, address: Address) => contractAt(c, "TrainingMarket", trainingMarketAbi, address);
-
-/** The Poseidon arities the market calls: reward-tree nodes, state and accumulator, task header. */
-export const POSEIDON_ARITIES = [2, 3, 4] as const;
-export type PoseidonArity = (typeof POSEIDON_ARITIES)[number];
-
-/** poseidon-solidity's library for each arity (its T counts the capacity element: T = inputs + 1). */
-export const POSEIDON_LIBRARIES: Record<PoseidonArity, string> = { 2: "PoseidonT3", 3: "PoseidonT4", 4: "PoseidonT5" };
-
-export interface PoseidonHashers {
-  poseidon2: Deployed;
-  poseidon3: Deployed;
-  poseidon4: Deployed;
-}
-
-/** The compiled hasher with `n` inputs (Hardhat puts dependencies' artifacts beside contracts/, not under it). */
-function poseidonArtifact(n: PoseidonArity): ContractArtifact {
-  return loadArtifact(POSEIDON_LIBRARIES[n], path.join(REPO_ROOT, "artifacts", "poseidon-solidity"));
-}
-
-/** The ABI of the hasher with `n` inputs: `hash(uint256[n]) returns (uint256)`. */
-export function poseidonAbi(n: PoseidonArity): Abi {
-  return poseidonArtifact(n).abi;
-}
-
-/** Deploys the Poseidon hashers with 2, 3 and 4 inputs: poseidon-solidity's libraries, called directly. */
-export async function deployPoseidonHashers(c: Clients): Promise<PoseidonHashers> {
-  const deployed: Deployed[] = [];
-  for (const n of POSEIDON_ARITIES) {
-    const a = poseidonArtifact(n);
-    deployed.push(await deployTx(c, a.contractName, { abi: a.abi, bytecode: a.bytecode }));
-  }
-  const [poseidon2, poseidon3, poseidon4] = deployed;
-  return { poseidon2, poseidon3, poseidon4 };
-}
 
 export interface MarketParams {
   /** Owner of the market contract (no power over tasks, escrow or stakes). */

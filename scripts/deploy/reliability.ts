@@ -4,7 +4,7 @@ import { contractAt } from "../../oracle/core/chain/contract";
 import type { Clients } from "../../oracle/core/chain/clients";
 import { ZkMeritError } from "../../oracle/core/errors";
 import { deployContract, vaultAt, type Deployed } from "./foundation";
-import { deployPoseidonHashers, type PoseidonHashers } from "./market";
+import { deployPoseidonHashers, type PoseidonHashers } from "./poseidon";
 
 /** The source reliability registry, typed by its generated ABI; writes go through the one transaction path (oracle/core/chain/tx.ts). */
 export const registryAt = (c: Clients, address: Address) => contractAt(c, "ReliabilityRegistry", reliabilityRegistryAbi, address);

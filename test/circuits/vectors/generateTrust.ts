@@ -49,25 +49,31 @@ const cases: { name: string; input: RootTrustInput }[] = [
   { name: "one_member", input: round(mean, { member: [false, true, false, false], margin: 0n, reward: 5n }) },
 ];
 
-const s = (xs: readonly bigint[]) => xs.map(String);
-const out = cases.map(({ name, input }) => {
-  const r = rootTrust(input);
-  return {
-    name,
-    updates: input.updates.map(s),
-    member: input.member,
-    hasRoot: input.hasRoot,
-    root: s([...input.root]),
-    previous: s([...input.previous]),
-    margin: input.margin.toString(),
-    reward: input.reward.toString(),
-    step: s(r.step),
-    trust: s(r.trust),
-    excluded: r.excluded,
-    value: s(r.value),
-    share: s(r.share),
-  };
-});
-const file = path.join(__dirname, "trust.json");
-fs.writeFileSync(file, JSON.stringify(out, null, 2) + "\n");
-process.stdout.write(`wrote ${file} (${out.length} cases)\n`);
+function main(): void {
+  const s = (xs: readonly bigint[]) => xs.map(String);
+  const out = cases.map(({ name, input }) => {
+    const r = rootTrust(input);
+    return {
+      name,
+      updates: input.updates.map(s),
+      member: input.member,
+      hasRoot: input.hasRoot,
+      root: s([...input.root]),
+      previous: s([...input.previous]),
+      margin: input.margin.toString(),
+      reward: input.reward.toString(),
+      step: s(r.step),
+      trust: s(r.trust),
+      excluded: r.excluded,
+      value: s(r.value),
+      share: s(r.share),
+    };
+  });
+  const file = path.join(__dirname, "trust.json");
+  fs.writeFileSync(file, JSON.stringify(out, null, 2) + "\n");
+  process.stdout.write(`wrote ${file} (${out.length} cases)\n`);
+}
+
+// Only when run by hand: the test runner loads every file under test/, and a generator that wrote on
+// load would regenerate the golden file from whatever the reference computes (test/circuits/vectors.test.ts).
+if (require.main === module) main();

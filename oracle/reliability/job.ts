@@ -7,8 +7,7 @@ import { ProofJournal } from "../service/journal";
 import { isTransientRpcError, withRetry } from "../service/retry";
 import type { ServeOptions } from "../service/module";
 import { within, type JobReport, type OracleJob, type TickContext } from "../service/runner";
-import { fetchWithin } from "../contribution/taskstate";
-import { decodeCommittedFeedback } from "./content";
+import { decodeCommittedFeedback, fetchWithin } from "./content";
 import { LANES, unpackWord, updateBatch, type Feedback, type ReliabilityParams, type ReliabilityShape, type Reveal } from "./reference";
 import { buildWitness } from "./witness";
 
@@ -92,6 +91,27 @@ function popCount(x: number): number {
 /** The registry's typed reads. */
 export function registryReader(client: PublicClient, address: Address) {
   return getContract({ address, abi: reliabilityRegistryAbi, client });
+}
+
+/** The circuit shape and the rule a registry was deployed with, from its `params()`. */
+export function registryRule(params: {
+  shape: { words: bigint; queries: bigint; evaluators: bigint; entries: bigint };
+  rule: { emaRate: bigint; minGraders: bigint; shareTolerance: bigint; disagreePct: bigint };
+}): { shape: ReliabilityShape; rule: ReliabilityParams } {
+  return {
+    shape: {
+      words: Number(params.shape.words),
+      queries: Number(params.shape.queries),
+      evaluators: Number(params.shape.evaluators),
+      entries: Number(params.shape.entries),
+    },
+    rule: {
+      emaRate: params.rule.emaRate,
+      minGraders: Number(params.rule.minGraders),
+      shareTolerance: Number(params.rule.shareTolerance),
+      disagreePct: Number(params.rule.disagreePct),
+    },
+  };
 }
 
 /** The reveals of `epoch`, in position order, from the registry's events. */
@@ -329,19 +349,7 @@ export class ReliabilityJob implements OracleJob<ReliabilityTickReport> {
   }
 
   private async prepare(epoch: number, acc: bigint, revealCount: number, pass: LogPass): Promise<PreparedBatch | string> {
-    const params = await this.rpc("params", () => this.registry.params());
-    const shape: ReliabilityShape = {
-      words: Number(params.shape.words),
-      queries: Number(params.shape.queries),
-      evaluators: Number(params.shape.evaluators),
-      entries: Number(params.shape.entries),
-    };
-    const rule: ReliabilityParams = {
-      emaRate: params.rule.emaRate,
-      minGraders: Number(params.rule.minGraders),
-      shareTolerance: Number(params.rule.shareTolerance),
-      disagreePct: Number(params.rule.disagreePct),
-    };
+    const { shape, rule } = registryRule(await this.rpc("params", () => this.registry.params()));
     const onChain = await this.rpc("logs", () => readReveals(pass, this.o.registry, epoch, this.o.fromBlock));
     if (onChain.length !== revealCount || onChain.some((r, j) => r.position !== j)) {
       throw new ZkMeritError(

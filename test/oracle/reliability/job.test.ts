@@ -20,6 +20,8 @@ import {
 import { encodeFeedback } from "../../../oracle/reliability/content";
 import { ReliabilityJob, type PreparedBatch, type ReliabilityJobOptions } from "../../../oracle/reliability/job";
 import { reliabilityModule } from "../../../oracle/reliability/module";
+import { reliabilityAudit } from "../../../oracle/reliability/audit";
+import { circuitArtifacts } from "../../../oracle/core/artifacts/manifest";
 import {
   TEST_RULE,
   TEST_SHAPE,
@@ -176,6 +178,31 @@ describe("ReliabilityJob (oracle, real proofs)", function () {
     expect(want.trace.flaggedMask).to.equal(0b00100n);
     expect(await s.registry.scoreWord(0n)).to.equal(want.trace.newWords[0]);
     expect(job.journal.keys()).to.deep.equal([]);
+
+    // The audit replays the epoch: the verifier, the proof and the reference's words all check out.
+    const entry = circuitArtifacts(CIRCUIT);
+    const d = {
+      network: "hardhat",
+      chainId: 31337,
+      deployedAt: "",
+      deployer: s.settler.address,
+      startBlock: Number(s.startBlock),
+      contracts: { ReliabilityRegistry: s.address },
+      verifiers: {
+        [CIRCUIT]: {
+          address: (await s.registry.verifier()) as string,
+          contract: entry.verifierContract,
+          zkeySha256: entry.artifacts.zkey.sha256,
+          vkeySha256: entry.artifacts.vkey.sha256,
+          insecure: true,
+        },
+      },
+    };
+    const client = clientsFor(s.settler).publicClient;
+    const audit = await reliabilityAudit.run({ client, chainId: 31337, deployments: d, store: s.store }, { epoch: 0 });
+    expect(audit.checks.filter((c) => !c.ok)).to.deep.equal([]);
+    expect(audit.ok).to.equal(true);
+    expect(audit.checks.map((c) => c.name).some((n) => n.endsWith(".replay"))).to.equal(true);
 
     // Idempotent: the epoch is proposed, so a second tick (or a restarted oracle) sends nothing.
     const again = await jobOf(s, dir).tick();

@@ -4,6 +4,7 @@
  * (docs/architecture.md, "Adding a module").
  */
 import { contribution } from "./contribution";
+import { reliability } from "./reliability";
 import type { ZkMeritModule } from "./module";
 
-export const MODULES: readonly ZkMeritModule[] = [contribution];
+export const MODULES: readonly ZkMeritModule[] = [contribution, reliability];

@@ -132,3 +132,20 @@ export {
   LlmGenerator,
   LlmGrader,
 } from "./adapter";
+
+// The chain side: the feedback payload, the oracle job and module, the audit.
+export { FEEDBACK_KIND, encodeFeedback, decodeFeedback, decodeCommittedFeedback } from "./content";
+export {
+  type ReliabilityJobOptions,
+  type RevealOnChain,
+  type ScoreBatchArgs,
+  type PreparedBatch,
+  type ReliabilityTickReport,
+  ReliabilityJob,
+  registryReader,
+  registryRule,
+  readReveals,
+  chooseWords,
+} from "./job";
+export { reliabilityModule, registryCircuit } from "./module";
+export { type EpochTarget, type ProposalOnChain, reliabilityAudit, readProposals } from "./audit";

@@ -123,4 +123,10 @@ export default tseslint.config(
     files: ["scripts/bin/*"],
     languageOptions: { sourceType: "commonjs" },
   },
+  {
+    // Worker threads are plain CommonJS files that Node starts directly (no TypeScript loader).
+    files: ["scripts/**/*.worker.js"],
+    languageOptions: { sourceType: "commonjs" },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );

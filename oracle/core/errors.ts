@@ -43,3 +43,24 @@ export class ZkMeritError extends Error {
 export function isZkMeritError(e: unknown, code?: ErrorCode): e is ZkMeritError {
   return e instanceof ZkMeritError && (code === undefined || e.code === code);
 }
+
+/** An input value that must be an integer in [min, max]; a PAYLOAD_INVALID error names it otherwise. */
+export function checkIntIn(name: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw new ZkMeritError("PAYLOAD_INVALID", `${name} must be an integer in [${min}, ${max}], got ${String(v)}`, {
+      name,
+      value: String(v),
+      min,
+      max,
+    });
+  }
+  return v;
+}
+
+/** An input value that must be a bigint in [min, maxExclusive) (`range` says so in the message). */
+export function checkBigIn(name: string, v: unknown, min: bigint, maxExclusive: bigint, range: string): bigint {
+  if (typeof v !== "bigint" || v < min || v >= maxExclusive) {
+    throw new ZkMeritError("PAYLOAD_INVALID", `${name} must be a bigint in ${range}, got ${String(v)}`, { name, value: String(v) });
+  }
+  return v;
+}

@@ -1,5 +1,16 @@
-import { createHash } from "node:crypto";
-import { SNARK_FIELD, ZkMeritError, hashChain, poseidon } from "../core";
+import {
+  EMA_RATE_ONE,
+  SHA256_FIELD_BITS,
+  SNARK_FIELD,
+  ZkMeritError,
+  beBytes,
+  checkBigIn as checkBig,
+  checkIntIn as checkInt,
+  emaStep as coreEmaStep,
+  hashChain,
+  poseidon,
+  sha256Field,
+} from "../core";
 
 /**
  * The reference model of circuits/reliability/reliability.circom (module 2, the source reliability
@@ -22,7 +33,7 @@ export const SCORE_BITS = 16;
 export const SCORE_MAX = (1n << 16n) - 1n;
 /** The EMA rate is rate / 2^16, in [0, 2^16]. */
 export const RATE_FRACTION_BITS = 16;
-export const RATE_ONE = 1n << 16n;
+export const RATE_ONE = EMA_RATE_ONE;
 /** A source's share of an answer is an integer percentage; a record's shares sum to at most 100. */
 export const SHARE_MAX = 100;
 export const SHARE_BITS = 7;
@@ -48,7 +59,7 @@ export const MAX_ENTRIES = 6;
 export const HEADER_TAG = 0x72656c696162696c697479n;
 export const FEEDBACK_TAG_BASE = 0x666565646261636bn << 32n;
 /** batchHash is SHA-256 of the posted bytes, keeping its low 253 bits (so it is a field element). */
-export const BATCH_HASH_BITS = 253;
+export const BATCH_HASH_BITS = SHA256_FIELD_BITS;
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -184,20 +195,6 @@ export interface BatchUpdate {
 
 function bad(message: string, details: Record<string, unknown>): ZkMeritError {
   return new ZkMeritError("PAYLOAD_INVALID", message, details);
-}
-
-function checkInt(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-    throw bad(`${name} must be an integer in [${min}, ${max}], got ${String(v)}`, { name, value: String(v), min, max });
-  }
-  return v;
-}
-
-function checkBig(name: string, v: unknown, min: bigint, maxExclusive: bigint, range: string): bigint {
-  if (typeof v !== "bigint" || v < min || v >= maxExclusive) {
-    throw bad(`${name} must be a bigint in ${range}, got ${String(v)}`, { name, value: String(v) });
-  }
-  return v;
 }
 
 export function checkShape(shape: ReliabilityShape): ReliabilityShape {
@@ -396,15 +393,6 @@ export function unpackWord(word: bigint): Score[] {
   }));
 }
 
-function beBytes(x: bigint, n: number): number[] {
-  const out = new Array<number>(n);
-  for (let i = n - 1; i >= 0; i--) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  return out;
-}
-
 /**
  * (14) The bytes the contract hashes, 12 + 68W of them: uint32 epoch, uint32 includedMask, uint32
  * flaggedMask, then per word in batch order: uint32 word index, uint256 old word, uint256 new word
@@ -425,8 +413,7 @@ export function batchBytes(
 
 /** (14) batchHash: the low 253 bits of SHA-256(bytes), i.e. uint256(sha256(bytes)) & (2^253 - 1). */
 export function batchHashOf(bytes: Uint8Array): bigint {
-  const digest = BigInt("0x" + createHash("sha256").update(bytes).digest("hex"));
-  return digest & ((1n << BigInt(BATCH_HASH_BITS)) - 1n);
+  return sha256Field(bytes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,15 +424,9 @@ function orderStatistic(xs: readonly number[], i: number): number {
   return [...xs].sort((a, b) => a - b)[i];
 }
 
-/** Floor division toward -infinity for bigints. */
-function floorDiv(a: bigint, d: bigint): bigint {
-  const q = a / d;
-  return a % d < 0n ? q - 1n : q;
-}
-
 /** One EMA step: old + floor(rate * (obs - old) / 2^16), in [min(old, obs), max(old, obs)]. */
 export function emaStep(old: bigint, obs: bigint, rate: bigint): bigint {
-  return old + floorDiv(rate * (obs - old), RATE_ONE);
+  return coreEmaStep(old, obs, rate);
 }
 
 /** Settles an epoch: the new scores, the flagged evaluators and the public inputs. */

@@ -1,5 +1,16 @@
-import { createHash } from "node:crypto";
-import { SNARK_FIELD, ZkMeritError, hashChain, poseidon } from "../core";
+import {
+  EMA_RATE_ONE,
+  SHA256_FIELD_BITS,
+  SNARK_FIELD,
+  ZkMeritError,
+  beBytes,
+  checkBigIn as checkBig,
+  checkIntIn as checkInt,
+  emaStep as coreEmaStep,
+  hashChain,
+  poseidon,
+  sha256Field,
+} from "../core";
 
 /**
  * The reference model of circuits/reputation/reputation.circom (module 3, swarm reputation): the rule
@@ -21,7 +32,7 @@ import { SNARK_FIELD, ZkMeritError, hashChain, poseidon } from "../core";
 export const REP_BITS = 16;
 export const REP_MAX = (1n << 16n) - 1n;
 /** The EMA rate is rate / 2^16, in [0, 2^16]. */
-export const RATE_ONE = 1n << 16n;
+export const RATE_ONE = EMA_RATE_ONE;
 /** Strengths sum to N * STRENGTH_SCALE (within rounding); each is in [1, 2^STRENGTH_BITS]. */
 export const STRENGTH_SCALE_BITS = 64;
 export const STRENGTH_SCALE = 1n << 64n;
@@ -52,7 +63,7 @@ export const JUDGMENT_TAG_BASE = 0x6a756467656d656e74n << 8n;
 /** Two-bit preferences per field element of a judgment commitment. */
 export const PREFS_PER_ELEMENT = 126;
 /** outHash is SHA-256 of the posted bytes, keeping its low 253 bits (so it is a field element). */
-export const OUT_HASH_BITS = 253;
+export const OUT_HASH_BITS = SHA256_FIELD_BITS;
 /** The integer MM stops when no strength moves by more than this many units, or after MAX_MM_ITERATIONS. */
 export const MM_STOP_UNITS = 1n;
 export const MAX_MM_ITERATIONS = 200_000;
@@ -186,20 +197,6 @@ export interface RoundSettlement {
 
 function bad(message: string, details: Record<string, unknown>): ZkMeritError {
   return new ZkMeritError("PAYLOAD_INVALID", message, details);
-}
-
-function checkInt(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-    throw bad(`${name} must be an integer in [${min}, ${max}], got ${String(v)}`, { name, value: String(v), min, max });
-  }
-  return v;
-}
-
-function checkBig(name: string, v: unknown, min: bigint, maxExclusive: bigint, range: string): bigint {
-  if (typeof v !== "bigint" || v < min || v >= maxExclusive) {
-    throw bad(`${name} must be a bigint in ${range}, got ${String(v)}`, { name, value: String(v) });
-  }
-  return v;
 }
 
 export function checkShape(shape: ReputationShape): ReputationShape {
@@ -412,15 +409,6 @@ export function repWords(reps: readonly bigint[]): bigint[] {
   return words;
 }
 
-function beBytes(x: bigint, n: number): number[] {
-  const out = new Array<number>(n);
-  for (let i = n - 1; i >= 0; i--) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  return out;
-}
-
 /**
  * (14) The bytes the contract hashes, 37 + 64M of them: uint32 round, uint8 winner, uint64
  * answeredMask, uint64 includedMask, uint64 agreeMask, uint64 flaggedMask, the M old words, the M
@@ -447,22 +435,15 @@ export function outBytes(
 
 /** (14) outHash: the low 253 bits of SHA-256(bytes), i.e. uint256(sha256(bytes)) & (2^253 - 1). */
 export function outHashOf(bytes: Uint8Array): bigint {
-  const digest = BigInt("0x" + createHash("sha256").update(bytes).digest("hex"));
-  return digest & ((1n << BigInt(OUT_HASH_BITS)) - 1n);
+  return sha256Field(bytes);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The rule
 
-/** Floor division toward -infinity for bigints. */
-function floorDiv(a: bigint, d: bigint): bigint {
-  const q = a / d;
-  return a % d < 0n ? q - 1n : q;
-}
-
 /** One EMA step: old + floor(rate * (target - old) / 2^16), in [min(old, target), max(old, target)]. */
 export function emaStep(old: bigint, target: bigint, rate: bigint): bigint {
-  return old + floorDiv(rate * (target - old), RATE_ONE);
+  return coreEmaStep(old, target, rate);
 }
 
 /** The prior's weight on each side of every scheduled pair: prior virtual judges of reputation 65535, a tie (one half-win) in each order. */

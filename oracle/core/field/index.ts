@@ -10,3 +10,4 @@ export {
 } from "./fixedpoint";
 export { packCount, packedLength, pack, unpack, packVector, unpackVector } from "./packing";
 export { poseidon, hashChain, vectorTag, commitVector } from "./commitment";
+export { beBytes, sha256Field, SHA256_FIELD_BITS, EMA_RATE_ONE, emaStep } from "./bytes";

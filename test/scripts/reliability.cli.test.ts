@@ -93,6 +93,8 @@ describe("scripts/reliability (registry entry, deploy and commands)", function (
       "evaluator register",
       "evaluator commit",
       "evaluator reveal",
+      "evaluator sign",
+      "relay",
     ]);
   });
 

@@ -1,15 +1,18 @@
 /**
  * Module 2's step of `npm run demo`: eight sources of known reliability register on the
- * ReliabilityRegistry, five evaluators (two of them liars boosting the worst source) grade a
- * retrieval client's answers, commit and reveal their feedback through the real contract, and the
- * oracle job proves each epoch with the reliability_1x8x5x2 keys. Per epoch it prints how the
- * on-chain scores separate the sources, the held-out accuracy of relevance-only against
- * reliability-aware retrieval, the flagged evaluators and the gas.
+ * ReliabilityRegistry, seven evaluators (two of them, 30%, liars boosting the worst source) grade
+ * a retrieval client's answers, commit and reveal their feedback through the real contract, and
+ * the oracle job proves each of five epochs with the demo instance reliability_1x16x7x3 (16 query
+ * slots). Per epoch it prints how the on-chain scores separate the sources, the held-out accuracy
+ * of relevance-only against reliability-aware retrieval, the flagged evaluators, the slashes the
+ * registry's events record (strikes: flagged in 2 of the last 3 final epochs) and the gas; at the
+ * end, whether the module's bars are met. The test runs it on the test instance (reliability_1x8x5x2).
  */
 import fs from "node:fs";
 import path from "node:path";
 import pino from "pino";
-import type { Address } from "viem";
+import { formatUnits, parseEventLogs, type Address, type Log } from "viem";
+import { reliabilityRegistryAbi } from "../../oracle/core/chain/abi";
 import { writeDeployments } from "../../oracle/core/chain/deployments";
 import { openStore } from "../../oracle/core/store";
 import { ReliabilityJob } from "../../oracle/reliability/job";
@@ -20,27 +23,45 @@ import { pct, scoreTau } from "../../oracle/reliability/metrics";
 import { testTokenAt, vaultAt } from "../deploy/foundation";
 import type { DemoContext } from "../module";
 import { commitFeedback, registerEvaluator, registerSource, registry, revealFeedback, sourceScores } from "./actions";
+import { reliabilityShapeOf } from "./deploy";
 import type { Ctx } from "../module";
 
-const EPOCHS = Number(process.env.ZKMERIT_DEMO_RELIABILITY_EPOCHS ?? 4);
-const CIRCUIT = "reliability_1x8x5x2";
-const SHAPE = { words: 1, queries: 8, evaluators: 5, entries: 2 };
+/** The instance `npm run demo` proves with (size "demo" in circuits/circuits.json). */
+export const DEMO_CIRCUIT = "reliability_1x16x7x3";
+const DEMO_EPOCHS = 5;
+/** Liars in the panel, whatever its size (2 of 7 is 30%, 2 of 5 is 40%). */
+const LIARS = 2;
 /** Commit, reveal, settlement and challenge windows (seconds). */
 const WINDOWS = [600, 300, 300, 120];
 const TOKEN = 10n ** 18n;
 
 const f3 = (x: number) => (x / 65535).toFixed(2);
 
-export async function reliabilityDemo({ net, outDir, heading, say, deploy }: DemoContext): Promise<void> {
-  const w = new ReliabilityWorkload({ seed: 1, shape: SHAPE, evaluators: 5, liarFraction: 0.4, strategy: "boost" });
+export interface ReliabilityDemoOptions {
+  /** The Reliability instance the registry verifies (default DEMO_CIRCUIT); its shape sets the panel (E evaluators). */
+  circuit?: string;
+  /** Epochs to run (default 5, or $ZKMERIT_DEMO_RELIABILITY_EPOCHS). */
+  epochs?: number;
+}
+
+/** The bars of the module: tau within 5 epochs, aware retrieval 10 points over relevance-only and within 3 of the true scores. */
+const BARS = { tau: 0.8, overRelevance: 0.1, belowOracle: 0.03 };
+
+export async function reliabilityDemo({ net, outDir, heading, say, deploy }: DemoContext, o: ReliabilityDemoOptions = {}): Promise<void> {
+  const CIRCUIT = o.circuit ?? DEMO_CIRCUIT;
+  const EPOCHS = o.epochs ?? Number(process.env.ZKMERIT_DEMO_RELIABILITY_EPOCHS ?? DEMO_EPOCHS);
+  const shape = reliabilityShapeOf(CIRCUIT);
+  const E = shape.evaluators;
+  const w = new ReliabilityWorkload({ seed: 1, shape, evaluators: E, liarFraction: LIARS / E, strategy: "boost" });
   const liars = w.panel.map((p, j) => (p.strategy === "honest" ? undefined : j + 1)).filter((x) => x !== undefined);
   const worst = [...w.corpus.sources].sort((a, b) => a.reliability - b.reliability)[0];
   heading(
-    `source reliability registry: ${w.corpus.sources.length} sources, 5 evaluators (${liars.length} boosting "${worst.name}"), ` +
+    `source reliability registry: ${w.corpus.sources.length} sources, ${E} evaluators (${liars.length} boosting "${worst.name}"), ` +
       `${EPOCHS} epochs, circuit ${CIRCUIT}`,
   );
   const [owner, oracleOp, operator, ...rest] = net.accounts;
-  const evaluators = rest.slice(0, 5);
+  const evaluators = rest.slice(0, E);
+  if (evaluators.length < E) throw new Error(`the demo needs ${E + 3} accounts, the network has ${net.accounts.length}`);
   const store = openStore(path.join(outDir, "store"));
   const d = await deploy(
     owner,
@@ -69,7 +90,11 @@ export async function reliabilityDemo({ net, outDir, heading, say, deploy }: Dem
   }
   for (const e of evaluators) note("registerEvaluator", (await registerEvaluator(ctx(e))).gasUsed);
   say(`   sources (true reliability): ${w.corpus.sources.map((s) => `${s.id}:${s.name} ${s.reliability.toFixed(2)}`).join(", ")}`);
-  say(`   evaluators 1..5; liars (boost "${worst.name}", source ${worst.id}): ${liars.join(", ")}`);
+  const p = await registry(ctx(owner)).read.params();
+  say(
+    `   evaluators 1..${E}, ${formatUnits(p.evaluatorStake, 18)} tokens staked each; liars (boost "${worst.name}", source ${worst.id}): ${liars.join(", ")}; ` +
+      `slashed ${formatUnits(p.strikeSlashAmount, 18)} when flagged in ${p.strikeLimit} of the last ${p.strikeWindow} final epochs (strikes then restart)`,
+  );
 
   const secrets = fs.mkdtempSync(path.join(outDir, "reliability-secrets-"));
   const journalDir = fs.mkdtempSync(path.join(outDir, "reliability-journal-"));
@@ -92,6 +117,7 @@ export async function reliabilityDemo({ net, outDir, heading, say, deploy }: Dem
   const line = async (label: string) => {
     const rel = await onChain();
     const acc = w.accuracy(rel);
+    last = { tau: scoreTau(rel, w.truth, w.prior), ...acc };
     const order = [...rel].sort((a, b) => Number(b[1] - a[1])).map(([id]) => w.corpus.sources[Number(id)].name);
     say(
       `   ${label.padEnd(8)} tau ${scoreTau(rel, w.truth, w.prior).toFixed(2).padStart(5)}  ` +
@@ -101,6 +127,33 @@ export async function reliabilityDemo({ net, outDir, heading, say, deploy }: Dem
     say(
       `            scores ${[...rel].map(([id, r]) => `${id}:${f3(Number(r))}`).join(" ")}   ${tied ? "(all at the prior)" : `order: ${order.join(" > ")}`}`,
     );
+  };
+  let last = { tau: 0, relevance: 0, aware: 0, oracle: 0 };
+  let firstTau: number | undefined;
+  const slashes: string[] = [];
+  /** The registry's slash and flag events of a transaction's logs. */
+  const penalties = (logs: Log[]) => {
+    const evs = parseEventLogs({ abi: reliabilityRegistryAbi, logs });
+    const out: string[] = [];
+    for (const ev of evs) {
+      if (ev.eventName === "EvaluatorSlashed") {
+        const who = liars.includes(ev.args.evaluatorId) ? "liar" : "honest";
+        const why = ev.args.offence === 1 ? "strikes" : ev.args.offence === 2 ? "no-show" : `offence ${ev.args.offence}`;
+        const text = `evaluator ${ev.args.evaluatorId} (${who}) slashed ${formatUnits(ev.args.amount, 18)} tokens for ${why} in epoch ${ev.args.epoch}`;
+        out.push(text);
+        slashes.push(text);
+      } else if (ev.eventName === "SlashFailed") {
+        out.push(`slash of evaluator ${ev.args.evaluatorId} in epoch ${ev.args.epoch} refused by the vault`);
+      } else if (ev.eventName === "SourceSlashed") {
+        out.push(`source ${ev.args.sourceId} slashed ${formatUnits(ev.args.amount, 18)} tokens (reliability ${ev.args.reliability})`);
+      }
+    }
+    return out;
+  };
+  const strikesNow = async () => {
+    const r: string[] = [];
+    for (let id = 1; id <= E; id++) r.push(`${id}:${(await reg.read.evaluator([id])).strikes}`);
+    return r.join(" ");
   };
   await line("prior");
   for (let e = 0; e < EPOCHS; e++) {
@@ -123,20 +176,37 @@ export async function reliabilityDemo({ net, outDir, heading, say, deploy }: Dem
       throw new Error(`epoch ${epoch}: the oracle did not propose: ${JSON.stringify(r.errors)}`);
     const s = r.settled[0];
     note("updateScores", s.gasUsed);
-    const flagged = [0, 1, 2, 3, 4].filter((j) => (s.flaggedMask >> j) & 1).map((j) => j + 1);
+    // Reveal position j is evaluator j + 1 here: they reveal in panel order.
+    const flagged = evaluators
+      .map((_, j) => j)
+      .filter((j) => (s.flaggedMask >> j) & 1)
+      .map((j) => j + 1);
     const after = await reg.read.epochInfo();
     await net.increaseTime(Number(after.finalAt - (await owner.publicClient.getBlock()).timestamp));
     const sync = await reg.send("sync", []);
     note("sync (finalize)", sync.gasUsed);
     await line(`epoch ${epoch}`);
+    if (firstTau === undefined && last.tau >= BARS.tau) firstTau = epoch;
     say(
       `            ${s.included} reveals proven in ${s.proveSeconds.toFixed(1)} s, updateScores ${s.gasUsed} gas; ` +
         `flagged evaluators: ${flagged.length ? flagged.join(", ") : "none"}; answers correct this epoch ${pct(records.filter((x) => x.correct).length / records.length)}`,
     );
+    const pen = penalties(sync.logs);
+    say(`            final: ${pen.length ? pen.join("; ") : "no slash"}; strikes now ${await strikesNow()}`);
   }
-  const strikes = [];
-  for (let id = 1; id <= 5; id++) strikes.push(`${id}:${(await reg.read.evaluator([id])).strikes}`);
-  say(`   evaluator strikes: ${strikes.join(" ")}`);
+  const stakes: string[] = [];
+  for (let id = 1; id <= E; id++) stakes.push(`${id}:${formatUnits((await reg.read.evaluator([id])).stake, 18)}`);
+  say(`   slashes (EvaluatorSlashed events)${slashes.length ? ":" : ": none"}`);
+  for (const x of slashes) say(`     ${x}`);
+  say(`   evaluator stakes left: ${stakes.join(" ")}`);
+  const bar = (ok: boolean) => (ok ? "met" : "NOT met");
+  say(
+    `   bars after ${EPOCHS} epochs: tau >= ${BARS.tau} ${bar(firstTau !== undefined)}` +
+      (firstTau !== undefined ? ` (first in epoch ${firstTau}, last ${last.tau.toFixed(2)})` : ` (last ${last.tau.toFixed(2)})`) +
+      `; aware >= relevance + 10 ${bar(last.aware >= last.relevance + BARS.overRelevance)}` +
+      `; aware >= true scores - 3 ${bar(last.aware >= last.oracle - BARS.belowOracle - 1e-9)} ` +
+      `(${pct(last.relevance)} / ${pct(last.aware)} / ${pct(last.oracle)})`,
+  );
   const audit = await reliabilityAudit.run(
     { client: owner.publicClient, chainId: owner.chain.id, deployments: d, store },
     { epoch: EPOCHS - 1 },

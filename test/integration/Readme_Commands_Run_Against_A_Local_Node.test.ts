@@ -5,41 +5,52 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { createPublicClient, http as viemHttp, type Address } from "viem";
 import { REPO_ROOT } from "../../oracle/core/artifacts/manifest";
+import { reliabilityRegistryAbi } from "../../oracle/core/chain/abi";
 
 /**
  * The README's Commands, run as written against `npx hardhat node`: each `npm run zkmerit -- ...` and
- * `npm run oracle -- ...` line of the README's block is run in order, as a separate process, with only
- * the paths a test must keep out of the work tree appended (deployments, store, secrets, journal,
- * reports) and `--once` for the oracle. Time is moved on the node between the lines where a user
- * would wait. A line the test does not know how to wait for fails the test, so the README cannot gain
- * a command this walk does not run. The commands reach the node through a proxy that records every
- * eth_getLogs: with the log cache on disk, no command reads a block another command already read.
+ * `npm run oracle -- ...` line of every "### Commands" block (module 1's, then module 2's, on one
+ * deployment) is run in order, as a separate process, with only the paths a test must keep out of
+ * the work tree appended (deployments, store, secrets, journal, reports) and `--once` for the oracle.
+ * Two values are the user's to read, not to copy: a `--feedback` file is the repository's (resolved
+ * from its root, as `npm run` does), and `--reliability-epoch` is the epoch `evaluator commit`
+ * printed. Time is moved on the node between the lines where a user would wait. A line the test does
+ * not know how to wait for fails the test, so the README cannot gain a command this walk does not
+ * run. The commands reach the node through a proxy that records every eth_getLogs: with the log
+ * cache on disk, no command reads a block another command already read.
  */
 
 interface Line {
-  /** "trainer train", "oracle", ... */
+  /** The module whose Commands block holds the line (1, 2, ...). */
+  readonly module: number;
+  /** "trainer train", "oracle", "evaluator sign", ... */
   readonly command: string;
   readonly args: string[];
   readonly text: string;
 }
 
-/** The CLI lines of the README's Commands block, in order. */
+const GROUPS = ["task", "trainer", "stake", "source", "evaluator"];
+
+/** The CLI lines of the README's Commands blocks (one per module, in README order), in order. */
 function readmeLines(): Line[] {
   const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
-  const section = readme.split("### Commands")[1];
-  if (!section) throw new Error("README.md has no '### Commands' section");
-  const block = /```sh\n([\s\S]*?)```/.exec(section);
-  if (!block) throw new Error("README.md's Commands section has no sh block");
+  const sections = readme.split(/^### Commands$/m).slice(1);
+  if (sections.length === 0) throw new Error("README.md has no '### Commands' section");
   const lines: Line[] = [];
-  for (const raw of block[1].split("\n")) {
-    const text = raw.replace(/#.*$/, "").trim();
-    const m = /^npm run (zkmerit|oracle) -- (.*)$/.exec(text);
-    if (!m) continue;
-    const words = m[2].split(/\s+/).filter(Boolean);
-    const args = m[1] === "oracle" ? ["oracle", ...words] : words;
-    const sub = args[0] === "task" || args[0] === "trainer" || args[0] === "stake" ? `${args[0]} ${args[1]}` : args[0];
-    lines.push({ command: sub, args, text });
+  for (const [i, section] of sections.entries()) {
+    const block = /```sh\n([\s\S]*?)```/.exec(section);
+    if (!block) throw new Error(`README.md's Commands section ${i + 1} has no sh block`);
+    for (const raw of block[1].split("\n")) {
+      const text = raw.replace(/#.*$/, "").trim();
+      const m = /^npm run (zkmerit|oracle) -- (.*)$/.exec(text);
+      if (!m) continue;
+      const words = m[2].split(/\s+/).filter(Boolean);
+      const args = m[1] === "oracle" ? ["oracle", ...words] : words;
+      const sub = GROUPS.includes(args[0]) ? `${args[0]} ${args[1]}` : args[0];
+      lines.push({ module: i + 1, command: sub, args, text });
+    }
   }
   return lines;
 }
@@ -174,20 +185,59 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
       });
     });
 
-  it("every README command runs in order, settles a round with a real proof, pays the trainer and audits clean", async () => {
+  /** The reliability registry's epoch as the node sees it now, and the node's time. */
+  const epochNow = async (deployments: string) => {
+    const d = JSON.parse(fs.readFileSync(deployments, "utf8")) as { contracts: Record<string, Address> };
+    const client = createPublicClient({ transport: viemHttp(nodeRpc) });
+    const info = await client.readContract({
+      address: d.contracts.ReliabilityRegistry,
+      abi: reliabilityRegistryAbi,
+      functionName: "epochInfo",
+    });
+    const now = (await client.getBlock()).timestamp;
+    const params = await client.readContract({
+      address: d.contracts.ReliabilityRegistry,
+      abi: reliabilityRegistryAbi,
+      functionName: "params",
+    });
+    return { info, now, params };
+  };
+
+  it("every README command runs in order: module 1 settles a round with a real proof, pays the trainer and audits clean; module 2 proves an epoch of direct and relayed feedback and audits clean", async () => {
     const lines = readmeLines();
     expect(lines.length, "README command lines").to.be.greaterThan(10);
+    expect(
+      lines.filter((l) => l.module === 2).map((l) => l.command),
+      "module 2's README commands",
+    ).to.include.members([
+      "source register",
+      "source status",
+      "source scores",
+      "source leave",
+      "evaluator register",
+      "evaluator commit",
+      "evaluator reveal",
+      "evaluator sign",
+      "relay",
+      "audit",
+      "oracle",
+    ]);
     // The paths a test keeps out of the work tree, and the flags a one-shot run needs.
     const common = ["--deployments", path.join(dir, "localhost.json"), "--store", path.join(dir, "store")];
     const extra = (l: Line): string[] => {
       switch (l.command) {
         case "trainer train":
         case "trainer reveal":
+        case "evaluator commit":
+        case "evaluator reveal":
+        case "evaluator sign":
           return [...common, "--secrets", path.join(dir, "secrets")];
         case "oracle":
           return [...common, "--journal", path.join(dir, "journal"), "--once"];
-        case "audit":
-          return [...common, "--out", path.join(dir, "audit.json"), "--html", path.join(dir, "audit.html")];
+        case "audit": {
+          const name = l.module === 1 ? "audit" : `audit-${l.module}`;
+          return [...common, "--out", path.join(dir, `${name}.json`), "--html", path.join(dir, `${name}.html`)];
+        }
         default:
           return common;
       }
@@ -195,7 +245,62 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
     const created = { commit: 600, reveal: 300, challenge: 300 };
     let revealedOnce = false;
     const outputs = new Map<string, string[]>();
+    const deploymentsFile = path.join(dir, "localhost.json");
+    let epoch: string | undefined;
+    let epochOpened = false;
+    let evaluatorRevealed = false;
     for (const l of lines) {
+      let args = l.args;
+      if (l.module === 2) {
+        // Module 2's waits follow the registry's epoch clock.
+        switch (l.command) {
+          case "evaluator commit":
+          case "evaluator sign":
+            if (!epochOpened) {
+              // Start the commits at a fresh epoch's commit window, so none of them can miss it.
+              const { info, now, params } = await epochNow(deploymentsFile);
+              await wait(Number(BigInt(info.startedAt) + params.commitWindow - now) + 1);
+              epochOpened = true;
+            }
+            break;
+          case "evaluator reveal":
+            if (!evaluatorRevealed) {
+              const { info, now } = await epochNow(deploymentsFile);
+              await wait(Number(info.commitEnd - now) + 1);
+              evaluatorRevealed = true;
+            }
+            break;
+          case "oracle": {
+            const { info, now } = await epochNow(deploymentsFile);
+            await wait(Number(info.revealEnd - now) + 1);
+            break;
+          }
+          case "audit": {
+            // Once the proposal is final (its challenge window passed).
+            const { info, now } = await epochNow(deploymentsFile);
+            if (info.finalAt > now) await wait(Number(info.finalAt - now) + 1);
+            expect(epoch, "the README commits before it audits").to.not.equal(undefined);
+            args = args.map((a, i) => (args[i - 1] === "--reliability-epoch" ? epoch! : a));
+            break;
+          }
+          case "faucet":
+          case "source register":
+          case "source status":
+          case "source scores":
+          case "source leave":
+          case "evaluator register":
+          case "relay":
+            break;
+          default:
+            throw new Error(`the README runs \`${l.text}\`, which this walk does not know when to run`);
+        }
+        args = args.map((a, i) => (args[i - 1] === "--feedback" ? path.resolve(REPO_ROOT, a) : a));
+        const { stdout } = await cli([...args, ...extra(l)]);
+        const m = /feedback committed for epoch (\d+)/.exec(stdout);
+        if (m) epoch ??= m[1];
+        outputs.set(`2:${l.command}`, [...(outputs.get(`2:${l.command}`) ?? []), stdout]);
+        continue;
+      }
       // Where a user waits between two lines, the node's clock moves on instead.
       switch (l.command) {
         case "trainer reveal":
@@ -262,6 +367,26 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
     const audit = JSON.parse(fs.readFileSync(path.join(dir, "audit.json"), "utf8")) as { ok: boolean };
     expect(audit.ok).to.equal(true);
     expect(fs.readFileSync(path.join(dir, "audit.html"), "utf8")).to.match(/^<!doctype html>/i);
+
+    // Module 2: two sources, three evaluators (one relayed), one proven epoch that ranks source 0 over 1.
+    expect(one("2:source register"))
+      .to.match(/^source 0 registered/m)
+      .and.to.match(/^source 1 registered/m);
+    expect(one("2:evaluator register")).to.match(/^evaluator 3 registered/m);
+    expect(one("2:evaluator sign"))
+      .to.match(/signed the commit of evaluator 3/)
+      .and.to.match(/signed the reveal of evaluator 3/);
+    expect(one("2:relay"))
+      .to.match(/^relayed the commit of evaluator 3 for epoch \d+/m)
+      .and.to.match(/^relayed the reveal of evaluator 3/m);
+    expect(one("2:oracle"))
+      .to.match(/"scores proposed"/)
+      .and.to.match(/"included":3\b/);
+    // Source 0 was credited in correct answers (0.5 -> 0.625 at EMA 1/4), source 1 mostly in wrong ones.
+    expect(one("2:source scores").split("\n")[0]).to.match(/^source {4}0 {2}reliability 0\.625/);
+    expect(one("2:audit")).to.match(/^OK: /m);
+    expect((JSON.parse(fs.readFileSync(path.join(dir, "audit-2.json"), "utf8")) as { ok: boolean }).ok).to.equal(true);
+    expect(one("2:source leave")).to.match(/^source 1 left/m);
 
     // One event pass per block range across the whole walk: every command after the first reading one
     // asked only for blocks no earlier command had read (the log cache on disk, shared by the processes).

@@ -132,6 +132,8 @@ export interface BenchSection {
   options?(cmd: Command): void;
   /** A boolean option that makes the bench measure only this section and keep every other one from the previous run. */
   onlyFlag?: string;
+  /** The gas rows this section measures, so a run of the section alone replaces them rather than adding them again. */
+  ownsGasRow?(row: { contract: string; call: string }): boolean;
   /** Measures; `gas` and `settleByTrainers` rows are appended to the other sections', the other fields set. */
   run(ctx: BenchContext): Promise<Partial<BenchResults>>;
 }

@@ -70,12 +70,17 @@ export interface ReliabilityTickReport extends JobReport {
   }>;
   /** Epochs with a pending proposal by someone else. */
   observed: Array<{ epoch: number; settler: Address; includedMask: number }>;
+  /**
+   * Pending proposals this oracle replaced with a stronger batch (more reveals included: the
+   * proposer left out feedback this oracle holds); gasUsed 0 when someone else replaced it first.
+   */
+  challenged: Array<{ epoch: number; gasUsed: bigint; included: number; replacedIncluded: number; proveSeconds: number }>;
   /** Epochs due whose revealed content is all unavailable (they expire on their own). */
   unprovable: Array<{ epoch: number; reason: string }>;
   /** Epochs left alone because their settlement deadline is within the margin. */
   tooLate: number[];
   errors: Array<{ epoch?: number; message: string }>;
-  counts: { settled: number };
+  counts: { settled: number; challenged: number };
   block?: bigint;
 }
 
@@ -137,6 +142,34 @@ export async function readReveals(pass: LogPass, registry: Address, epoch: numbe
   return out.sort((a, b) => a.position - b.position);
 }
 
+/** The latest ScoresProposed of `epoch`: its batch bytes, digest, and the old word of each index it names. */
+export async function readPendingProposal(
+  pass: LogPass,
+  registry: Address,
+  epoch: number,
+  fromBlock: bigint,
+): Promise<{ bytes: `0x${string}`; digest: `0x${string}`; oldWords: Map<bigint, bigint> } | undefined> {
+  let last: { bytes: `0x${string}`; digest: `0x${string}` } | undefined;
+  for (const l of await pass.logs(registry, fromBlock)) {
+    let ev;
+    try {
+      ev = decodeEventLog({ abi: reliabilityRegistryAbi, data: l.data, topics: l.topics as [`0x${string}`, ...`0x${string}`[]] });
+    } catch {
+      continue;
+    }
+    if (ev.eventName === "ScoresProposed" && ev.args.epoch === epoch) last = { bytes: ev.args.batch, digest: ev.args.batchDigest };
+  }
+  if (!last) return undefined;
+  // batchBytes (rule 14): 12 header bytes, then per word uint32 index ‖ uint256 old ‖ uint256 new.
+  const hex = last.bytes.slice(2);
+  const oldWords = new Map<bigint, bigint>();
+  for (let at = 12; at * 2 < hex.length; at += 68) {
+    const index = BigInt("0x" + hex.slice(at * 2, (at + 4) * 2));
+    oldWords.set(index, BigInt("0x" + hex.slice((at + 4) * 2, (at + 36) * 2)));
+  }
+  return { ...last, oldWords };
+}
+
 /**
  * The batch's W word indices: the words the available feedback names (in reveal order, as long as
  * they fit), then the lowest other words holding registered sources. Feedback naming a word that
@@ -181,8 +214,10 @@ export function chooseWords(
  * reads the epoch's reveals (FeedbackRevealed, through the shared log reader), fetches and checks
  * each feedback payload against its commitment, reads the old score words from storage, runs the
  * reference, proves, journals the proof, and sends `updateScores`. The proof is journalled before
- * sending, so a restart resumes with it; an epoch already proposed (by anyone) is left alone, and
- * nothing is sent within `deadlineMarginSeconds` of the settlement deadline.
+ * sending, so a restart resumes with it; nothing is sent within `deadlineMarginSeconds` of the
+ * settlement deadline. An epoch proposed by someone else is replaced (challengeScores) when this
+ * oracle can include strictly more reveals, i.e. the proposer left out feedback this oracle holds
+ * (unless `challenge` is false); the registry restores the words that proposal overwrote first.
  */
 export class ReliabilityJob implements OracleJob<ReliabilityTickReport> {
   readonly id = "reliability";
@@ -252,7 +287,15 @@ export class ReliabilityJob implements OracleJob<ReliabilityTickReport> {
   }
 
   async tick(ctx: TickContext = {}): Promise<ReliabilityTickReport> {
-    const report: ReliabilityTickReport = { settled: [], observed: [], unprovable: [], tooLate: [], errors: [], counts: { settled: 0 } };
+    const report: ReliabilityTickReport = {
+      settled: [],
+      observed: [],
+      challenged: [],
+      unprovable: [],
+      tooLate: [],
+      errors: [],
+      counts: { settled: 0, challenged: 0 },
+    };
     const block = await this.rpc("getBlock", () => this.c.publicClient.getBlock());
     report.block = block.number;
     let epoch: number | undefined;
@@ -262,15 +305,27 @@ export class ReliabilityJob implements OracleJob<ReliabilityTickReport> {
       this.pruneJournal(info.epoch);
       const now = block.timestamp;
       if (info.reveals === 0n || now < info.revealEnd) return report;
-      if (info.settler !== ZERO) {
-        // Proposed already (by us or anyone): the chain finalizes it lazily; challenges are not served yet.
-        for (const k of this.journal.keys()) if (k.startsWith(this.keyPrefix(info.epoch))) this.journal.remove(k);
-        if (info.settler.toLowerCase() !== this.me.toLowerCase())
-          report.observed.push({ epoch: info.epoch, settler: info.settler, includedMask: info.includedMask });
-        return report;
-      }
       // Simulation runs at the last block's time; the transaction lands later. Too close to the deadline it could revert.
       const margin = BigInt(this.o.deadlineMarginSeconds ?? 15);
+      if (info.settler !== ZERO) {
+        // Proposed already (by us or anyone): the chain finalizes it lazily. A proposal by someone
+        // else that left out feedback this oracle holds is replaced by a stronger one (challengeScores).
+        const pendingKey = `${this.keyPrefix(info.epoch)}${info.acc.toString(16).slice(0, 16)}-`;
+        for (const k of this.journal.keys())
+          if (k.startsWith(this.keyPrefix(info.epoch)) && !k.includes("-challenge-")) this.journal.remove(k);
+        if (info.settler.toLowerCase() === this.me.toLowerCase()) return report;
+        report.observed.push({ epoch: info.epoch, settler: info.settler, includedMask: info.includedMask });
+        if (this.o.challenge === false || now + margin >= info.finalAt) return report;
+        const pass = ctx.logs ?? (await this.rpc("logs", () => logPass(this.o.logs ?? this.c.publicClient)));
+        const done = await within(
+          `epoch ${info.epoch} challenge`,
+          this.o.taskBudgetMs ?? 120_000,
+          this.challenge(info.epoch, info.acc, Number(info.reveals), info.includedMask, pendingKey, pass),
+        );
+        if (typeof done !== "string") report.challenged.push(done);
+        report.counts.challenged = report.challenged.filter((x) => x.gasUsed > 0n).length;
+        return report;
+      }
       if (now + margin >= info.settlementDeadline) {
         report.tooLate.push(info.epoch);
         return report;
@@ -348,7 +403,66 @@ export class ReliabilityJob implements OracleJob<ReliabilityTickReport> {
     }
   }
 
-  private async prepare(epoch: number, acc: bigint, revealCount: number, pass: LogPass): Promise<PreparedBatch | string> {
+  /**
+   * Replaces the pending proposal of `epoch` (by someone else, `pendingMask` included) when this
+   * oracle can include strictly more reveals: proves a batch on the words the pending one replaced
+   * (restored by the registry from the proposal's bytes) and sends challengeScores; the proof is
+   * journalled first, as a proposal's. A string says why there is nothing to challenge.
+   */
+  private async challenge(
+    epoch: number,
+    acc: bigint,
+    revealCount: number,
+    pendingMask: number,
+    keyPrefix: string,
+    pass: LogPass,
+  ): Promise<ReliabilityTickReport["challenged"][number] | string> {
+    const replacedIncluded = popCount(pendingMask);
+    const pending = await this.rpc("logs", () => readPendingProposal(pass, this.o.registry, epoch, this.o.fromBlock));
+    if (!pending) return "the pending proposal's event is not in the log (is --from-block after the epoch began?)";
+    const key = `${keyPrefix}challenge-${pending.digest.slice(2, 18)}-${this.me.toLowerCase()}`;
+    let prepared = this.journal.read<PreparedBatch>(key);
+    if (!prepared) {
+      const p = await this.prepare(epoch, acc, revealCount, pass, { restored: pending.oldWords, mustExceed: replacedIncluded });
+      if (typeof p === "string") return p;
+      prepared = p;
+      this.journal.write(key, prepared);
+    }
+    const p = prepared;
+    try {
+      const r = await sendTx(
+        this.c,
+        {
+          address: this.o.registry,
+          contract: "ReliabilityRegistry",
+          abi: reliabilityRegistryAbi,
+          functionName: "challengeScores",
+          args: [p.batch, pending.bytes, p.proof],
+        },
+        { wait: (hash) => this.rpc("receipt", () => this.c.publicClient.waitForTransactionReceipt({ hash })) },
+      );
+      this.journal.remove(key);
+      this.o.log.info({ epoch, gasUsed: Number(r.gasUsed), included: p.included, replacedIncluded }, "pending proposal replaced");
+      return { epoch, gasUsed: r.gasUsed, included: p.included, replacedIncluded, proveSeconds: p.proveSeconds };
+    } catch (e) {
+      // Replaced by someone else meanwhile, final, or the epoch moved on: the proof is spent, not lost.
+      const now = await this.rpc("epochInfo", () => this.registry.epochInfo());
+      if (now.epoch !== epoch || now.settler === ZERO || now.includedMask !== pendingMask) {
+        this.journal.remove(key);
+        this.o.log.info({ epoch, settler: now.settler }, "pending proposal replaced by someone else or final; dropping our proof");
+        return { epoch, gasUsed: 0n, included: p.included, replacedIncluded, proveSeconds: p.proveSeconds };
+      }
+      throw e;
+    }
+  }
+
+  private async prepare(
+    epoch: number,
+    acc: bigint,
+    revealCount: number,
+    pass: LogPass,
+    over: { restored?: ReadonlyMap<bigint, bigint>; mustExceed?: number } = {},
+  ): Promise<PreparedBatch | string> {
     const { shape, rule } = registryRule(await this.rpc("params", () => this.registry.params()));
     const onChain = await this.rpc("logs", () => readReveals(pass, this.o.registry, epoch, this.o.fromBlock));
     if (onChain.length !== revealCount || onChain.some((r, j) => r.position !== j)) {
@@ -384,8 +498,12 @@ export class ReliabilityJob implements OracleJob<ReliabilityTickReport> {
     }
     for (const u of unavailable) this.o.log.warn({ epoch, ...u }, "reveal left out");
     if (fetched.every((f) => !f.feedback)) return "no revealed feedback is available";
+    const available = fetched.filter((f) => f.feedback).length;
+    if (over.mustExceed !== undefined && available <= over.mustExceed)
+      return `the pending proposal includes ${over.mustExceed} reveals; this oracle holds ${available}`;
+    // A challenge is proven on the words before the pending proposal (the registry restores them first).
     const oldWords: bigint[] = [];
-    for (const w of words) oldWords.push(await this.rpc("scoreWord", () => this.registry.scoreWord([w])));
+    for (const w of words) oldWords.push(over.restored?.get(w) ?? (await this.rpc("scoreWord", () => this.registry.scoreWord([w]))));
     const context = await this.rpc("proofContext", () => this.registry.proofContext());
     const reveals: Reveal[] = onChain.map((r, j) => ({
       evaluator: BigInt(r.evaluator),

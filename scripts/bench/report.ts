@@ -40,6 +40,62 @@ export interface BenchResults {
   robustness?: RobustnessBench[];
   /** When the robustness rows were measured, if not by this run (kept from an earlier run, or `--robustness-only`). */
   robustnessMeasuredAt?: string;
+  /** Module 2: batch gas by size, marginal gas per source, real-verifier batches. */
+  reliabilityGas?: ReliabilityGasBench;
+  /** Module 2: the workload's outcome with and without the robust aggregate. */
+  reliabilityOutcome?: ReliabilityOutcomeBench;
+}
+
+/** One configuration of the outcome table, reduced over its seeds. */
+export interface ReliabilityOutcomeRow {
+  /** "honest" or the liars' strategy. */
+  liars: "honest" | "boost" | "sink" | "random";
+  liarFraction: number;
+  aggregate: "median" | "naive";
+  seeds: number;
+  /** Means over the seeds of the held-out accuracies after the last epoch (fractions). */
+  relevance: number;
+  aware: number;
+  oracle: number;
+  /** Mean Kendall tau-b of the learned reliabilities against the truth after epochs 0..E. */
+  meanTau: number[];
+  /** The least tau after the last epoch over the seeds. */
+  minTau: number;
+  /** Runs whose tau after the last epoch is at least the bar, and runs that reach it in some epoch <= E. */
+  tauAtEnd: number;
+  tauReached: number;
+  /** Runs with aware >= relevance + 10 points, and with aware >= oracle - 3 points, after the last epoch. */
+  overRelevance: number;
+  nearOracle: number;
+  /** Share of the liars' (evaluator, epoch) pairs flagged, and of the honest ones (false flags). */
+  liarsFlagged?: number;
+  honestFlagged: number;
+}
+
+export interface ReliabilityOutcomeBench {
+  epochs: number;
+  seeds: number[];
+  shape: string;
+  seconds: number;
+  rows: ReliabilityOutcomeRow[];
+}
+
+/** The real-verifier batch of one instance, from the demo's path. */
+export interface ReliabilityBatchReal {
+  circuit: string;
+  sources: number;
+  evaluators: number;
+  updateScoresGas: number;
+  proveSeconds: number;
+}
+
+export interface ReliabilityGasBench {
+  /** updateScores by updated sources on the mock verifier (the gas test's registries of 1, 4 and 8 words). */
+  batchMock: Array<{ sources: number; words: number; gas: number }>;
+  /** Marginal gas per updated source on the mock verifier, 8 -> 64 and 32 -> 64 sources. */
+  marginal: { from8: number; from32: number };
+  /** updateScores with the real verifier and a real proof, per instance. */
+  batchReal: ReliabilityBatchReal[];
 }
 
 /** One rule's harness run, reduced to what the README shows. */
@@ -170,6 +226,8 @@ export function renderResults(r: BenchResults): string {
     for (const a of r.accuracy) lines.push(`| ${a.label} | ${a.perRound.map((v) => (v * 100).toFixed(1)).join(" | ")} |`);
   }
   for (const [i, rb] of (r.robustness ?? []).entries()) lines.push("", ...renderRobustness(rb, i === 0, r.robustnessMeasuredAt));
+  if (r.reliabilityGas) lines.push("", ...renderReliabilityGas(r.reliabilityGas));
+  if (r.reliabilityOutcome) lines.push("", ...renderReliabilityOutcome(r.reliabilityOutcome));
   return lines.join("\n");
 }
 
@@ -214,6 +272,54 @@ function renderRobustness(rb: RobustnessBench, full: boolean, measuredAt: string
     lines.push("");
     lines.push(
       `Targeted push (\`${targeted[0].attack}\`): ${targeted.map((x) => `${pct(x.targetRate ?? 0)}%`).join(" / ")} of the test images of the class read as the target at f = ${targeted.map((x) => x.attackers).join(" / ")}, against ${pct(rb.attackFreeTargetRate)}% without attackers.`,
+    );
+  }
+  return lines;
+}
+
+/** Module 2's batch gas: by batch size on the mock verifier, the marginal per source, and the real verifier's batches. */
+export function renderReliabilityGas(g: ReliabilityGasBench): string[] {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const lines = [
+    `Source reliability registry, \`updateScores\` by batch size (mock verifier; the registry is deployed for 1, 4 or 8 score words of 8 sources; "1" changes one source of one word): ` +
+      `**${n(g.marginal.from8)} gas per updated source** at the margin from 8 to 64 sources (${n(g.marginal.from32)} from 32 to 64), against 26,000–32,000 per update (72,000 for one) in the reference system.`,
+    "",
+    "| updated sources | score words | updateScores gas (mock verifier) |",
+    "|---:|---:|---:|",
+    ...g.batchMock.map((b) => `| ${b.sources} | ${b.words} | ${n(b.gas)} |`),
+  ];
+  if (g.batchReal.length) {
+    lines.push(
+      "",
+      "With the real verifier and a real proof (the oracle job's batch, mean of the proven epochs):",
+      "",
+      "| circuit | sources | evaluators | updateScores gas | proof s |",
+      "|---|---:|---:|---:|---:|",
+      ...g.batchReal.map(
+        (b) => `| ${b.circuit} | ${b.sources} | ${b.evaluators} | ${n(b.updateScoresGas)} | ${b.proveSeconds.toFixed(1)} |`,
+      ),
+    );
+  }
+  return lines;
+}
+
+/** Module 2's outcome table: each liar strategy with the median (the rule) and the naive mean. */
+export function renderReliabilityOutcome(o: ReliabilityOutcomeBench): string[] {
+  const p = (x: number) => (100 * x).toFixed(1);
+  const k = o.seeds.length;
+  const lines = [
+    `Source reliability, outcome in the demo's environment (workload shape ${o.shape}: 8 sources, 16 graded questions and 7 evaluators an epoch, ${o.epochs} epochs, corpus seeds ${o.seeds.join(", ")}; ${o.seconds.toFixed(0)} s). ` +
+      "Accuracies on the held-out questions after the last epoch, means over the seeds; tau is Kendall's tau-b of the learned reliabilities against the true ones. " +
+      "Bars: tau >= 0.8 within 5 epochs, aware >= relevance-only + 10 points, aware >= true-score retrieval - 3 points; the columns count the runs meeting each.",
+    "",
+    "| liars | aggregate | relevance-only % | reliability-aware % | true scores % | mean tau by epoch | min tau | tau >= 0.8 at end / ever | +10 | -3 | liars flagged % | honest flagged % |",
+    "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of o.rows) {
+    lines.push(
+      `| ${r.liars === "honest" ? "none" : `${Math.round(100 * r.liarFraction)}% ${r.liars}`} | ${r.aggregate} | ${p(r.relevance)} | ${p(r.aware)} | ${p(r.oracle)} | ` +
+        `${r.meanTau.map((t) => t.toFixed(2)).join(" ")} | ${r.minTau.toFixed(2)} | ${r.tauAtEnd}/${k} / ${r.tauReached}/${k} | ${r.overRelevance}/${k} | ${r.nearOracle}/${k} | ` +
+        `${r.liarsFlagged === undefined ? "-" : p(r.liarsFlagged)} | ${r.aggregate === "median" ? p(r.honestFlagged) : "-"} |`,
     );
   }
   return lines;

@@ -19,6 +19,7 @@ import { ReliabilityJob } from "../../oracle/reliability/job";
 import { registryCircuit } from "../../oracle/reliability/module";
 import { reliabilityAudit } from "../../oracle/reliability/audit";
 import { ReliabilityWorkload, DEFAULT_EXPLORE } from "../../oracle/reliability/simulation";
+import type { SourceProfile } from "../../oracle/reliability/corpus";
 import { pct, scoreTau } from "../../oracle/reliability/metrics";
 import { testTokenAt, vaultAt } from "../deploy/foundation";
 import type { DemoContext } from "../module";
@@ -42,17 +43,36 @@ export interface ReliabilityDemoOptions {
   circuit?: string;
   /** Epochs to run (default 5, or $ZKMERIT_DEMO_RELIABILITY_EPOCHS). */
   epochs?: number;
+  /** The sources (default: the corpus's eight); an instance of W words needs 8W of them (the bench's 64). */
+  sources?: readonly SourceProfile[];
+}
+
+/** What the run measured, for the bench: gas by call, the proving time of each epoch, the last epoch's figures. */
+export interface ReliabilityDemoResult {
+  gas: Map<string, bigint[]>;
+  proveSeconds: number[];
+  last: { tau: number; relevance: number; aware: number; oracle: number };
 }
 
 /** The bars of the module: tau within 5 epochs, aware retrieval 10 points over relevance-only and within 3 of the true scores. */
 const BARS = { tau: 0.8, overRelevance: 0.1, belowOracle: 0.03 };
 
-export async function reliabilityDemo({ net, outDir, heading, say, deploy }: DemoContext, o: ReliabilityDemoOptions = {}): Promise<void> {
+export async function reliabilityDemo(
+  { net, outDir, heading, say, deploy }: DemoContext,
+  o: ReliabilityDemoOptions = {},
+): Promise<ReliabilityDemoResult> {
   const CIRCUIT = o.circuit ?? DEMO_CIRCUIT;
   const EPOCHS = o.epochs ?? Number(process.env.ZKMERIT_DEMO_RELIABILITY_EPOCHS ?? DEMO_EPOCHS);
   const shape = reliabilityShapeOf(CIRCUIT);
   const E = shape.evaluators;
-  const w = new ReliabilityWorkload({ seed: 1, shape, evaluators: E, liarFraction: LIARS / E, strategy: "boost" });
+  const w = new ReliabilityWorkload({
+    seed: 1,
+    ...(o.sources ? { corpus: { seed: 1, sources: o.sources } } : {}),
+    shape,
+    evaluators: E,
+    liarFraction: LIARS / E,
+    strategy: "boost",
+  });
   const liars = w.panel.map((p, j) => (p.strategy === "honest" ? undefined : j + 1)).filter((x) => x !== undefined);
   const worst = [...w.corpus.sources].sort((a, b) => a.reliability - b.reliability)[0];
   heading(
@@ -131,6 +151,7 @@ export async function reliabilityDemo({ net, outDir, heading, say, deploy }: Dem
   let last = { tau: 0, relevance: 0, aware: 0, oracle: 0 };
   let firstTau: number | undefined;
   const slashes: string[] = [];
+  const proveSeconds: number[] = [];
   /** The registry's slash and flag events of a transaction's logs. */
   const penalties = (logs: Log[]) => {
     const evs = parseEventLogs({ abi: reliabilityRegistryAbi, logs });
@@ -176,6 +197,7 @@ export async function reliabilityDemo({ net, outDir, heading, say, deploy }: Dem
       throw new Error(`epoch ${epoch}: the oracle did not propose: ${JSON.stringify(r.errors)}`);
     const s = r.settled[0];
     note("updateScores", s.gasUsed);
+    proveSeconds.push(s.proveSeconds);
     // Reveal position j is evaluator j + 1 here: they reveal in panel order.
     const flagged = evaluators
       .map((_, j) => j)
@@ -216,4 +238,5 @@ export async function reliabilityDemo({ net, outDir, heading, say, deploy }: Dem
     const mean = gs.reduce((a, b) => a + b, 0n) / BigInt(gs.length);
     say(`   gas  ReliabilityRegistry  ${call.padEnd(20)} ${String(mean).padStart(9)}  (mean of ${gs.length})`);
   }
+  return { gas, proveSeconds, last };
 }

@@ -7,6 +7,7 @@ import { reliabilityModule } from "../../oracle/reliability/module";
 import { reliabilityAudit, type EpochTarget } from "../../oracle/reliability/audit";
 import type { ZkMeritModule } from "../module";
 import { registerReliabilityCommands } from "./cli";
+import { reliabilityBenchSections, reliabilityProofBenches } from "./bench";
 import { reliabilityDemo } from "./demo";
 import { DEFAULT_EPOCH_WINDOWS, DEFAULT_RELIABILITY_CIRCUIT, deployReliabilityModule } from "./deploy";
 
@@ -37,6 +38,11 @@ export const reliability: ZkMeritModule = {
     target: (o): EpochTarget | undefined => (typeof o.reliabilityEpoch === "number" ? { epoch: o.reliabilityEpoch } : undefined),
   },
   registerCommands: registerReliabilityCommands,
-  benchSections: [],
-  demoStep: { run: reliabilityDemo },
+  benchSections: reliabilityBenchSections,
+  proofBenches: reliabilityProofBenches,
+  demoStep: {
+    run: async (ctx) => {
+      await reliabilityDemo(ctx);
+    },
+  },
 };

@@ -247,4 +247,59 @@ describe("ReliabilityJob (oracle, real proofs)", function () {
     expect((await s.registry.epochInfo()).settler).to.equal("0x0000000000000000000000000000000000000000");
     expect(fs.readdirSync(dir)).to.deep.equal([]);
   });
+
+  it("a proposer that leaves out an honest evaluator's feedback is replaced by the oracle that holds it, on the words the proposal overwrote", async () => {
+    const s = await loadFixture(jobFixture);
+    // Two liars of five; the censor's proposal leaves out evaluator 5 (honest), claiming its content unavailable.
+    const fb = [HONEST, HONEST, LIAR, LIAR, HONEST];
+    const e0 = await epochOf(s, fb);
+    await mineTo((await s.registry.epochInfo()).revealEnd);
+    const censoredUri = (await s.store.put(encodeFeedback(HONEST))) as string;
+    const censorStore = {
+      describe: "censor",
+      put: (d: Uint8Array) => s.store.put(d),
+      get: async (uri: string, max?: number) => {
+        if (uri === censoredUri) throw new Error("not found");
+        return s.store.get(uri, max);
+      },
+    };
+    // Evaluators 1, 2 and 5 publish the same HONEST bytes: the censor withholds all three, keeping the liars.
+    const want = await expected(s, e0.epoch, e0.commitments, fb);
+    const censor = jobOf(s, fs.mkdtempSync(path.join(os.tmpdir(), "zkm-rel-journal-")), {
+      clients: clientsFor(s.other),
+      store: censorStore,
+    });
+    const c0 = await censor.tick();
+    expect(c0.errors).to.deep.equal([]);
+    expect(c0.settled).to.have.length(1);
+    expect(c0.settled[0].included).to.equal(2);
+    expect((await s.registry.epochInfo()).settler).to.equal(s.other.address);
+    const censoredWord = (await s.registry.scoreWord(0n)) as bigint;
+
+    // The oracle holding every payload replaces it: all five included, the liars flagged.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkm-rel-journal-"));
+    const r = await jobOf(s, dir).tick();
+    expect(r.errors).to.deep.equal([]);
+    expect(r.observed).to.have.length(1);
+    expect(r.challenged).to.have.length(1);
+    expect(r.challenged[0].included).to.equal(5);
+    expect(r.challenged[0].replacedIncluded).to.equal(2);
+    expect(r.challenged[0].gasUsed > 0n).to.equal(true);
+    expect(r.counts.challenged).to.equal(1);
+    const info = await s.registry.epochInfo();
+    expect(info.settler).to.equal(s.settler.address);
+    expect(BigInt(info.includedMask)).to.equal(0b11111n);
+    expect(BigInt(info.flaggedMask)).to.equal(want.trace.flaggedMask);
+    expect(want.trace.flaggedMask).to.equal(0b01100n);
+    const word = (await s.registry.scoreWord(0n)) as bigint;
+    expect(word).to.equal(want.trace.newWords[0]);
+    expect(word).to.not.equal(censoredWord);
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+
+    // Neither side moves again: the censor cannot include more, the oracle's own proposal is pending.
+    const back = await censor.tick();
+    expect(back.errors).to.deep.equal([]);
+    expect(back.challenged).to.deep.equal([]);
+    expect((await jobOf(s, dir).tick()).challenged).to.deep.equal([]);
+  });
 });

@@ -27,6 +27,7 @@ export type ErrorCode =
   | "COMMITMENT_MISMATCH"
   | "CONTRIBUTION_INPUT"
   | "TIMEOUT"
+  | "ENDPOINT_UNAVAILABLE"
   | "TX_REVERTED";
 
 export class ZkMeritError extends Error {

@@ -16,3 +16,4 @@ export * from "./chain/tx";
 export * from "./chain/contract";
 export * from "./chain/abi";
 export * from "./chain/logs";
+export * from "./llm/chat";

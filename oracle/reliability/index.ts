@@ -121,12 +121,8 @@ export {
   formatScores,
 } from "./simulation";
 export {
-  type ChatMessage,
-  type ChatEndpointOptions,
   type PromptPassage,
   type LlmOptions,
-  ChatEndpoint,
-  extractJson,
   answerReplySchema,
   gradeReplySchema,
   LlmGenerator,

@@ -61,3 +61,12 @@ export {
 } from "./reference";
 export { type FloatPair, type FloatFit, fitBradleyTerryFloat } from "./bradleyTerry";
 export { type ReputationWitness, buildWitness } from "./witness";
+export {
+  type ChoiceQuestion,
+  type NodeAnswer,
+  type JudgeInput,
+  answerReplySchema,
+  judgeReplySchema,
+  LlmAnswerer,
+  LlmJudge,
+} from "./adapter";

@@ -89,7 +89,7 @@ export class ChatEndpoint {
       }
       throw new ZkMeritError(
         "ENDPOINT_UNAVAILABLE",
-        `the chat endpoint ${this.url} is unreachable: ${(e as Error).message}; start it or check --llm-url`,
+        `the chat endpoint ${this.url} is unreachable: ${(e as Error).message}; start it or check its baseUrl`,
         {
           ...details,
           kind: "unreachable",

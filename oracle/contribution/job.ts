@@ -1,6 +1,6 @@
 import type { Address } from "viem";
 import type { Logger } from "pino";
-import { circuitArtifacts } from "../core";
+import { circuitArtifacts, fetchWithin } from "../core";
 import type { Clients } from "../core";
 import { sendTx, type WriteFunctionArgs, type WriteFunctionName } from "../core";
 import { ZkMeritError } from "../core";
@@ -13,7 +13,7 @@ import { marketReader, readTaskHistory, type RoundInfoOnChain } from "./history"
 import { logPass, trainingMarketAbi, type LogPass, type LogReader } from "../core";
 import { verifierMatches } from "../audit";
 import { popCount, prepareSettlement, type PreparedSettlement, type SettleContext } from "./settler";
-import { fetchUpdate, fetchWithin, loadTaskState } from "./taskstate";
+import { fetchUpdate, loadTaskState } from "./taskstate";
 import { decodeRoundRecord, verifyRoundRecord } from "./records";
 
 export interface OracleOptions extends ServeOptions {

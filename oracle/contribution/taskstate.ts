@@ -2,7 +2,7 @@ import type { Address, PublicClient } from "viem";
 import { circuitArtifacts } from "../core";
 import { ZkMeritError } from "../core";
 import { DEFAULT_FIXED_POINT, proofContext } from "../core";
-import { decodeCommittedVector, type ContentStore } from "../core";
+import { decodeCommittedVector, fetchWithin, type ContentStore } from "../core";
 import { finalizedRounds, marketReader, type RevealEvent, type TaskHistory } from "./history";
 import { decodeRoundRecord, encodeRoundRecord, verifyRoundRecord, type RoundRecord } from "./records";
 import { accStep, rewardRoot, settleRound, stateHash, type RoundInput, type Settlement, type TaskParams } from "./reference";
@@ -39,19 +39,6 @@ export interface TaskState {
 }
 
 const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
-
-/** Fetches `uri` within `ms`, or throws STORE_TIMEOUT. */
-export async function fetchWithin(store: ContentStore, uri: string, ms: number): Promise<Uint8Array> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ZkMeritError("STORE_UNAVAILABLE", `${uri} did not arrive within ${ms} ms`, { uri })), ms);
-  });
-  try {
-    return await Promise.race([store.get(uri), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The reference's task parameters from the chain's TaskCreated event. */
 export function taskParamsOf(ctx: ChainContext, h: TaskHistory): TaskParams {

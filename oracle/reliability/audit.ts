@@ -1,7 +1,7 @@
 import { decodeEventLog, getAddress, type Address, type Hex } from "viem";
-import { circuitArtifacts, contractAddress, logPass, reliabilityRegistryAbi, verifyProof, type SolidityProof } from "../core";
+import { circuitArtifacts, contractAddress, fetchWithin, logPass, reliabilityRegistryAbi, verifyProof, type SolidityProof } from "../core";
 import { auditReport, auditVerifier, type AuditCheck, type AuditReport, type ModuleAudit } from "../audit";
-import { decodeCommittedFeedback, fetchWithin } from "./content";
+import { decodeCommittedFeedback } from "./content";
 import { readReveals, registryReader, registryRule } from "./job";
 import { LANES, batchHashOf, unpackWord, updateBatch, type Feedback, type Reveal } from "./reference";
 import { registryCircuit } from "./module";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZkMeritError, type ContentStore } from "../core";
+import { ZkMeritError } from "../core";
 import { checkFeedback, feedbackCommitment, type Feedback, type ReliabilityShape } from "./reference";
 
 /**
@@ -73,17 +73,4 @@ export async function decodeCommittedFeedback(
     throw new ZkMeritError("COMMITMENT_MISMATCH", `${o.uri} commits to ${c}, not to the revealed ${o.commitment}`, { uri: o.uri });
   }
   return feedback;
-}
-
-/** Fetches `uri` from `store`, failing with STORE_UNAVAILABLE after `ms`. */
-export async function fetchWithin(store: ContentStore, uri: string, ms: number): Promise<Uint8Array> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ZkMeritError("STORE_UNAVAILABLE", `${uri} did not arrive within ${ms} ms`, { uri })), ms);
-  });
-  try {
-    return await Promise.race([store.get(uri), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -120,14 +120,7 @@ export {
   formatSimulation,
   formatScores,
 } from "./simulation";
-export {
-  type PromptPassage,
-  type LlmOptions,
-  answerReplySchema,
-  gradeReplySchema,
-  LlmGenerator,
-  LlmGrader,
-} from "./adapter";
+export { type PromptPassage, type LlmOptions, answerReplySchema, gradeReplySchema, LlmGenerator, LlmGrader } from "./adapter";
 
 // The chain side: the feedback payload, the oracle job and module, the audit.
 export { FEEDBACK_KIND, encodeFeedback, decodeFeedback, decodeCommittedFeedback } from "./content";

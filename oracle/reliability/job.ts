@@ -1,13 +1,13 @@
 import { decodeEventLog, getContract, type Address, type PublicClient } from "viem";
 import type { Logger } from "pino";
-import { circuitArtifacts, logPass, prove, reliabilityRegistryAbi, sendTx, toSolidityProof, ZkMeritError } from "../core";
+import { circuitArtifacts, fetchWithin, logPass, prove, reliabilityRegistryAbi, sendTx, toSolidityProof, ZkMeritError } from "../core";
 import type { Clients, ContentStore, LogPass, LogReader, SolidityProof } from "../core";
 import { verifierMatches } from "../audit";
 import { ProofJournal } from "../service/journal";
 import { isTransientRpcError, withRetry } from "../service/retry";
 import type { ServeOptions } from "../service/module";
 import { within, type JobReport, type OracleJob, type TickContext } from "../service/runner";
-import { decodeCommittedFeedback, fetchWithin } from "./content";
+import { decodeCommittedFeedback } from "./content";
 import { LANES, unpackWord, updateBatch, type Feedback, type ReliabilityParams, type ReliabilityShape, type Reveal } from "./reference";
 import { buildWitness } from "./witness";
 

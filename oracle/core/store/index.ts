@@ -20,3 +20,16 @@ export function openStore(spec: string): ContentStore {
   }
   return new LocalContentStore(path.resolve(spec));
 }
+
+/** Fetches `uri` from `store`, failing with STORE_UNAVAILABLE after `ms` (a slow store counts as unavailable). */
+export async function fetchWithin(store: ContentStore, uri: string, ms: number): Promise<Uint8Array> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ZkMeritError("STORE_UNAVAILABLE", `${uri} did not arrive within ${ms} ms`, { uri })), ms);
+  });
+  try {
+    return await Promise.race([store.get(uri), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -236,8 +236,10 @@ describe("ReliabilityRegistry", () => {
         .to.emit(f.registry, "SourceURIChanged")
         .withArgs(2n, "store://source-2", "store://new");
       expect((await f.registry.source(2)).metadataURI).to.equal("store://new");
+      const at = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(at);
       const tx = as(f.registry, f.operator).leaveSource(2);
-      const ends = BigInt(await time.latest()) + 1n + BigInt(UNBONDING_DELAY);
+      const ends = at + BigInt(UNBONDING_DELAY);
       await expect(tx).to.emit(f.registry, "SourceLeft").withArgs(2n, f.operator.address, SOURCE_STAKE, ends);
       await expect(as(f.registry, f.operator).leaveSource(2)).to.be.revertedWithCustomError(f.registry, "SourceNotActive").withArgs(2n, 1n);
     });
@@ -627,20 +629,13 @@ describe("ReliabilityRegistry", () => {
       const inputs = [batchHashOf(bytes), info.acc, BigInt(f.settler.address)];
       expect(await f.registry.publicInputs(b, f.settler.address)).to.deep.equal(inputs);
       await f.verifier.pinInputs(inputs);
+      // Pin the proposal's block time: reading the latest block after sending races with mining.
+      const at = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(at);
       const tx = propose(f, f.settler, b);
       await expect(tx)
         .to.emit(f.registry, "ScoresProposed")
-        .withArgs(
-          0n,
-          f.settler.address,
-          0b111n,
-          0b100n,
-          sha256(bytes),
-          BigInt(await time.latest()) + 1n + CHW,
-          false,
-          hexlify(bytes),
-          anyValue,
-        );
+        .withArgs(0n, f.settler.address, 0b111n, 0b100n, sha256(bytes), at + CHW, false, hexlify(bytes), anyValue);
       expect(await f.registry.scoreWord(0n)).to.equal(b.newWords[0]);
       expect(await f.registry.scoreOf(1)).to.deep.equal([HIGH.reliability, HIGH.usefulness]);
       const [rel, use] = await f.registry.scores(0, 3);

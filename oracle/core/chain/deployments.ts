@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { ZkMeritError } from "../errors";
-import { REPO_ROOT } from "../artifacts/manifest";
+import { REPO_ROOT, circuitArtifacts, readManifest } from "../artifacts/manifest";
 
 const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
 
@@ -63,4 +63,36 @@ export function contractAddress(d: Deployments, name: string, file = "deployment
   if (!a)
     throw new ZkMeritError("DEPLOYMENTS", `${file} has no ${name} on ${d.network}; redeploy with \`npm run zkmerit -- deploy\``, { name });
   return a as `0x${string}`;
+}
+
+/**
+ * A module's circuit in a deployments record: its one verifier whose circuit (in the local
+ * manifest) is an instance of `template` (e.g. "Reliability"), checked against the local key.
+ * Names what to build when the circuit is missing here, and refuses a local key that is not the
+ * deployed one.
+ */
+export function deployedCircuit(d: Deployments, template: string): string {
+  const manifest = readManifest();
+  const names = Object.keys(d.verifiers);
+  const ours = names.filter((n) => manifest.circuits[n]?.spec.template === template);
+  if (ours.length !== 1) {
+    const missing = names.filter((n) => !manifest.circuits[n]);
+    throw new ZkMeritError(
+      missing.length && ours.length === 0 ? "ARTIFACT_MISSING" : "DEPLOYMENTS",
+      missing.length && ours.length === 0
+        ? `the deployment's circuit ${missing.join(", ")} is not built on this machine; run \`npm run circuits -- --only ${missing[0]}\``
+        : `expected one ${template} verifier in the deployments, found ${ours.length}`,
+      { verifiers: names },
+    );
+  }
+  const e = circuitArtifacts(ours[0]);
+  if (e.artifacts.zkey.sha256 !== d.verifiers[ours[0]].zkeySha256) {
+    throw new ZkMeritError(
+      "ARTIFACT_MISMATCH",
+      `the local zkey of ${ours[0]} (sha256 ${e.artifacts.zkey.sha256.slice(0, 12)}...) is not the one deployed ` +
+        `(${d.verifiers[ours[0]].zkeySha256.slice(0, 12)}...); use the keys of that deployment or redeploy`,
+      {},
+    );
+  }
+  return ours[0];
 }

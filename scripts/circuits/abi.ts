@@ -16,7 +16,15 @@ import type { Progress } from "./progress";
  * `npm run circuits` rewrites them and `npm run circuits -- --check` fails when they differ.
  * ERC-20 calls use viem's `erc20Abi`; the generated verifiers are called by contracts only.
  */
-export const ABI_CONTRACTS = ["TrainingMarket", "ReliabilityRegistry", "StakeVault", "TestToken", "RoundTripSettlement"] as const;
+export const ABI_CONTRACTS = [
+  "TrainingMarket",
+  "ReliabilityRegistry",
+  "SwarmReputation",
+  "SwarmCalibration",
+  "StakeVault",
+  "TestToken",
+  "RoundTripSettlement",
+] as const;
 
 export const ABI_DIR = path.join(REPO_ROOT, "oracle", "core", "chain", "abi");
 

@@ -3,6 +3,8 @@
 // Regenerate with `npm run circuits`; `npm run circuits -- --check` fails if this file differs.
 export { trainingMarketAbi } from "./trainingMarket";
 export { reliabilityRegistryAbi } from "./reliabilityRegistry";
+export { swarmReputationAbi } from "./swarmReputation";
+export { swarmCalibrationAbi } from "./swarmCalibration";
 export { stakeVaultAbi } from "./stakeVault";
 export { testTokenAbi } from "./testToken";
 export { roundTripSettlementAbi } from "./roundTripSettlement";

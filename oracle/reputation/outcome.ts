@@ -199,6 +199,8 @@ export interface ReputationOutcomeRow {
   /** Seeds meeting each bar: swarm ≥ plurality + 10 points, swarm ≥ best single node. */
   overMajorityRuns: number;
   atLeastBestRuns: number;
+  /** The swarm's accuracy in each quarter of the rounds (median over the seeds): how fast reputation weighting takes effect. */
+  swarmByQuarter: number[];
   /** Median share of rounds won by an adversarial slot. */
   adversaryWins: number;
   /** Pooled over seeds and rounds: share of the adversaries' and the honest nodes' (judge, round) pairs flagged. */
@@ -273,6 +275,14 @@ export function outcomeRow(adversaries: ReputationOutcomeRow["adversaries"], run
     overBest: median(runs.map((r) => r.swarmAccuracy - r.best.accuracy)),
     overMajorityRuns: runs.filter((r) => r.swarmAccuracy >= r.majorityAccuracy + bars.overMajority - 1e-9).length,
     atLeastBestRuns: runs.filter((r) => r.swarmAccuracy >= r.best.accuracy - bars.belowBest - 1e-9).length,
+    swarmByQuarter: [0, 1, 2, 3].map((q) =>
+      median(
+        runs.map((run) => {
+          const part = run.rounds.slice(Math.floor((q * run.rounds.length) / 4), Math.floor(((q + 1) * run.rounds.length) / 4));
+          return part.length ? part.filter((x) => x.swarmCorrect).length / part.length : 0;
+        }),
+      ),
+    ),
     adversaryWins: median(runs.map((r) => r.adversaryWins)),
     adversariesFlagged: hasAdv ? flags.adv[1] / flags.adv[0] : undefined,
     honestFlagged: flags.honest[1] / flags.honest[0],

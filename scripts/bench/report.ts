@@ -102,6 +102,8 @@ export interface ReputationOutcomeRow {
   /** Seeds meeting each bar: swarm ≥ plurality + 10 points, swarm ≥ best single node. */
   overMajorityRuns: number;
   atLeastBestRuns: number;
+  /** The swarm's accuracy in each quarter of the rounds (median over the seeds): how fast reputation weighting takes effect. */
+  swarmByQuarter: number[];
   /** Median share of rounds won by an adversarial slot. */
   adversaryWins: number;
   /** Pooled over seeds and rounds: share of the adversaries' and the honest nodes' (judge, round) pairs flagged. */
@@ -387,15 +389,16 @@ export function renderReputationOutcome(o: ReputationOutcomeBench): string[] {
       `seeds ${o.seeds.join(", ")}; ${o.seconds.toFixed(0)} s). Accuracies are medians over the seeds of the share of rounds answered correctly: the swarm's (the winning slot's answer), ` +
       "the plurality vote over the same answers (a tie shares the credit), the best single node in hindsight (the node most often right in the run) and the share of rounds some node was right (no rule does better). " +
       `Bars: swarm >= plurality + 10 points, swarm >= best node; the columns count the seeds meeting each. Adversaries are ${Math.round(100 * o.adversaryFraction)}% of the slots; flags and agreements are pooled over seeds and rounds; ` +
-      `reputations (0..1) are the median over the seeds of the mean of the honest and of the adversarial slots after rounds ${marks.join(", ")}.`,
+      `the swarm's accuracy by quarter is over rounds 1–${Math.floor(o.rounds / 4)}, and so on; reputations (0..1) are the median over the seeds of the mean of the honest and of the adversarial slots after rounds ${marks.join(", ")}.`,
     "",
-    "| adversaries | swarm % | plurality % | best node % | some node right % | swarm − plurality | swarm − best | +10 | >= best | adversary wins % | adversaries flagged % | honest flagged % | agreement adv. / honest | honest reputation | adversary reputation |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    "| adversaries | swarm % | plurality % | best node % | some node right % | swarm − plurality | swarm − best | +10 | >= best | swarm % by quarter | adversary wins % | adversaries flagged % | honest flagged % | agreement adv. / honest | honest reputation | adversary reputation |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|",
   ];
   for (const r of o.rows) {
     lines.push(
       `| ${r.adversaries === "none" ? "none" : `${r.adversaryNodes} ${r.adversaries}`} | ${p(r.swarm)} | ${p(r.majority)} | ${p(r.best)} | ${p(r.anyCorrect)} | ` +
-        `${d(r.overMajority)} | ${d(r.overBest)} | ${r.overMajorityRuns}/${k} | ${r.atLeastBestRuns}/${k} | ${r.adversaries === "none" ? "-" : p(r.adversaryWins)} | ` +
+        `${d(r.overMajority)} | ${d(r.overBest)} | ${r.overMajorityRuns}/${k} | ${r.atLeastBestRuns}/${k} | ` +
+        `${r.swarmByQuarter.map((x) => (100 * x).toFixed(0)).join(" ")} | ${r.adversaries === "none" ? "-" : p(r.adversaryWins)} | ` +
         `${r.adversariesFlagged === undefined ? "-" : p(r.adversariesFlagged)} | ${p(r.honestFlagged)} | ` +
         `${r.adversaryAgreement === undefined ? "-" : r.adversaryAgreement.toFixed(3)} / ${r.honestAgreement.toFixed(3)} | ${track(r.honestReputation)} | ${track(r.adversaryReputation)} |`,
     );

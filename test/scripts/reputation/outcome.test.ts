@@ -18,6 +18,7 @@ const row = (over: Partial<ReputationOutcomeRow> = {}): ReputationOutcomeRow => 
   overBest: 0.025,
   overMajorityRuns: 2,
   atLeastBestRuns: 1,
+  swarmByQuarter: [0.75, 1, 1, 1],
   adversaryWins: 0.0625,
   adversariesFlagged: 0.297,
   honestFlagged: 0.091,
@@ -53,10 +54,10 @@ describe("scripts/reputation/outcome", () => {
     expect(out).to.contain("seeds 1, 2");
     expect(out).to.contain("after rounds 0, 2, 4, 6, 8");
     expect(out).to.contain(
-      "| none | 93.8 | 33.1 | 87.5 | 100.0 | +58.1 | -5.0 | 2/2 | 1/2 | - | - | 9.1 | - / 0.638 | 0.50 0.60 0.62 0.64 0.66 | - |",
+      "| none | 93.8 | 33.1 | 87.5 | 100.0 | +58.1 | -5.0 | 2/2 | 1/2 | 75 100 100 100 | - | - | 9.1 | - / 0.638 | 0.50 0.60 0.62 0.64 0.66 | - |",
     );
     expect(out).to.contain(
-      "| 5 ring | 93.8 | 33.1 | 87.5 | 100.0 | +58.1 | +2.5 | 2/2 | 1/2 | 6.3 | 29.7 | 9.1 | 0.575 / 0.638 | 0.50 0.60 0.62 0.64 0.66 | 0.50 0.61 0.58 0.56 0.54 |",
+      "| 5 ring | 93.8 | 33.1 | 87.5 | 100.0 | +58.1 | +2.5 | 2/2 | 1/2 | 75 100 100 100 | 6.3 | 29.7 | 9.1 | 0.575 / 0.638 | 0.50 0.60 0.62 0.64 0.66 | 0.50 0.61 0.58 0.56 0.54 |",
     );
   });
 

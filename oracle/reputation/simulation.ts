@@ -40,8 +40,8 @@ import { Rng } from "./rng";
  * - **Judging is easier than answering**: the same model with the ability raised by `judgeBoost`
  *   (default 0.4) and a coin flip as its floor. Shown a correct and a wrong answer, a judge prefers
  *   the correct one with probability `1/2 + σ(6(a + judgeBoost − d))/2` (a weak node: about 98% on
- *   the easiest questions, 75% at mid difficulty, a coin flip on the hardest; a strong node still
- *   above 90% on the hardest). Two identical answers are a tie; two different wrong answers are a
+ *   the easiest questions, 70–85% at mid difficulty, a coin flip on the hardest; a strong node
+ *   85–95% on the hardest). Two identical answers are a tie; two different wrong answers are a
  *   tie too (the judge cannot tell which is less wrong). A judge's verdict does not depend on its
  *   own answer.
  * - **Position bias**: with probability `positionBias` (per node U(0, 0.2)) the judge prefers the
@@ -72,7 +72,9 @@ import { Rng } from "./rng";
  *   comparisons (a verbatim copy containing them would be rejected). The copied vector was about
  *   another question's answers, so it carries no information on this round's answers, only on which
  *   slots tend to be right (strong slots keep winning). In the first round it has nothing to copy and
- *   abstains (all 0, so the rule does not observe it). It answers with its own skill.
+ *   abstains (all 0, so the rule does not observe it). It answers with its own skill. In the outcome
+ *   runs (outcome.ts) its agreement comes out at or slightly above the honest judges': the strict
+ *   votes it copies follow who tends to be right, where an honest judge's ties score one half.
  */
 
 export type NodeStyle = "honest" | "self" | "random" | "ring" | "copycat";

@@ -104,6 +104,28 @@ describe("oracle/reputation/outcome", function () {
       for (const k of run.swarm.adversaries) expect(run.rounds[0].observed[k]).to.equal(false);
     });
 
+    it("keeps every measure in range: the swarm is right only when some node is, and no better than that ceiling (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 1_000_000 }),
+          fc.constantFrom<AdversaryStyle | undefined>(undefined, ...ADVERSARY_STYLES),
+          fc.constantFrom(4, 8),
+          async (seed, style, nodes) => {
+            const run = await runOutcome({ seed, style, nodes, rounds: 3, questions: { difficulty: [0.8, 1] } });
+            for (const r of run.rounds) {
+              if (r.swarmCorrect) expect(r.anyCorrect).to.equal(true);
+              expect(r.majorityCredit).to.be.within(0, 1);
+              if (r.majorityCredit > 0) expect(r.anyCorrect).to.equal(true);
+              expect(r.reputation.every((x) => x >= 0n && x <= REP_MAX)).to.equal(true);
+            }
+            expect(run.swarmAccuracy).to.be.at.most(run.anyCorrectRate);
+            expect(run.best.accuracy).to.be.at.most(run.anyCorrectRate);
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
+
     it("measures the best single node in hindsight as the node most often right over the run", async () => {
       const run = runs.get("none")![0];
       const acc = run.swarm.nodes.map((_, k) => mean(run.rounds.map((r) => (r.answers[k] === r.question.correct ? 1 : 0))));

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Command } from "commander";
-import { reputationOutcomeSection } from "../../../scripts/reputation/outcome";
+import { benchReputationOutcome, reputationOutcomeSection } from "../../../scripts/reputation/outcome";
 import { renderReputationOutcome, type ReputationOutcomeRow } from "../../../scripts/bench/report";
 
 const row = (over: Partial<ReputationOutcomeRow> = {}): ReputationOutcomeRow => ({
@@ -29,7 +29,22 @@ const row = (over: Partial<ReputationOutcomeRow> = {}): ReputationOutcomeRow => 
   ...over,
 });
 
-describe("scripts/reputation/outcome", () => {
+describe("scripts/reputation/outcome", function () {
+  this.timeout(60_000);
+
+  it("measures attack-free and each adversarial style at 30%, with the runs' parameters, as the bench stores it", async () => {
+    const lines: string[] = [];
+    const o = await benchReputationOutcome([1], (l) => lines.push(l), 8, 3);
+    expect(o.rows.map((r) => r.adversaries)).to.deep.equal(["none", "self", "random", "ring", "copycat"]);
+    expect(o.rows.map((r) => r.adversaryNodes)).to.deep.equal([0, 2, 2, 2, 2]);
+    expect(o).to.deep.include({ nodes: 8, rounds: 3, seeds: [1], adversaryFraction: 0.3, initialReputation: 32768 });
+    expect(o.params).to.deep.equal({ emaRate: 16384, minAgreement: 32768, prior: 1 });
+    expect(lines.length).to.equal(5);
+    // JSON-safe (results.json): a bigint would throw.
+    expect(() => JSON.stringify(o)).to.not.throw();
+    expect(renderReputationOutcome(o).filter((l) => l.startsWith("| ")).length).to.equal(6);
+  });
+
   it("renders the outcome table: accuracies, margins, bars met, flags, agreements and reputations at five checkpoints", () => {
     const none = row({
       adversaries: "none",

@@ -44,6 +44,8 @@ export interface BenchResults {
   reliabilityGas?: ReliabilityGasBench;
   /** Module 2: the workload's outcome with and without the robust aggregate. */
   reliabilityOutcome?: ReliabilityOutcomeBench;
+  /** Module 3: the simulated swarm's answer accuracy against the plurality vote and the best node, per adversarial style. */
+  reputationOutcome?: ReputationOutcomeBench;
 }
 
 /** One configuration of the outcome table, reduced over its seeds. */
@@ -78,6 +80,54 @@ export interface ReliabilityOutcomeBench {
   shape: string;
   seconds: number;
   rows: ReliabilityOutcomeRow[];
+}
+
+/** One configuration of module 3's outcome table (oracle/reputation/outcome.ts), reduced over its seeds. */
+export interface ReputationOutcomeRow {
+  /** "none" (attack-free) or the adversaries' style. */
+  adversaries: "none" | "self" | "random" | "ring" | "copycat";
+  adversaryFraction: number;
+  adversaryNodes: number;
+  nodes: number;
+  rounds: number;
+  seeds: number;
+  /** Medians over the seeds of the run's accuracies (fractions): the swarm's winner, the plurality vote, the best single node in hindsight, some node right. */
+  swarm: number;
+  majority: number;
+  best: number;
+  anyCorrect: number;
+  /** Medians over the seeds of swarm − plurality and swarm − best single node. */
+  overMajority: number;
+  overBest: number;
+  /** Seeds meeting each bar: swarm ≥ plurality + 10 points, swarm ≥ best single node. */
+  overMajorityRuns: number;
+  atLeastBestRuns: number;
+  /** The swarm's accuracy in each quarter of the rounds (median over the seeds): how fast reputation weighting takes effect. */
+  swarmByQuarter: number[];
+  /** Median share of rounds won by an adversarial slot. */
+  adversaryWins: number;
+  /** Pooled over seeds and rounds: share of the adversaries' and the honest nodes' (judge, round) pairs flagged. */
+  adversariesFlagged?: number;
+  honestFlagged: number;
+  /** Pooled mean agreement (0..1) of the observed adversarial and honest judges. */
+  adversaryAgreement?: number;
+  honestAgreement: number;
+  /** By round 0..R, the median over the seeds of the mean reputation (0..1) of the honest and of the adversarial slots. */
+  honestReputation: number[];
+  adversaryReputation?: number[];
+}
+
+export interface ReputationOutcomeBench {
+  nodes: number;
+  rounds: number;
+  seeds: number[];
+  adversaryFraction: number;
+  /** Every slot's reputation before the first round (of 65535). */
+  initialReputation: number;
+  /** The rule's parameters of the runs. */
+  params: { emaRate: number; minAgreement: number; prior: number };
+  seconds: number;
+  rows: ReputationOutcomeRow[];
 }
 
 /** The real-verifier batch of one instance, from the demo's path. */
@@ -228,6 +278,7 @@ export function renderResults(r: BenchResults): string {
   for (const [i, rb] of (r.robustness ?? []).entries()) lines.push("", ...renderRobustness(rb, i === 0, r.robustnessMeasuredAt));
   if (r.reliabilityGas) lines.push("", ...renderReliabilityGas(r.reliabilityGas));
   if (r.reliabilityOutcome) lines.push("", ...renderReliabilityOutcome(r.reliabilityOutcome));
+  if (r.reputationOutcome) lines.push("", ...renderReputationOutcome(r.reputationOutcome));
   return lines.join("\n");
 }
 
@@ -320,6 +371,36 @@ export function renderReliabilityOutcome(o: ReliabilityOutcomeBench): string[] {
       `| ${r.liars === "honest" ? "none" : `${Math.round(100 * r.liarFraction)}% ${r.liars}`} | ${r.aggregate} | ${p(r.relevance)} | ${p(r.aware)} | ${p(r.oracle)} | ` +
         `${r.meanTau.map((t) => t.toFixed(2)).join(" ")} | ${r.minTau.toFixed(2)} | ${r.tauAtEnd}/${k} / ${r.tauReached}/${k} | ${r.overRelevance}/${k} | ${r.nearOracle}/${k} | ` +
         `${r.liarsFlagged === undefined ? "-" : p(r.liarsFlagged)} | ${r.aggregate === "median" ? p(r.honestFlagged) : "-"} |`,
+    );
+  }
+  return lines;
+}
+
+/** Module 3's outcome table: the swarm's chosen answer against the plurality vote and the best node, attack-free and per adversarial style. */
+export function renderReputationOutcome(o: ReputationOutcomeBench): string[] {
+  const p = (x: number) => (100 * x).toFixed(1);
+  const d = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}`;
+  const k = o.seeds.length;
+  const marks = [...new Set([0, 1, 2, 3, 4].map((q) => Math.round((q * o.rounds) / 4)))];
+  const track = (xs: readonly number[] | undefined) => (xs ? marks.map((t) => xs[t].toFixed(2)).join(" ") : "-");
+  const lines = [
+    `Swarm reputation, outcome of the simulated swarm (oracle/reputation/outcome.ts: ${o.nodes} nodes, a few strong and many weak, ${o.rounds} four-option questions a run, one a round, ` +
+      `settled by the reference with EMA rate ${o.params.emaRate}/65536, flags below agreement ${o.params.minAgreement}/65535, prior ${o.params.prior}, every reputation starting at ${o.initialReputation}; ` +
+      `seeds ${o.seeds.join(", ")}; ${o.seconds.toFixed(0)} s). Accuracies are medians over the seeds of the share of rounds answered correctly: the swarm's (the winning slot's answer), ` +
+      "the plurality vote over the same answers (a tie shares the credit), the best single node in hindsight (the node most often right in the run) and the share of rounds some node was right (no rule does better). " +
+      `Bars: swarm >= plurality + 10 points, swarm >= best node; the columns count the seeds meeting each. Adversaries are ${Math.round(100 * o.adversaryFraction)}% of the slots; flags and agreements are pooled over seeds and rounds; ` +
+      `the swarm's accuracy by quarter is over rounds 1–${Math.floor(o.rounds / 4)}, and so on; reputations (0..1) are the median over the seeds of the mean of the honest and of the adversarial slots after rounds ${marks.join(", ")}.`,
+    "",
+    "| adversaries | swarm % | plurality % | best node % | some node right % | swarm − plurality | swarm − best | +10 | >= best | swarm % by quarter | adversary wins % | adversaries flagged % | honest flagged % | agreement adv. / honest | honest reputation | adversary reputation |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|",
+  ];
+  for (const r of o.rows) {
+    lines.push(
+      `| ${r.adversaries === "none" ? "none" : `${r.adversaryNodes} ${r.adversaries}`} | ${p(r.swarm)} | ${p(r.majority)} | ${p(r.best)} | ${p(r.anyCorrect)} | ` +
+        `${d(r.overMajority)} | ${d(r.overBest)} | ${r.overMajorityRuns}/${k} | ${r.atLeastBestRuns}/${k} | ` +
+        `${r.swarmByQuarter.map((x) => (100 * x).toFixed(0)).join(" ")} | ${r.adversaries === "none" ? "-" : p(r.adversaryWins)} | ` +
+        `${r.adversariesFlagged === undefined ? "-" : p(r.adversariesFlagged)} | ${p(r.honestFlagged)} | ` +
+        `${r.adversaryAgreement === undefined ? "-" : r.adversaryAgreement.toFixed(3)} / ${r.honestAgreement.toFixed(3)} | ${track(r.honestReputation)} | ${track(r.adversaryReputation)} |`,
     );
   }
   return lines;

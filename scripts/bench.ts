@@ -17,7 +17,7 @@ import { proveBenchFor } from "./bench/inputs";
 import { renderResults, type BenchResults, type CircuitBench } from "./bench/report";
 import { deploySystem } from "./commands/deploy";
 import type { BenchContext, BenchSection } from "./module";
-import { EXTRA_PROOF_BENCHES, MODULES } from "./modules";
+import { MODULES } from "./modules";
 
 /** Every module's bench sections, in the registry's order. */
 const SECTIONS: readonly BenchSection[] = MODULES.flatMap((m) => m.benchSections);
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
 
   const circuits: CircuitBench[] = [];
   for (const e of Object.values(manifest.circuits)) {
-    const bench = proveBenchFor(e.name, MODULES, EXTRA_PROOF_BENCHES);
+    const bench = proveBenchFor(e.name, MODULES);
     const times: number[] = [];
     if (bench) for (let i = 0; i < Number(o.proofs); i++) times.push(await bench(i));
     times.sort((a, b) => a - b);

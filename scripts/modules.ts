@@ -5,13 +5,7 @@
  */
 import { contribution } from "./contribution";
 import { reliability } from "./reliability";
-import { reputationProofBenches } from "./reputation/bench";
+import { reputation } from "./reputation";
 import type { ZkMeritModule } from "./module";
 
-export const MODULES: readonly ZkMeritModule[] = [contribution, reliability];
-
-/**
- * Proving benches of modules whose circuits and reference exist before their entry point (module 3,
- * swarm reputation, until it is listed in MODULES), by template.
- */
-export const EXTRA_PROOF_BENCHES: Readonly<Record<string, (circuit: string, i: number) => Promise<number>>> = reputationProofBenches;
+export const MODULES: readonly ZkMeritModule[] = [contribution, reliability, reputation];

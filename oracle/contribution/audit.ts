@@ -1,7 +1,6 @@
 import type { Address, PublicClient } from "viem";
-import type { Groth16Proof } from "snarkjs";
 import { circuitArtifacts, contractAddress, type LogReader, type ManifestEntry } from "../core";
-import { verifyProof, type SolidityProof } from "../core";
+import { fromSolidityProof, verifyProof } from "../core";
 import type { ContentStore } from "../core";
 import { auditReport, auditVerifier, type AuditCheck, type AuditReport, type ModuleAudit, type VerifierAudit } from "../audit";
 import { marketReader, readTaskHistory, type ProposalEvent, type TaskHistory } from "./history";
@@ -61,22 +60,6 @@ export interface ContributionAuditReport extends AuditReport {
   cumulativeRewards: string[];
   claimed: Array<{ trainer: string; cumAmount: string }>;
   mismatches: Mismatch[];
-}
-
-/** snarkjs JSON layout of a proof in verifier layout (G2 coordinates swapped back). */
-function toSnarkjsProof(p: SolidityProof): Groth16Proof {
-  const s = (x: bigint) => x.toString();
-  return {
-    pi_a: [s(p.a[0]), s(p.a[1]), "1"],
-    pi_b: [
-      [s(p.b[0][1]), s(p.b[0][0])],
-      [s(p.b[1][1]), s(p.b[1][0])],
-      ["1", "0"],
-    ],
-    pi_c: [s(p.c[0]), s(p.c[1]), "1"],
-    protocol: "groth16",
-    curve: "bn128",
-  };
 }
 
 const bits = (mask: bigint) => {
@@ -355,7 +338,7 @@ async function auditProposal(
   };
   const masks = packMasks({ includedMask: res.includedMask, excludedMask: res.excludedMask, slashedMask: res.slashedMask });
   const signals = [p.acc, res.newState, res.modelCommitment, res.rewardRoot, masks, BigInt(p.settler)];
-  pa.checks.proof = await verifyProof(entry, toSnarkjsProof(p.proof), signals);
+  pa.checks.proof = await verifyProof(entry, fromSolidityProof(p.proof), signals);
   if (!pa.checks.proof)
     mismatch(r, `proposal.${p.txHash}.proof`, "a proof valid for the public inputs the contract rebuilt", "an invalid proof");
   const { input, unavailable } = await roundInput(ctx, h, r, {

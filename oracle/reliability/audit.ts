@@ -1,5 +1,14 @@
 import { decodeEventLog, getAddress, type Address, type Hex } from "viem";
-import { circuitArtifacts, contractAddress, fetchWithin, logPass, reliabilityRegistryAbi, verifyProof, type SolidityProof } from "../core";
+import {
+  circuitArtifacts,
+  contractAddress,
+  fetchWithin,
+  fromSolidityProof,
+  logPass,
+  reliabilityRegistryAbi,
+  verifyProof,
+  type SolidityProof,
+} from "../core";
 import { auditReport, auditVerifier, type AuditCheck, type AuditReport, type ModuleAudit } from "../audit";
 import { decodeCommittedFeedback } from "./content";
 import { readReveals, registryReader, registryRule } from "./job";
@@ -82,21 +91,6 @@ export async function readProposals(
   return out;
 }
 
-function toSnarkjs(p: SolidityProof) {
-  const s = (x: bigint) => x.toString();
-  return {
-    pi_a: [s(p.a[0]), s(p.a[1]), "1"],
-    pi_b: [
-      [s(p.b[0][1]), s(p.b[0][0])],
-      [s(p.b[1][1]), s(p.b[1][0])],
-      ["1", "0"],
-    ],
-    pi_c: [s(p.c[0]), s(p.c[1]), "1"],
-    protocol: "groth16",
-    curve: "bn128",
-  };
-}
-
 /**
  * Module 2's audit of one epoch: the deployed verifier against the local key, then every proposal
  * of the epoch: its proof (off-chain, on the public inputs the contract derives from the posted
@@ -135,7 +129,7 @@ export const reliabilityAudit: ModuleAudit<EpochTarget> = {
     for (const [i, p] of proposals.entries()) {
       const name = `epoch ${target.epoch} proposal ${i} (${p.settler})`;
       const signals = [batchHashOf(Buffer.from(p.batch.slice(2), "hex")), acc ?? 0n, BigInt(p.settler)];
-      checks.push({ name: `${name}.proof`, ok: acc !== undefined && (await verifyProof(entry, toSnarkjs(p.proof), signals)) });
+      checks.push({ name: `${name}.proof`, ok: acc !== undefined && (await verifyProof(entry, fromSolidityProof(p.proof), signals)) });
       const missing: string[] = [];
       const rs: Reveal[] = reveals.map((r) => {
         const c = content.get(r.position);

@@ -14,17 +14,12 @@ async function proveRoundTripBench(i: number): Promise<number> {
  * The proving bench of circuit `name`: one real proof from a fresh, valid input, returning the time
  * fullProve took (witness generation included); a module's circuits by their template.
  */
-export function proveBenchFor(
-  name: string,
-  modules: readonly ZkMeritModule[],
-  extra: Readonly<Record<string, (circuit: string, i: number) => Promise<number>>> = {},
-): ((i: number) => Promise<number>) | undefined {
+export function proveBenchFor(name: string, modules: readonly ZkMeritModule[]): ((i: number) => Promise<number>) | undefined {
   if (name === "roundtrip_8") return proveRoundTripBench;
   const template = readManifest().circuits[name]?.spec.template;
   for (const m of modules) {
     const bench = template ? m.proofBenches?.[template] : undefined;
     if (bench) return (i) => bench(name, i);
   }
-  const bench = template ? extra[template] : undefined;
-  return bench ? (i) => bench(name, i) : undefined;
+  return undefined;
 }

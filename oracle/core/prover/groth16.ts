@@ -32,6 +32,22 @@ export function toSolidityProof(p: Groth16Proof): SolidityProof {
   };
 }
 
+/** The snarkjs layout of a proof in verifier layout (G2 coordinates swapped back), as read from an event. */
+export function fromSolidityProof(p: SolidityProof): Groth16Proof {
+  const s = (x: bigint) => x.toString();
+  return {
+    pi_a: [s(p.a[0]), s(p.a[1]), "1"],
+    pi_b: [
+      [s(p.b[0][1]), s(p.b[0][0])],
+      [s(p.b[1][1]), s(p.b[1][0])],
+      ["1", "0"],
+    ],
+    pi_c: [s(p.c[0]), s(p.c[1]), "1"],
+    protocol: "groth16",
+    curve: "bn128",
+  };
+}
+
 const vkeys = new Map<string, VerificationKey>();
 
 export function verificationKey(entry: ManifestEntry): VerificationKey {

@@ -1,2 +1,2 @@
-export { prove, verifyProof, verificationKey, toSolidityProof, type SolidityProof, type ProofResult } from "./groth16";
+export { prove, verifyProof, verificationKey, toSolidityProof, fromSolidityProof, type SolidityProof, type ProofResult } from "./groth16";
 export { terminateCurves } from "./curve";

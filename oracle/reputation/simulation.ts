@@ -73,8 +73,10 @@ import { Rng } from "./rng";
  *   another question's answers, so it carries no information on this round's answers, only on which
  *   slots tend to be right (strong slots keep winning). In the first round it has nothing to copy and
  *   abstains (all 0, so the rule does not observe it). It answers with its own skill. In the outcome
- *   runs (outcome.ts) its agreement comes out at or slightly above the honest judges': the strict
- *   votes it copies follow who tends to be right, where an honest judge's ties score one half.
+ *   runs (outcome.ts) one copycat earns a little less agreement than an honest judge; five that follow
+ *   the same leader vote alike, so on the pairs that honest judges call a tie (two equal answers, two
+ *   wrong ones) their strict votes make the strength order and they agree with it: they earn more
+ *   agreement and reputation than the honest judges (about 0.73 against 0.63 at 16 slots).
  */
 
 export type NodeStyle = "honest" | "self" | "random" | "ring" | "copycat";

@@ -141,8 +141,8 @@ export async function runOutcome(options: OutcomeOptions = {}): Promise<OutcomeR
       settler: OUTCOME_SETTLER,
     });
     const t = s.trace;
-    previous = { prefs: play.prefs, reputation };
     reputation = [...t.newReputation];
+    previous = { prefs: play.prefs, reputation };
     reputations.push(reputation);
     rounds.push({
       round: r,

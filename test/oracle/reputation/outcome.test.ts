@@ -98,7 +98,7 @@ describe("oracle/reputation/outcome", function () {
           else expect(run.reputations[r + 1][k]).to.equal(run.reputations[r][k]);
         }
         expect(out.swarmCorrect).to.equal(out.answers[out.winner] === out.question.correct);
-        previous = { prefs: play.prefs, reputation: run.reputations[r] };
+        previous = { prefs: play.prefs, reputation: run.reputations[r + 1] };
       }
       // The copycats had nothing to copy in the first round: not observed, reputation kept.
       for (const k of run.swarm.adversaries) expect(run.rounds[0].observed[k]).to.equal(false);

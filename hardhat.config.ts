@@ -66,7 +66,8 @@ const config: HardhatUserConfig = {
     tests: path.join(__dirname, "test"),
   },
   networks: {
-    hardhat: { chainId: 31337 },
+    // 32 development accounts: module 3's demo runs 20 candidate nodes, 2 Sybils, an owner and an oracle.
+    hardhat: { chainId: 31337, accounts: { count: 32 } },
     localhost: { url: process.env.ZKMERIT_LOCAL_RPC ?? "http://127.0.0.1:8545" },
     testnet: {
       url: process.env.ZKMERIT_RPC_URL ?? "http://127.0.0.1:8545",

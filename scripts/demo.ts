@@ -17,7 +17,21 @@ import { MODULES } from "./modules";
 
 const say = (s = "") => process.stdout.write(`${s}\n`);
 
+/** `--modules a,b`: run only these modules' steps (default every module, in registry order). */
+function selectedModules(argv: readonly string[]): typeof MODULES {
+  const i = argv.indexOf("--modules");
+  if (i < 0) return MODULES;
+  const names = (argv[i + 1] ?? "").split(",").filter(Boolean);
+  const unknown = names.filter((n) => !MODULES.some((m) => m.id === n));
+  if (names.length === 0 || unknown.length)
+    throw new Error(
+      `--modules: ${unknown.length ? `no module "${unknown[0]}"` : "give module names"}; known: ${MODULES.map((m) => m.id).join(", ")}`,
+    );
+  return MODULES.filter((m) => names.includes(m.id));
+}
+
 async function main(): Promise<void> {
+  const modules = selectedModules(process.argv.slice(2));
   const outDir = path.join(REPO_ROOT, ".zkmerit", "demo");
   fs.mkdirSync(outDir, { recursive: true });
   say("zkmerit demo - embedded Hardhat network, local content store\n");
@@ -39,7 +53,7 @@ async function main(): Promise<void> {
   for (const g of f.gas) say(`   gas  ${g.contract.padEnd(20)} ${g.call.padEnd(26)} ${String(g.gas).padStart(9)}`);
 
   let n = 2;
-  for (const m of MODULES) {
+  for (const m of modules) {
     await m.demoStep.run({
       net,
       outDir,

@@ -17,3 +17,4 @@ export * from "./chain/contract";
 export * from "./chain/abi";
 export * from "./chain/logs";
 export * from "./llm/chat";
+export * from "./rng";

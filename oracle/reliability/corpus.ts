@@ -1,4 +1,4 @@
-import { ZkMeritError } from "../core";
+import { Rng, ZkMeritError } from "../core";
 import { SCORE_MAX } from "./reference";
 
 /**
@@ -13,57 +13,6 @@ import { SCORE_MAX } from "./reference";
  * the most relevant passages is often wrong. The reliable sources write plainer text: per-entity
  * summaries or one plain sentence per fact.
  */
-
-// ---------------------------------------------------------------------------------------------
-// Deterministic randomness
-
-/** A small seeded PRNG (mulberry32), enough for a workload: never for keys or salts. */
-export class Rng {
-  private state: number;
-  constructor(seed: number | string) {
-    this.state = typeof seed === "number" ? seed >>> 0 : fnv1a(seed);
-  }
-  /** A float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** An integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-  /** A shuffled copy (Fisher–Yates). */
-  shuffle<T>(xs: readonly T[]): T[] {
-    const out = [...xs];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      [out[i], out[j]] = [out[j], out[i]];
-    }
-    return out;
-  }
-  /** An independent stream derived from this seed and a label (so adding draws elsewhere changes nothing here). */
-  fork(label: string): Rng {
-    return new Rng((fnv1a(label) ^ Math.imul(this.state, 0x9e3779b1)) >>> 0);
-  }
-}
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Types

@@ -1,7 +1,7 @@
 import { ZkMeritError } from "../core";
 import { SHARE_MAX, checkFeedback, type Feedback, type QueryGrade, type ReliabilityShape, type SourceShare } from "./reference";
 import type { AnswerRecord } from "./generator";
-import type { Rng } from "./corpus";
+import type { Rng } from "../core";
 
 /**
  * Simulated evaluators. An honest evaluator grades from the truth (the generator's record and the

@@ -46,7 +46,6 @@ export { type ReliabilityWitness, buildWitness, slotCount } from "./witness";
 
 // The off-chain workload and client (docs/design/reliability-workload.md).
 export {
-  Rng,
   ATTRIBUTES,
   TOPICS,
   DEFAULT_SOURCES,

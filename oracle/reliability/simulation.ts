@@ -24,7 +24,8 @@ import {
   type RerankMode,
   type RetrieveOptions,
 } from "./client";
-import { Rng, generateCorpus, trueScores, type Corpus, type CorpusOptions, type Passage, type Question } from "./corpus";
+import { Rng } from "../core";
+import { generateCorpus, trueScores, type Corpus, type CorpusOptions, type Passage, type Question } from "./corpus";
 import { generateAnswer, recordAnswer, type AnswerRecord, type GenerateOptions } from "./generator";
 import { epochFeedback, makePanel, type EvaluatorSpec, type EvaluatorStrategy } from "./evaluators";
 import { answerAccuracy, formatTable, pct, scoreTau } from "./metrics";

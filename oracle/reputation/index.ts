@@ -71,7 +71,7 @@ export {
   LlmJudge,
 } from "./adapter";
 export { type Question, type QuestionOptions, DEFAULT_QUESTIONS, DEFAULT_CHOICES, generateQuestions } from "./questions";
-export { Rng } from "./rng";
+
 export {
   type NodeStyle,
   type AdversaryStyle,

@@ -61,6 +61,8 @@ export interface OutcomeOptions {
   readonly swarm?: Omit<SwarmOptions, "seed" | "nodes" | "style" | "adversaryFraction">;
   readonly questions?: Omit<QuestionOptions, "seed" | "count">;
   readonly lureShare?: number;
+  /** A swarm to run instead of the one made from the seed (e.g. the nodes a calibration admitted, re-slotted); its size must be `nodes`. */
+  readonly population?: Swarm;
 }
 
 export interface RoundOutcome {
@@ -116,10 +118,13 @@ export async function runOutcome(options: OutcomeOptions = {}): Promise<OutcomeR
   const nodes = options.nodes ?? DEFAULT_NODES;
   const count = options.rounds ?? DEFAULT_ROUNDS;
   if (!Number.isInteger(count) || count < 1 || count > 10_000) throw bad(`rounds must be an integer in [1, 10000], got ${count}`);
-  const swarm = makeSwarm(
-    { ...options.swarm, seed, nodes, style: options.style, adversaryFraction: options.adversaryFraction },
-    options.lureShare ?? DEFAULT_LURE_SHARE,
-  );
+  const swarm =
+    options.population ??
+    makeSwarm(
+      { ...options.swarm, seed, nodes, style: options.style, adversaryFraction: options.adversaryFraction },
+      options.lureShare ?? DEFAULT_LURE_SHARE,
+    );
+  if (swarm.nodes.length !== nodes) throw bad(`the population has ${swarm.nodes.length} nodes, the run ${nodes}`);
   const params = checkParams(options.params ?? defaultOutcomeParams(nodes), { nodes });
   const initial = options.initialReputation ?? DEFAULT_INITIAL_REPUTATION;
   if (initial < 0n || initial > REP_MAX) throw bad(`initialReputation must be in [0, 65535], got ${initial}`);

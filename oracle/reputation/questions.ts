@@ -1,5 +1,5 @@
 import { ZkMeritError } from "../core";
-import { Rng } from "./rng";
+import { Rng } from "../core";
 
 /**
  * Module 3's question set for the simulated swarm: multiple-choice questions with a ground truth,

@@ -11,7 +11,7 @@ import {
   type Vote,
 } from "./reference";
 import { type Question } from "./questions";
-import { Rng } from "./rng";
+import { Rng } from "../core";
 
 /**
  * Module 3's simulated swarm, entirely off-chain and deterministic from a seed: N nodes, one per

@@ -456,6 +456,16 @@ export async function claimAdmission(x: Ctx, setId: number) {
       `node ${nodeId} scored ${score} of ${set.questions} in set ${setId}, below the pass mark ${set.passMark}`,
       { nodeId, score: Number(score) },
     );
+  const n = Number((await swarm(x).read.params()).slots);
+  const mask = await swarm(x).read.admittedMask();
+  if (mask === (1n << BigInt(n)) - 1n)
+    throw new ZkMeritError(
+      "CONFIG",
+      `the swarm is full: all ${n} slots are held; node ${nodeId} passed set ${setId} and can claim admission when a node leaves`,
+      {
+        nodeId,
+      },
+    );
   try {
     const r = await k.send("claimAdmission", [setId]);
     return { setId, nodeId, slot: (await swarm(x).read.node([nodeId])).slot, score, gasUsed: r.gasUsed };

@@ -17,7 +17,7 @@ import {
   type Vote,
 } from "../../oracle/reputation";
 import { buildWitness } from "../../oracle/reputation/witness";
-import { Rng } from "../../oracle/reliability/corpus";
+import { Rng } from "../../oracle/core/rng";
 
 async function proveReputation(circuit: string, i: number): Promise<number> {
   const spec = readManifest().circuits[circuit]?.spec;

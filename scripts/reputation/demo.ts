@@ -24,9 +24,9 @@ import { swarmCircuit } from "../../oracle/reputation/module";
 import { reputationAudit } from "../../oracle/reputation/audit";
 import { unpackRepWord } from "../../oracle/reputation/reference";
 import { generateQuestions, type Question } from "../../oracle/reputation/questions";
-import { makeSwarm, playRound, judgmentOf, skilledAnswer, type AdversaryStyle } from "../../oracle/reputation/simulation";
+import { makeSwarm, playRound, judgmentOf, skilledAnswer, type AdversaryStyle, type Swarm } from "../../oracle/reputation/simulation";
 import { pluralityCredit, runOutcome } from "../../oracle/reputation/outcome";
-import { Rng } from "../../oracle/reputation/rng";
+import { Rng } from "../../oracle/core/rng";
 import { testTokenAt, vaultAt } from "../deploy/foundation";
 import type { Ctx, DemoContext } from "../module";
 import {
@@ -57,6 +57,8 @@ const WINDOWS = [300, 300, 300, 300, 600, 120];
 /** Calibration: questions per set, pass mark, windows (commit, reveal, key), and how many sets a node may try. */
 const CALIBRATION = { questions: 8, passMark: 5, windows: [300, 300, 300] as const, attempts: 3, difficulty: [0, 0.3] as const };
 const SYBILS = 2;
+/** Candidates beyond the slots: calibration keeps the weakest out. */
+const EXTRA = 4;
 const TOKEN = 10n ** 18n;
 const REWARD = 16n * TOKEN;
 
@@ -96,13 +98,16 @@ export async function reputationDemo(
   const CIRCUIT = o.circuit ?? DEMO_CIRCUIT;
   const ROUNDS = o.rounds ?? Number(process.env.ZKMERIT_DEMO_REPUTATION_ROUNDS ?? DEMO_ROUNDS);
   const N = reputationSlotsOf(CIRCUIT);
-  const sim = makeSwarm({ seed: SEED, nodes: N, style: STYLE });
-  const ring = new Set(sim.adversaries);
-  heading(`swarm reputation: ${N} nodes (${ring.size} in a colluding ring), ${SYBILS} Sybils, ${ROUNDS} rounds, circuit ${CIRCUIT}`);
+  // Candidates: N + EXTRA simulated nodes (30% of them in the ring) and the Sybils; calibration decides which N get the slots.
+  const pool = makeSwarm({ seed: SEED, nodes: N + EXTRA, style: STYLE });
+  const C = pool.nodes.length;
   const [owner, oracleOp, ...rest] = net.accounts;
-  const nodes = rest.slice(0, N);
-  const sybils = rest.slice(N, N + SYBILS);
-  if (sybils.length < SYBILS) throw new Error(`the demo needs ${N + SYBILS + 2} accounts, the network has ${net.accounts.length}`);
+  const candidates = rest.slice(0, C);
+  const sybils = rest.slice(C, C + SYBILS);
+  if (sybils.length < SYBILS) throw new Error(`the demo needs ${C + SYBILS + 2} accounts, the network has ${net.accounts.length}`);
+  heading(
+    `swarm reputation: ${N} slots, ${C} candidate nodes (${pool.adversaries.length} in a colluding ring) and ${SYBILS} Sybils calibrate; ${ROUNDS} rounds, circuit ${CIRCUIT}`,
+  );
   const store = openStore(path.join(outDir, "store"));
   const d = await deploy(
     owner,
@@ -118,7 +123,7 @@ export async function reputationDemo(
   writeDeployments(path.join(outDir, "reputation-deployments.json"), d);
   const ctx = (c: (typeof net.accounts)[number]): Ctx => ({ c, d, store });
   const token = d.contracts.Token as Address;
-  for (const who of [owner, ...nodes, ...sybils]) {
+  for (const who of [owner, ...candidates, ...sybils]) {
     await testTokenAt(owner, token).send("mint", [who.account.address, 1000n * TOKEN]);
     if (who === owner) continue;
     await testTokenAt(who, token).send("approve", [d.contracts.StakeVault as Address, 1000n * TOKEN]);
@@ -128,18 +133,21 @@ export async function reputationDemo(
   const note = (call: string, g: bigint) => gas.set(call, [...(gas.get(call) ?? []), g]);
   const s = swarmOf(ctx(owner));
   const p = await s.read.params();
-  for (const [i, c] of [...nodes, ...sybils].entries())
-    note("registerNode", (await registerNode(ctx(c), i < N ? `demo://node/${i}` : `demo://sybil/${i - N}`)).gasUsed);
+  const everyone = [...candidates, ...sybils];
+  const label = (k: number) => (k < C ? `candidate ${k}` : `sybil ${k - C}`);
+  for (const [k, c] of everyone.entries())
+    note("registerNode", (await registerNode(ctx(c), `demo://${label(k).replace(" ", "/")}`)).gasUsed);
+  const poolRing = new Set(pool.adversaries);
   say(
-    `   ${N + SYBILS} nodes registered, ${formatUnits(p.nodeStake, 18)} tokens staked each; tiers by slot: ` +
-      sim.nodes.map((n) => `${n.slot}:${n.tier[0]}${ring.has(n.slot) ? "*" : ""}`).join(" ") +
+    `   ${everyone.length} nodes registered, ${formatUnits(p.nodeStake, 18)} tokens staked each; candidates' tiers: ` +
+      pool.nodes.map((n) => `${n.slot}:${n.tier[0]}${poolRing.has(n.slot) ? "*" : ""}`).join(" ") +
       " (s strong, m medium, w weak; * ring)",
   );
 
-  // Calibration: every candidate answers a set of easy questions; a node below the pass mark tries the next set.
+  // Calibration: every candidate answers a set of easy questions; one below the pass mark tries the next set.
   const secrets = fs.mkdtempSync(path.join(outDir, "reputation-secrets-"));
   const passedIn = new Map<number, number>();
-  let pending = [...nodes.keys(), ...sybils.keys()].map((k, i) => (i < N ? k : N + k));
+  let pending = everyone.map((_, k) => k);
   for (let attempt = 1; attempt <= CALIBRATION.attempts && pending.length; attempt++) {
     const qs = generateQuestions({
       seed: `calibration:${SEED}:${attempt}`,
@@ -153,48 +161,59 @@ export async function reputationDemo(
       windows: CALIBRATION.windows,
       secretsDir: secrets,
     });
-    const who = (k: number) => (k < N ? nodes[k] : sybils[k - N]);
     const answersOf = (k: number) => {
       const rng = new Rng(`calibration-answers:${SEED}:${attempt}:${k}`);
-      // Nodes answer with their skill (adversaries too: they behave until admitted); Sybils guess.
-      return qs.map((q) => (k < N ? skilledAnswer(sim.nodes[k], q, sim.lureShare, rng) : rng.int(q.choices)));
+      // Candidates answer with their skill (the ring too: it behaves until admitted); Sybils guess.
+      return qs.map((q) => (k < C ? skilledAnswer(pool.nodes[k], q, pool.lureShare, rng) : rng.int(q.choices)));
     };
-    for (const k of pending) note("commitCalibration", (await commitCalibration(ctx(who(k)), set.setId, answersOf(k), secrets))!.gasUsed);
+    for (const k of pending)
+      note("commitCalibration", (await commitCalibration(ctx(everyone[k]), set.setId, answersOf(k), secrets))!.gasUsed);
     await net.increaseTime(CALIBRATION.windows[0]);
-    for (const k of pending) note("revealCalibration", (await revealCalibration(ctx(who(k)), set.setId, secrets)).gasUsed);
+    for (const k of pending) note("revealCalibration", (await revealCalibration(ctx(everyone[k]), set.setId, secrets)).gasUsed);
     await net.increaseTime(CALIBRATION.windows[1]);
     note("revealKey", (await revealKey(ctx(owner), set.setId, secrets)).gasUsed);
     const scores: string[] = [];
     const next: number[] = [];
     for (const k of pending) {
-      const nodeId = await s.read.nodeOf([who(k).account.address]);
+      const nodeId = await s.read.nodeOf([everyone[k].account.address]);
       const [score] = await calibration(ctx(owner)).read.scoreOf([set.setId, nodeId]);
-      scores.push(`${k < N ? `node ${k}` : `sybil ${k - N}`} ${score}/${CALIBRATION.questions}`);
+      scores.push(`${k < C ? k : `sybil ${k - C}`}: ${score}`);
       if (score >= BigInt(CALIBRATION.passMark)) passedIn.set(k, set.setId);
       else next.push(k);
     }
-    say(`   calibration set ${set.setId} (pass mark ${CALIBRATION.passMark}/${CALIBRATION.questions}): ${scores.join(", ")}`);
+    say(`   calibration set ${set.setId} (${CALIBRATION.questions} questions, pass mark ${CALIBRATION.passMark}): ${scores.join(", ")}`);
     pending = next;
   }
-  // Admissions in slot order, so that node k holds slot k (a Sybil that passed would come last).
+  // Admissions in candidate order: the first N that passed take slots 0..N-1; the rest (Sybils last) find the swarm full.
+  const members: number[] = [];
   for (const k of [...passedIn.keys()].sort((a, b) => a - b)) {
-    const c = k < N ? nodes[k] : sybils[k - N];
     try {
-      const a = await claimAdmission(ctx(c), passedIn.get(k)!);
+      const a = await claimAdmission(ctx(everyone[k]), passedIn.get(k)!);
       note("claimAdmission", a!.gasUsed);
-      if (k < N && a!.slot !== k) throw new Error(`node ${k} was admitted into slot ${a!.slot}`);
+      if (a!.slot !== members.length) throw new Error(`${label(k)} was admitted into slot ${a!.slot}, expected ${members.length}`);
+      members.push(k);
     } catch (e) {
-      say(`   ${k < N ? `node ${k}` : `sybil ${k - N}`}: admission refused (${(e as Error).message.split("\n")[0]})`);
+      say(`   ${label(k)}: admission refused (${(e as Error).message.split("\n")[0]})`);
     }
   }
-  const missing = nodes.map((_, k) => k).filter((k) => !passedIn.has(k));
-  if (missing.length)
-    throw new Error(`nodes ${missing.join(", ")} failed calibration ${CALIBRATION.attempts} times; the demo's swarm needs all ${N}`);
-  const admitted = await s.read.admittedMask();
+  if (members.length < N) throw new Error(`only ${members.length} candidates passed calibration; the demo's swarm needs ${N}`);
+  if (members.some((k) => k >= C)) throw new Error(`a Sybil passed calibration and holds a slot (seed ${SEED})`);
+  const failed = pool.nodes.map((_, k) => k).filter((k) => !passedIn.has(k));
   say(
-    `   admitted: ${N} nodes into slots 0..${N - 1} (mask 0x${admitted.toString(16)}); Sybils admitted: ${[...passedIn.keys()].filter((k) => k >= N).length} of ${SYBILS} ` +
-      `(each paid ${formatUnits(p.nodeStake, 18)} tokens of stake to try)`,
+    `   admitted into slots 0..${N - 1}: candidates ${members.join(", ")} (mask 0x${(await s.read.admittedMask()).toString(16)}); ` +
+      `failed ${CALIBRATION.attempts} sets: ${failed.length ? failed.map((k) => `${k} (${pool.nodes[k].tier})`).join(", ") : "none"}; ` +
+      `Sybils admitted: ${[...passedIn.keys()].filter((k) => k >= C).length} of ${SYBILS} (each staked ${formatUnits(p.nodeStake, 18)} tokens to try)`,
   );
+  // The swarm is the admitted candidates, re-slotted by their slot.
+  const sim: Swarm = {
+    seed: pool.seed,
+    lureShare: pool.lureShare,
+    nodes: members.map((k, slot) => ({ ...pool.nodes[k], slot })),
+    adversaries: members.map((k, slot) => (poolRing.has(k) ? slot : -1)).filter((x) => x >= 0),
+  };
+  const ring = new Set(sim.adversaries);
+  const nodes = members.map((k) => everyone[k]);
+  say(`   the swarm: ${N} nodes, ${ring.size} of them in the ring (slots ${[...ring].join(", ")})`);
 
   const journalDir = fs.mkdtempSync(path.join(outDir, "reputation-journal-"));
   const job = new ReputationJob({
@@ -209,7 +228,7 @@ export async function reputationDemo(
   });
   await job.preflight();
   // The reference over the same questions and swarm: the chain must agree with it after every round.
-  const reference = await runOutcome({ seed: SEED, nodes: N, style: STYLE, rounds: ROUNDS, initialReputation: p.initialReputation });
+  const reference = await runOutcome({ seed: SEED, nodes: N, rounds: ROUNDS, initialReputation: p.initialReputation, population: sim });
   const questions = reference.rounds.map((r) => r.question);
   const slashes: string[] = [];
   const slashed: number[] = [];
@@ -312,12 +331,17 @@ export async function reputationDemo(
     `   accuracy over ${ROUNDS} rounds with the ring: swarm ${pct(swarmRight / ROUNDS)}, plurality vote ${pct(pluralityRight / ROUNDS)}, ` +
       `best single node ${pct(best)}`,
   );
-  say(`   the same questions through the reference (off chain), each style at 30%:`);
+  say(`   the same swarm and questions through the reference (off chain), its ${ring.size} ring slots taking each style (none: honest):`);
   for (const style of [undefined, "self", "random", "ring", "copycat"] as const) {
+    const population: Swarm = {
+      ...sim,
+      nodes: sim.nodes.map((n) => ({ ...n, style: style && ring.has(n.slot) ? style : "honest" })),
+      adversaries: style ? sim.adversaries : [],
+    };
     const run =
       style === STYLE
         ? reference
-        : await runOutcome({ seed: SEED, nodes: N, rounds: ROUNDS, initialReputation: p.initialReputation, ...(style ? { style } : {}) });
+        : await runOutcome({ seed: SEED, nodes: N, rounds: ROUNDS, initialReputation: p.initialReputation, population });
     say(
       `     ${(style ?? "attack-free").padEnd(12)} swarm ${pct(run.swarmAccuracy).padStart(6)}  plurality ${pct(run.majorityAccuracy).padStart(6)}  best single ${pct(run.best.accuracy).padStart(6)}`,
     );

@@ -29,8 +29,9 @@ describe("scripts/reputation demo step", function () {
     );
     const text = lines.join("\n");
     console.log(text.replace(/^/gm, "      "));
-    expect(text).to.match(/# swarm reputation: 8 nodes \(2 in a colluding ring\), 2 Sybils, 3 rounds/);
-    expect(text).to.match(/calibration set 1 \(pass mark 5\/8\)/);
+    expect(text).to.match(/# swarm reputation: 8 slots, 12 candidate nodes \(4 in a colluding ring\) and 2 Sybils calibrate; 3 rounds/);
+    expect(text).to.match(/calibration set 1 \(8 questions, pass mark 5\)/);
+    expect(text).to.match(/admitted into slots 0\.\.7: candidates .*Sybils admitted: 0 of 2/);
     expect(text).to.match(/round 1: correct option [A-D] .*swarm picks slot \d/);
     expect(text).to.match(/settleRanking \d+ gas \(proof/);
     expect(text).to.match(/audit of round 3: pass/);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import { Rng } from "../../../oracle/core";
 import {
-  Rng,
   SHARE_MAX,
   checkFeedback,
   epochFeedback,

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { isZkMeritError } from "../../../oracle/core";
-import { DEFAULT_CHOICES, DEFAULT_QUESTIONS, Rng, generateQuestions } from "../../../oracle/reputation";
+import { DEFAULT_CHOICES, DEFAULT_QUESTIONS, generateQuestions } from "../../../oracle/reputation";
+import { Rng } from "../../../oracle/core";
 
 describe("oracle/reputation/questions", () => {
   describe("# generateQuestions", () => {

@@ -1,13 +1,12 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { isZkMeritError } from "../../../oracle/core";
+import { isZkMeritError, Rng } from "../../../oracle/core";
 import {
   ADVERSARY_STYLES,
   PREFER_FIRST,
   PREFER_SECOND,
   PREF_NONE,
   PREF_TIE,
-  Rng,
   answerProbability,
   encodeJudgment,
   generateQuestions,

@@ -1,8 +1,8 @@
 /**
- * A small seeded pseudo-random generator (mulberry32 over an FNV-1a hash of string seeds), for
- * module 3's simulated swarm. It is the same generator as module 2's corpus, kept here so that
- * module 3 does not depend on module 2; every draw of the simulation comes from a stream forked by
- * label, so adding draws to one part changes nothing in another.
+ * A small seeded pseudo-random generator (mulberry32 over an FNV-1a hash of string seeds) for the
+ * modules' simulated workloads (module 2's corpus and panel, module 3's swarm): enough for a
+ * workload, never for keys or salts. Every draw comes from a stream forked by label, so adding
+ * draws to one part changes nothing in another.
  */
 export class Rng {
   private state: number;
@@ -40,7 +40,7 @@ export class Rng {
     }
     return out;
   }
-  /** An independent stream derived from this seed and a label. */
+  /** An independent stream derived from this seed and a label (so adding draws elsewhere changes nothing here). */
   fork(label: string): Rng {
     return new Rng((fnv1a(label) ^ Math.imul(this.state, 0x9e3779b1)) >>> 0);
   }

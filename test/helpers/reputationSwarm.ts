@@ -1,0 +1,94 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { Address } from "viem";
+import type { Clients } from "../../oracle/core/chain/clients";
+import type { Deployments } from "../../oracle/core/chain/deployments";
+import { LocalContentStore } from "../../oracle/core/store";
+import { deploySystem } from "../../scripts/commands/deploy";
+import { testTokenAt, vaultAt } from "../../scripts/deploy/foundation";
+import {
+  claimAdmission,
+  commitCalibration,
+  openCalibration,
+  registerNode,
+  revealCalibration,
+  revealKey,
+} from "../../scripts/reputation/actions";
+import type { Ctx } from "../../scripts/module";
+import { clientsFor } from "./fixtures";
+
+/** Answer commit, answer reveal, judgment commit, judgment reveal, settlement and challenge windows of the test swarms (seconds). */
+export const TEST_ROUND_WINDOWS = [300, 300, 300, 300, 600, 120];
+const TOKEN = 10n ** 18n;
+
+export interface TestSwarm {
+  d: Deployments;
+  store: LocalContentStore;
+  owner: Clients;
+  oracle: Clients;
+  /** The admitted nodes, node k in slot k. */
+  nodes: Clients[];
+  /** Accounts that hold tokens and stake but no node. */
+  spare: Clients[];
+  secrets: string;
+  ctx(c: Clients): Ctx;
+  swarm: Address;
+  /** Mines up to `ts` (chain time), if it is ahead. */
+  mineTo(ts: bigint): Promise<void>;
+}
+
+/**
+ * A deployed swarm of `circuit` (through the same code as `zkmerit deploy`) whose `n` nodes are
+ * registered and admitted through calibration (one set they all pass), node k in slot k.
+ */
+export async function admittedSwarm(circuit = "reputation_8", n = 8): Promise<TestSwarm> {
+  const signers = await hre.ethers.getSigners();
+  const accounts = signers.map(clientsFor);
+  const [owner, oracle, ...rest] = accounts;
+  const nodes = rest.slice(0, n);
+  const spare = rest.slice(n, n + 4);
+  const d = await deploySystem(owner, {
+    network: "hardhat",
+    unbondingDelaySeconds: 3600,
+    adminTransferDelaySeconds: 86400,
+    modules: ["reputation"],
+    options: { reputationCircuit: circuit, roundWindows: TEST_ROUND_WINDOWS },
+  });
+  const store = new LocalContentStore(fs.mkdtempSync(path.join(os.tmpdir(), "zkm-rep-store-")));
+  const secrets = fs.mkdtempSync(path.join(os.tmpdir(), "zkm-rep-secrets-"));
+  const ctx = (c: Clients): Ctx => ({ c, d, store });
+  const token = d.contracts.Token as Address;
+  for (const who of [owner, ...nodes, ...spare]) {
+    await testTokenAt(owner, token).send("mint", [who.account.address, 1000n * TOKEN]);
+    if (who === owner) continue;
+    await testTokenAt(who, token).send("approve", [d.contracts.StakeVault as Address, 1000n * TOKEN]);
+    await vaultAt(who, d.contracts.StakeVault as Address).send("stake", [100n * TOKEN]);
+  }
+  for (const [k, c] of nodes.entries()) await registerNode(ctx(c), `test://node/${k}`);
+  const questions = [0, 1, 2, 3].map((i) => ({ text: `calibration question ${i}`, choices: ["a", "b", "c"] }));
+  const key = [0, 1, 2, 0];
+  const set = await openCalibration(ctx(owner), { questions, key, passMark: 3, windows: [100, 100, 100], secretsDir: secrets });
+  for (const c of nodes) await commitCalibration(ctx(c), set.setId, key, secrets);
+  await time.increase(100);
+  for (const c of nodes) await revealCalibration(ctx(c), set.setId, secrets);
+  await time.increase(100);
+  await revealKey(ctx(owner), set.setId, secrets);
+  for (const c of nodes) await claimAdmission(ctx(c), set.setId);
+  return {
+    d,
+    store,
+    owner,
+    oracle,
+    nodes,
+    spare,
+    secrets,
+    ctx,
+    swarm: d.contracts.SwarmReputation as Address,
+    mineTo: async (ts) => {
+      if (BigInt(await time.latest()) < ts) await time.increaseTo(ts);
+    },
+  };
+}

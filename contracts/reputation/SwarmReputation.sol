@@ -119,6 +119,7 @@ contract SwarmReputation is
     }
 
     struct PendingMasks {
+        uint32 round; // the round proposed (keeps the slot nonzero)
         uint64 includedMask;
         uint64 agreeMask;
         uint64 flaggedMask;
@@ -235,6 +236,12 @@ contract SwarmReputation is
         _strikeSlashAmount = p.strikeSlashAmount;
         _noShowPenalty = p.noShowPenalty;
         _winnerShareBps = p.winnerShareBps;
+        // The pending proposal's slots start nonzero (the values mean nothing while no round is
+        // Proposed), so even the first settlement rewrites them (5k gas each) instead of creating
+        // them (22k each).
+        _pending.proposedAt = 1;
+        _pendingMasks.round = type(uint32).max;
+        _pendingDigest = bytes32(uint256(1));
         emit SwarmConfigured(p, _ruleParams);
     }
 
@@ -788,6 +795,7 @@ contract SwarmReputation is
         if (!replacing) r.status = RoundStatus.Proposed;
         _pending = Pending({settler: msg.sender, proposedAt: uint40(block.timestamp), winner: res.winner});
         _pendingMasks = PendingMasks({
+            round: round,
             includedMask: res.includedMask,
             agreeMask: res.agreeMask,
             flaggedMask: res.flaggedMask

@@ -208,12 +208,7 @@ contract SwarmReputation is
         _ruleParams = _checkParams(p);
         _slots = p.slots;
         _numWords = (p.slots + 15) >> 4;
-        _checkWindow("answerCommit", p.answerCommitWindow);
-        _checkWindow("answerReveal", p.answerRevealWindow);
-        _checkWindow("judgeCommit", p.judgeCommitWindow);
-        _checkWindow("judgeReveal", p.judgeRevealWindow);
-        _checkWindow("settlement", p.settlementWindow);
-        _checkWindow("challenge", p.challengeWindow);
+        _checkWindows(p);
         // Cannot overflow: every window is at most MAX_WINDOW.
         uint256 ac = p.answerCommitWindow;
         uint256 ar = ac + p.answerRevealWindow;
@@ -1124,6 +1119,16 @@ contract SwarmReputation is
         if (p.noShowPenalty > p.nodeStake) revert InvalidParam("noShowPenalty", p.noShowPenalty, 0, p.nodeStake);
         if (p.winnerShareBps > BPS) revert InvalidParam("winnerShareBps", p.winnerShareBps, 0, BPS);
         return p.emaRate | (p.minAgreement << 17) | (p.prior << 33);
+    }
+
+    /// @dev Reverts unless every window is 1..MAX_WINDOW seconds (InvalidWindow names it).
+    function _checkWindows(SwarmParams memory p) private pure {
+        _checkWindow("answerCommit", p.answerCommitWindow);
+        _checkWindow("answerReveal", p.answerRevealWindow);
+        _checkWindow("judgeCommit", p.judgeCommitWindow);
+        _checkWindow("judgeReveal", p.judgeRevealWindow);
+        _checkWindow("settlement", p.settlementWindow);
+        _checkWindow("challenge", p.challengeWindow);
     }
 
     /// @dev The names OutsidePhase gives the phases of a round.

@@ -115,7 +115,7 @@ async function settleReady(slots: number) {
 }
 
 /** Every lane of every included slot moved to `rep`. */
-async function ranking(swarm: Contract, slots: number, included: number[], rep: bigint, flagged: number[] = []): Promise<Ranking> {
+async function ranking(swarm: Contract, included: number[], rep: bigint, flagged: number[] = []): Promise<Ranking> {
   const words = ((await swarm.reputationWords()) as bigint[]).map((w) => BigInt(w));
   for (const s of included) words[s >> 4] = (words[s >> 4] & ~(0xffffn << BigInt(16 * (s & 15)))) | (rep << BigInt(16 * (s & 15)));
   return {
@@ -136,7 +136,7 @@ describe("SwarmReputation gas (logged for the bench)", () => {
     let calls: Record<string, bigint> = {};
     for (const slots of [8, 16, 32]) {
       const r = await settleReady(slots);
-      const res = await ranking(r.swarm, slots, range(slots), 40000n);
+      const res = await ranking(r.swarm, range(slots), 40000n);
       settle[String(slots)] = await gasOf(as(r.swarm, r.settler).settleRanking(res, PROOF));
       if (slots !== 8) continue;
       calls = { ...r.calls, "settleRanking (8 slots, 8 included)": settle["8"] };
@@ -166,9 +166,9 @@ describe("SwarmReputation gas (logged for the bench)", () => {
       for (const s of [0, 1])
         await as(r.swarm, r.nodes[s]).revealJudgment(2n, commitmentOf(2n, s), saltFor(KIND_JUDGMENT, 2n, s), "store://j");
       await at(i2.judgeRevealEnd);
-      const weak = await ranking(r.swarm, slots, [0], 30000n);
+      const weak = await ranking(r.swarm, [0], 30000n);
       calls["settleRanking (8 slots, 1 included)"] = await gasOf(as(r.swarm, r.settler).settleRanking(weak, PROOF));
-      const strong = await ranking(r.swarm, slots, [0, 1], 35000n, [1]);
+      const strong = await ranking(r.swarm, [0, 1], 35000n, [1]);
       // The challenger proves on the restored old words: the mock accepts any.
       calls["challengeRanking (restore + apply)"] = await gasOf(
         as(r.swarm, r.challenger).challengeRanking(strong, await proposedBytes(r.g, 2n), PROOF),

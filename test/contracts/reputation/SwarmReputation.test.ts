@@ -270,6 +270,27 @@ describe("SwarmReputation", () => {
       expect(await g.swarm.roundHeader(1)).to.equal(header);
     });
 
+    it("escrows what arrives of a fee-on-transfer reward, not what was asked", async () => {
+      const [admin, opener] = await ethers.getSigners();
+      const token = (await (await ethers.getContractFactory("FeeOnTransferToken")).deploy()) as unknown as Contract;
+      const spine = await deployFoundation(clientsFor(admin), {
+        admin: admin.address as `0x${string}`,
+        token: (await token.getAddress()) as `0x${string}`,
+        unbondingDelaySeconds: UNBONDING_DELAY,
+        adminTransferDelaySeconds: ADMIN_TRANSFER_DELAY,
+      });
+      const vault = await ethers.getContractAt("StakeVault", spine.stakeVault.address);
+      const { swarm } = await deploySwarm({ admin, vault, token } as unknown as Parameters<typeof deploySwarm>[0]);
+      await token.mint(opener.address, REWARD);
+      await as(token, opener).approve(await swarm.getAddress(), REWARD);
+      const received = REWARD - REWARD / 100n;
+      await expect(as(swarm, opener).openRound(b32(1n), "store://q", REWARD))
+        .to.emit(swarm, "RoundOpened")
+        .withArgs(1n, opener.address, b32(1n), "store://q", received, anyValue, anyValue);
+      expect((await swarm.roundInfo(1)).reward).to.equal(received);
+      expect(await token.balanceOf(await swarm.getAddress())).to.equal(received);
+    });
+
     it("opens one round at a time", async () => {
       const g = await loadFixture(admittedFixture);
       const round = await openRound(g);
@@ -752,6 +773,80 @@ describe("SwarmReputation", () => {
       const r6 = await flaggedRound(true);
       await expect(g.swarm.finalizeRound(r6)).to.emit(g.swarm, "NodeFlagged").withArgs(6n, r6, 1n);
     });
+  });
+
+  describe("# phase deadlines (the PhaseClock guarantees, per phase)", () => {
+    type Case = { opensAt: bigint; closesAt: bigint; act: () => Promise<unknown>; round: bigint; g: Fixture };
+    const h0 = (g: Fixture, round: bigint, kind: number, value: string) =>
+      commitHash(g.chainId, g.address, kind, round, 0, value, saltFor(kind, round, 0));
+    /** A fresh round at phase `name`'s opening (prerequisites done by slot 0), and slot 0's call of that phase. */
+    async function phase(name: string): Promise<Case> {
+      const g = await loadFixture(admittedFixture);
+      const round = await openRound(g);
+      const i = await info(g, round);
+      const digest = answerDigestOf(round, 0);
+      const c = commitmentOf(round, 0);
+      const node = as(g.swarm, g.nodes[0]);
+      if (name === "answer commit")
+        return { g, round, opensAt: i.opensAt, closesAt: i.answerCommitEnd, act: () => node.commitAnswer(round, h0(g, round, 0, digest)) };
+      await node.commitAnswer(round, h0(g, round, 0, digest));
+      if (name === "answer reveal")
+        return {
+          g,
+          round,
+          opensAt: i.answerCommitEnd,
+          closesAt: i.answerRevealEnd,
+          act: () => node.revealAnswer(round, digest, saltFor(0, round, 0), "store://a"),
+        };
+      if (name === "judgment commit")
+        return {
+          g,
+          round,
+          opensAt: i.answerRevealEnd,
+          closesAt: i.judgeCommitEnd,
+          act: () => node.commitJudgment(round, h0(g, round, 1, b32(c))),
+        };
+      await at(i.answerRevealEnd);
+      await node.commitJudgment(round, h0(g, round, 1, b32(c)));
+      if (name === "judgment reveal")
+        return {
+          g,
+          round,
+          opensAt: i.judgeCommitEnd,
+          closesAt: i.judgeRevealEnd,
+          act: () => node.revealJudgment(round, c, saltFor(1, round, 0), "store://j"),
+        };
+      await at(i.judgeCommitEnd);
+      await node.revealJudgment(round, c, saltFor(1, round, 0), "store://j");
+      // Slot 0 committed an answer but never revealed it: nobody answered, the winner is N.
+      const r = await rankingOf(g, round, { included: [0], winner: 8 });
+      return { g, round, opensAt: i.judgeRevealEnd, closesAt: i.settlementDeadline, act: () => settle(g, r) };
+    }
+    for (const name of ["answer commit", "answer reveal", "judgment commit", "judgment reveal", "settlement"]) {
+      it(`accepts the ${name} call in the first and the last second of its phase and refuses it one second before and at its deadline`, async () => {
+        let p = await phase(name);
+        if (name !== "answer commit") {
+          await at(p.opensAt - 1n);
+          await expect(p.act())
+            .to.be.revertedWithCustomError(p.g.swarm, "OutsidePhase")
+            .withArgs(0n, p.round, name, p.opensAt, p.closesAt, p.opensAt - 1n);
+        }
+        await at(p.opensAt);
+        await expect(p.act()).to.not.be.reverted;
+        p = await phase(name);
+        await at(p.closesAt - 1n);
+        await expect(p.act()).to.not.be.reverted;
+        p = await phase(name);
+        await at(p.closesAt);
+        // At the settlement deadline the round expires: it is no longer open.
+        if (name === "settlement")
+          await expect(p.act()).to.be.revertedWithCustomError(p.g.swarm, "RoundNotOpen").withArgs(p.round, RoundStatus.Expired);
+        else
+          await expect(p.act())
+            .to.be.revertedWithCustomError(p.g.swarm, "OutsidePhase")
+            .withArgs(0n, p.round, name, p.opensAt, p.closesAt, p.closesAt);
+      });
+    }
   });
 
   describe("# reentrancy", () => {

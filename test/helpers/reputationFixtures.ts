@@ -3,7 +3,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { AbiCoder, keccak256, parseEther, zeroPadValue, toBeHex, type Contract, type ContractTransactionResponse } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { proofContext } from "../../oracle/core/field";
-import { deployPoseidonHashers } from "../../scripts/deploy/poseidon";
+import type { Address } from "viem";
+import { deploySwarm as deploySwarmContracts } from "../../scripts/deploy/reputation";
 import { clientsFor, foundationFixture } from "./fixtures";
 
 // The round protocol of SwarmReputation, written out for the tests (ISwarmReputation's NatSpec is the
@@ -90,41 +91,28 @@ export function as(contract: Contract, signer: HardhatEthersSigner | { address: 
 }
 
 /**
- * Deploys a swarm (hashers, verifier, SwarmReputation, SwarmCalibration) on the foundation: the
- * calibration gets ADMITTER_ROLE, the swarm the vault's MODULE_ROLE (before anyone stakes, so the
- * grant is ready at once). `verifier` reuses a deployed verifier; otherwise `verifierContract` (the
- * mock by default) is deployed.
+ * Deploys a swarm on the foundation through the deploy code (scripts/deploy/reputation.ts): hashers,
+ * verifier, SwarmReputation, SwarmCalibration with ADMITTER_ROLE, the vault's MODULE_ROLE for the swarm
+ * (before anyone stakes, so the grant is ready at once). `verifier` reuses a deployed verifier;
+ * otherwise `verifierContract` (the mock by default) is deployed.
  */
 export async function deploySwarm(
   f: Foundation,
   o: { params?: SwarmParams; verifierContract?: string; verifier?: string; hashers?: [string, string, string] } = {},
 ) {
-  const hashers =
-    o.hashers ??
-    (await (async () => {
-      const h = await deployPoseidonHashers(clientsFor(f.admin));
-      return [h.poseidon2.address, h.poseidon3.address, h.poseidon4.address] as [string, string, string];
-    })());
-  const verifierAddress =
-    o.verifier ?? (await (await (await ethers.getContractFactory(o.verifierContract ?? "MockReputationVerifier")).deploy()).getAddress());
-  const factory = await ethers.getContractFactory("SwarmReputation", f.admin);
-  const swarm = (await factory.deploy(
-    verifierAddress,
-    await f.vault.getAddress(),
-    ...hashers,
-    f.admin.address,
-    o.params ?? swarmParams(),
-  )) as unknown as Contract;
-  await swarm.waitForDeployment();
-  const calibration = (await (
-    await ethers.getContractFactory("SwarmCalibration", f.admin)
-  ).deploy(await swarm.getAddress(), f.admin.address)) as unknown as Contract;
-  await calibration.waitForDeployment();
-  await as(swarm, f.admin).grantRole(await swarm.ADMITTER_ROLE(), await calibration.getAddress());
-  const vault = f.vault as unknown as Contract;
-  await as(vault, f.admin).scheduleModuleGrant(await swarm.getAddress());
-  await as(vault, f.admin).grantModule(await swarm.getAddress());
-  return { swarm, calibration, verifierAddress, hashers };
+  const d = await deploySwarmContracts(clientsFor(f.admin), {
+    stakeVault: (await f.vault.getAddress()) as Address,
+    admin: f.admin.address as Address,
+    params: o.params ?? swarmParams(),
+    ...(o.verifier ? { verifier: o.verifier as Address } : { verifierContract: o.verifierContract ?? "MockReputationVerifier" }),
+    ...(o.hashers
+      ? { hashers: { poseidon2: o.hashers[0] as Address, poseidon3: o.hashers[1] as Address, poseidon4: o.hashers[2] as Address } }
+      : {}),
+  });
+  const swarm = (await ethers.getContractAt("SwarmReputation", d.swarm.address)) as unknown as Contract;
+  const calibration = (await ethers.getContractAt("SwarmCalibration", d.calibration.address)) as unknown as Contract;
+  const hashers = [d.hashers.poseidon2.address, d.hashers.poseidon3.address, d.hashers.poseidon4.address] as [string, string, string];
+  return { swarm, calibration, verifierAddress: d.verifier.address as string, hashers };
 }
 
 /** Mints FUNDS to each account and stakes STAKED of it in the vault; approves the swarm for rewards. */

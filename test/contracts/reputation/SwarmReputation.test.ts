@@ -6,7 +6,7 @@ import { hexlify, sha256, type Contract } from "ethers";
 import { SNARK_FIELD } from "../../../oracle/core/field";
 import { accStep, outBytes as referenceOutBytes, packRuleParams, roundHeader } from "../../../oracle/reputation";
 import { deployFoundation } from "../../../scripts/deploy/foundation";
-import { clientsFor, foundationFixture, UNBONDING_DELAY, ADMIN_TRANSFER_DELAY } from "../../helpers/fixtures";
+import { clientsFor, UNBONDING_DELAY, ADMIN_TRANSFER_DELAY } from "../../helpers/fixtures";
 import {
   ACW,
   INITIAL_REP,
@@ -83,6 +83,12 @@ async function refused(g: Fixture, tx: () => Promise<unknown>, error: string, ar
   expect(await snapshot(g)).to.deep.equal(before);
 }
 
+/** Deploys a SwarmReputation with `params` directly (the deploy script would decode the revert into its own error). */
+async function direct(g: Fixture, params: SwarmParams) {
+  const factory = await ethers.getContractFactory("SwarmReputation");
+  return factory.deploy(await g.verifier.getAddress(), await g.vault.getAddress(), ...g.hashers, g.admin.address, params);
+}
+
 describe("SwarmReputation", () => {
   describe("# deployment", () => {
     it("records every parameter and packs the rule parameters as the reference does", async () => {
@@ -116,31 +122,31 @@ describe("SwarmReputation", () => {
     ];
     for (const [which, value, min, max] of bad) {
       it(`refuses ${which} = ${value}, naming it`, async () => {
-        const f = await loadFixture(foundationFixture);
+        const g = await loadFixture(swarmFixture);
         const factory = await ethers.getContractFactory("SwarmReputation");
-        await expect(deploySwarm(f, { params: swarmParams({ [which]: value }) }))
+        await expect(direct(g, swarmParams({ [which]: value })))
           .to.be.revertedWithCustomError(factory, "InvalidParam")
           .withArgs(which, value, min, max);
       });
     }
 
     it("refuses a prior below N / 8 for 32 slots", async () => {
-      const f = await loadFixture(foundationFixture);
+      const g = await loadFixture(swarmFixture);
       const factory = await ethers.getContractFactory("SwarmReputation");
-      await expect(deploySwarm(f, { params: swarmParams({ prior: 3n }, 32) }))
+      await expect(direct(g, swarmParams({ prior: 3n }, 32)))
         .to.be.revertedWithCustomError(factory, "InvalidParam")
         .withArgs("prior", 3n, 4n, 255n);
     });
 
     it("refuses a zero window and a round longer than MAX_ROUND_DURATION", async () => {
-      const f = await loadFixture(foundationFixture);
+      const g = await loadFixture(swarmFixture);
       const factory = await ethers.getContractFactory("SwarmReputation");
-      await expect(deploySwarm(f, { params: swarmParams({ judgeRevealWindow: 0n }) }))
+      await expect(direct(g, swarmParams({ judgeRevealWindow: 0n })))
         .to.be.revertedWithCustomError(factory, "InvalidWindow")
         .withArgs("judgeReveal", 0n, 30n * 86400n);
       const day = 86400n;
       // N challenge windows count: a round sees at most N proposals.
-      await expect(deploySwarm(f, { params: swarmParams({ challengeWindow: 12n * day }, 32) }))
+      await expect(direct(g, swarmParams({ challengeWindow: 12n * day }, 32)))
         .to.be.revertedWithCustomError(factory, "TaskTooLong")
         .withArgs(ACW * 4n + SW + 32n * 12n * day, 365n * day);
     });

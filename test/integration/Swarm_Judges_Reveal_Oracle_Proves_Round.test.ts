@@ -164,6 +164,8 @@ describe("Swarm judges reveal, the oracle proves the round", () => {
     expect(await A.swarm.publicInputs(res1, s.settler.address)).to.deep.equal(publicSignals(u1));
     // Another deployment (same verifier, same reveals, same words): its header, so its acc, differs.
     await expect(as(B.swarm, s.settler).settleRanking(res1, p1)).to.be.revertedWithCustomError(B.swarm, "InvalidProof").withArgs(r1);
+    expect(await B.swarm.reputationWords()).to.deep.equal([u1.trace.oldWords[0]]);
+    expect((await info(B, r1)).status).to.equal(1n);
     // Another settler cannot post it either.
     await expect(as(A.swarm, A.nodes[0]).settleRanking(res1, p1)).to.be.revertedWithCustomError(A.swarm, "InvalidProof").withArgs(r1);
 
@@ -175,6 +177,7 @@ describe("Swarm judges reveal, the oracle proves the round", () => {
     await expect(as(A.swarm, s.settler).settleRanking({ ...res1, round: r2 }, p1))
       .to.be.revertedWithCustomError(A.swarm, "InvalidProof")
       .withArgs(r2);
+    expect((await info(A, r2)).settler).to.equal(ethers.ZeroAddress);
 
     const u2 = await reference(A, s, r2);
     const p2 = await proofOf(u2);

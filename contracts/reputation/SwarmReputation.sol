@@ -119,6 +119,7 @@ contract SwarmReputation is
     }
 
     struct PendingMasks {
+        uint32 round; // the round proposed (keeps the slot nonzero)
         uint64 includedMask;
         uint64 agreeMask;
         uint64 flaggedMask;
@@ -207,12 +208,7 @@ contract SwarmReputation is
         _ruleParams = _checkParams(p);
         _slots = p.slots;
         _numWords = (p.slots + 15) >> 4;
-        _checkWindow("answerCommit", p.answerCommitWindow);
-        _checkWindow("answerReveal", p.answerRevealWindow);
-        _checkWindow("judgeCommit", p.judgeCommitWindow);
-        _checkWindow("judgeReveal", p.judgeRevealWindow);
-        _checkWindow("settlement", p.settlementWindow);
-        _checkWindow("challenge", p.challengeWindow);
+        _checkWindows(p);
         // Cannot overflow: every window is at most MAX_WINDOW.
         uint256 ac = p.answerCommitWindow;
         uint256 ar = ac + p.answerRevealWindow;
@@ -235,6 +231,12 @@ contract SwarmReputation is
         _strikeSlashAmount = p.strikeSlashAmount;
         _noShowPenalty = p.noShowPenalty;
         _winnerShareBps = p.winnerShareBps;
+        // The pending proposal's slots start nonzero (the values mean nothing while no round is
+        // Proposed), so even the first settlement rewrites them (5k gas each) instead of creating
+        // them (22k each).
+        _pending.proposedAt = 1;
+        _pendingMasks.round = type(uint32).max;
+        _pendingDigest = bytes32(uint256(1));
         emit SwarmConfigured(p, _ruleParams);
     }
 
@@ -788,6 +790,7 @@ contract SwarmReputation is
         if (!replacing) r.status = RoundStatus.Proposed;
         _pending = Pending({settler: msg.sender, proposedAt: uint40(block.timestamp), winner: res.winner});
         _pendingMasks = PendingMasks({
+            round: round,
             includedMask: res.includedMask,
             agreeMask: res.agreeMask,
             flaggedMask: res.flaggedMask
@@ -1116,6 +1119,16 @@ contract SwarmReputation is
         if (p.noShowPenalty > p.nodeStake) revert InvalidParam("noShowPenalty", p.noShowPenalty, 0, p.nodeStake);
         if (p.winnerShareBps > BPS) revert InvalidParam("winnerShareBps", p.winnerShareBps, 0, BPS);
         return p.emaRate | (p.minAgreement << 17) | (p.prior << 33);
+    }
+
+    /// @dev Reverts unless every window is 1..MAX_WINDOW seconds (InvalidWindow names it).
+    function _checkWindows(SwarmParams memory p) private pure {
+        _checkWindow("answerCommit", p.answerCommitWindow);
+        _checkWindow("answerReveal", p.answerRevealWindow);
+        _checkWindow("judgeCommit", p.judgeCommitWindow);
+        _checkWindow("judgeReveal", p.judgeRevealWindow);
+        _checkWindow("settlement", p.settlementWindow);
+        _checkWindow("challenge", p.challengeWindow);
     }
 
     /// @dev The names OutsidePhase gives the phases of a round.

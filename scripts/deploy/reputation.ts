@@ -6,8 +6,9 @@ import { ZkMeritError } from "../../oracle/core/errors";
 import { deployContract, vaultAt, type Deployed } from "./foundation";
 import { deployPoseidonHashers, type PoseidonHashers } from "./poseidon";
 
-/** The swarm and its calibration, typed by their generated ABIs; writes go through the one transaction path. */
+/** The swarm reputation, typed by its generated ABI; writes go through the one transaction path (oracle/core/chain/tx.ts). */
 export const swarmAt = (c: Clients, address: Address) => contractAt(c, "SwarmReputation", swarmReputationAbi, address);
+/** The swarm's calibration (proof of capability), typed by its generated ABI. */
 export const calibrationAt = (c: Clients, address: Address) => contractAt(c, "SwarmCalibration", swarmCalibrationAbi, address);
 
 /** ISwarmReputationTypes.SwarmParams, as the constructor takes it. */
@@ -15,14 +16,20 @@ export type SwarmParams = ContractConstructorArgs<typeof swarmReputationAbi>[6];
 
 export interface SwarmDeployParams {
   stakeVault: Address;
-  params: SwarmParams;
-  /** The generated verifier of `Reputation(N)` for the same N (e.g. "Reputation16Verifier"), or "MockReputationVerifier". Ignored when `verifier` is given. */
-  verifierContract?: string;
-  verifier?: Address;
-  /** Already deployed hashers; poseidon-solidity's libraries are deployed when absent. */
-  hashers?: { poseidon2: Address; poseidon3: Address; poseidon4: Address };
-  /** The swarm's and the calibration's admin (default the sender), who also gets CALIBRATOR_ROLE. */
+  /** The admin of both contracts (default the sender); when it is the sender it is also given CALIBRATOR_ROLE. */
   admin?: Address;
+  /** Everything the swarm fixes for good: slots, rule, windows, stakes, penalties, strike rule, reward split. */
+  params: SwarmParams;
+  /**
+   * A compiled verifier to deploy by contract name: the generated verifier of `Reputation(N)` for
+   * N = params.slots (e.g. "Reputation8Verifier"), or "MockReputationVerifier" in logic tests.
+   * Ignored when `verifier` is given.
+   */
+  verifierContract?: string;
+  /** An already deployed verifier. */
+  verifier?: Address;
+  /** Already deployed hashers (anything serving IPoseidon2/3/4); poseidon-solidity's libraries are deployed when absent. */
+  hashers?: { poseidon2: Address; poseidon3: Address; poseidon4: Address };
   /** Grant the swarm MODULE_ROLE on the vault (the sender must hold the vault's admin role). Default true. */
   grantModuleRole?: boolean;
 }
@@ -32,24 +39,31 @@ export interface Swarm {
   verifier: Deployed;
   swarm: Deployed;
   calibration: Deployed;
+  /** The ADMITTER_ROLE grant to the calibration. */
+  admitterRoleTx: Hash;
+  /** The CALIBRATOR_ROLE grant to the admin, when the admin is the sender. */
+  calibratorRoleTx?: Hash;
+  /** The MODULE_ROLE grant, unless `grantModuleRole` was false. */
   moduleRoleTx?: Hash;
 }
 
 const existing = (address: Address): Deployed => ({ address, txHash: "0x" as Hash, blockNumber: 0, gasUsed: 0 });
 
 /**
- * Deploys module 3: the Poseidon hashers (unless given), the verifier, the SwarmReputation and its
- * SwarmCalibration; gives the calibration the swarm's ADMITTER_ROLE (admission is by calibration
- * only) and the admin CALIBRATOR_ROLE, then grants the swarm MODULE_ROLE on the stake vault.
+ * Deploys Module 3: the Poseidon hashers (unless given), the verifier, the SwarmReputation and its
+ * SwarmCalibration, grants the calibration ADMITTER_ROLE on the swarm (admission is by calibration
+ * only) and the admin CALIBRATOR_ROLE, then the swarm MODULE_ROLE on the stake vault so nodes can
+ * lock stake.
  */
 export async function deploySwarm(c: Clients, p: SwarmDeployParams): Promise<Swarm> {
-  if (!p.verifier && !p.verifierContract)
+  if (!p.verifier && !p.verifierContract) {
     throw new ZkMeritError("CONFIG", "deploySwarm needs a verifier address or a verifier contract name", {});
-  const admin = p.admin ?? c.account.address;
+  }
   const hashers: PoseidonHashers = p.hashers
     ? { poseidon2: existing(p.hashers.poseidon2), poseidon3: existing(p.hashers.poseidon3), poseidon4: existing(p.hashers.poseidon4) }
     : await deployPoseidonHashers(c);
   const verifier = p.verifier ? existing(p.verifier) : await deployContract(c, p.verifierContract as string);
+  const admin = p.admin ?? c.account.address;
   const swarm = await deployContract(c, "SwarmReputation", {
     abi: swarmReputationAbi,
     args: [
@@ -63,14 +77,17 @@ export async function deploySwarm(c: Clients, p: SwarmDeployParams): Promise<Swa
     ],
   });
   const calibration = await deployContract(c, "SwarmCalibration", { abi: swarmCalibrationAbi, args: [swarm.address, admin] });
+  const s = swarmAt(c, swarm.address);
+  const admitterRoleTx = (await s.send("grantRole", [await s.read.ADMITTER_ROLE(), calibration.address])).hash;
+  let calibratorRoleTx: Hash | undefined;
   if (admin.toLowerCase() === c.account.address.toLowerCase()) {
-    const s = swarmAt(c, swarm.address);
-    await s.send("grantRole", [await s.read.ADMITTER_ROLE(), calibration.address]);
     const k = calibrationAt(c, calibration.address);
-    await k.send("grantRole", [await k.read.CALIBRATOR_ROLE(), admin]);
+    calibratorRoleTx = (await k.send("grantRole", [await k.read.CALIBRATOR_ROLE(), admin])).hash;
   }
   let moduleRoleTx: Hash | undefined;
   if (p.grantModuleRole ?? true) {
+    // MODULE_ROLE is granted through a delayed schedule; on a vault that holds no stake yet
+    // (a fresh deployment) the schedule is ready at once.
     const vault = vaultAt(c, p.stakeVault);
     const scheduled = await vault.send("scheduleModuleGrant", [swarm.address]);
     const readyAt = await vault.read.moduleGrantReadyAt([swarm.address]);
@@ -84,5 +101,5 @@ export async function deploySwarm(c: Clients, p: SwarmDeployParams): Promise<Swa
     }
     moduleRoleTx = (await vault.send("grantModule", [swarm.address])).hash;
   }
-  return { hashers, verifier, swarm, calibration, moduleRoleTx };
+  return { hashers, verifier, swarm, calibration, admitterRoleTx, calibratorRoleTx, moduleRoleTx };
 }

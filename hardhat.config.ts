@@ -66,8 +66,9 @@ const config: HardhatUserConfig = {
     tests: path.join(__dirname, "test"),
   },
   networks: {
-    // 32 development accounts: module 3's demo runs 20 candidate nodes, 2 Sybils, an owner and an oracle.
-    hardhat: { chainId: 31337, accounts: { count: 32 } },
+    // 40 development accounts: module 3's demo runs N + 4 candidate nodes and 2 Sybils beside an owner
+    // and an oracle (the bench's 32-slot swarm: 40).
+    hardhat: { chainId: 31337, accounts: { count: 40 } },
     localhost: { url: process.env.ZKMERIT_LOCAL_RPC ?? "http://127.0.0.1:8545" },
     testnet: {
       url: process.env.ZKMERIT_RPC_URL ?? "http://127.0.0.1:8545",

@@ -46,6 +46,35 @@ export interface BenchResults {
   reliabilityOutcome?: ReliabilityOutcomeBench;
   /** Module 3: the simulated swarm's answer accuracy against the plurality vote and the best node, per adversarial style. */
   reputationOutcome?: ReputationOutcomeBench;
+  /** Module 3: settlement gas by swarm size, the real verifier's rounds, per-node round gas, a Sybil's cost. */
+  reputationGas?: ReputationGasBench;
+}
+
+/** Module 3's gas: settleRanking by slots (mock verifier), real-verifier rounds, per-node gas per round, a Sybil's cost. */
+export interface ReputationGasBench {
+  /** settleRanking on the mock verifier, every slot answered and included (the gas test's swarms). */
+  settleMock: Array<{ slots: number; gas: number }>;
+  /** Gas per extra slot on the mock verifier, 8 -> 16 and 16 -> 32. */
+  perSlot: { from8: number; from16: number };
+  /** The demo's path with the real verifier: settleRanking (mean after the first round; the first round's too), proof time, a node's gas per round. */
+  real: Array<{
+    circuit: string;
+    slots: number;
+    settleGas: number;
+    firstSettleGas: number;
+    finalizeGas: number;
+    proveSeconds: number;
+    nodeRoundGas: Record<string, number>;
+  }>;
+  /** What a Sybil identity costs: the stake it locks, the gas to register and pass calibration, and the rounds it must agree in to reach a reputation. */
+  sybil: {
+    stake: string;
+    admissionGas: number;
+    roundGas: number;
+    initialReputation: number;
+    emaRate: number;
+    rows: Array<{ target: number; roundsAtAgreement: Record<string, number | null> }>;
+  };
 }
 
 /** One configuration of the outcome table, reduced over its seeds. */
@@ -279,6 +308,7 @@ export function renderResults(r: BenchResults): string {
   if (r.reliabilityGas) lines.push("", ...renderReliabilityGas(r.reliabilityGas));
   if (r.reliabilityOutcome) lines.push("", ...renderReliabilityOutcome(r.reliabilityOutcome));
   if (r.reputationOutcome) lines.push("", ...renderReputationOutcome(r.reputationOutcome));
+  if (r.reputationGas) lines.push("", ...renderReputationGas(r.reputationGas));
   return lines.join("\n");
 }
 
@@ -403,5 +433,46 @@ export function renderReputationOutcome(o: ReputationOutcomeBench): string[] {
         `${r.adversaryAgreement === undefined ? "-" : r.adversaryAgreement.toFixed(3)} / ${r.honestAgreement.toFixed(3)} | ${track(r.honestReputation)} | ${track(r.adversaryReputation)} |`,
     );
   }
+  return lines;
+}
+
+/** Module 3's gas: settlement by swarm size, the real verifier's rounds, a node's gas per round, and a Sybil's cost. */
+export function renderReputationGas(g: ReputationGasBench): string[] {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const lines = [
+    `Swarm reputation, \`settleRanking\` by swarm size (mock verifier, every slot answered and included): **${n(g.perSlot.from8)} gas per extra slot** from 8 to 16 slots, ${n(g.perSlot.from16)} from 16 to 32 (budget: 3,000).`,
+    "",
+    "| slots | settleRanking gas (mock verifier) |",
+    "|---:|---:|",
+    ...g.settleMock.map((b) => `| ${b.slots} | ${n(b.gas)} |`),
+  ];
+  if (g.real.length) {
+    const calls = [...new Set(g.real.flatMap((r) => Object.keys(r.nodeRoundGas)))];
+    lines.push(
+      "",
+      "With the real verifier and real proofs (the demo's path: calibrated nodes answer and judge, the oracle job settles; mean over the rounds after the first, whose first writes cost more; budget 300,000 at 16 slots):",
+      "",
+      `| circuit | slots | settleRanking gas | first round | finalizeRound gas | proof s | ${calls.join(" | ")} |`,
+      `|---|---:|---:|---:|---:|---:|${"---:|".repeat(calls.length)}`,
+      ...g.real.map(
+        (r) =>
+          `| ${r.circuit} | ${r.slots} | ${n(r.settleGas)} | ${n(r.firstSettleGas)} | ${n(r.finalizeGas)} | ${r.proveSeconds.toFixed(1)} | ${calls.map((c) => (r.nodeRoundGas[c] !== undefined ? n(r.nodeRoundGas[c]) : "")).join(" | ")} |`,
+      ),
+    );
+  }
+  const s = g.sybil;
+  const agreements = Object.keys(s.rows[0]?.roundsAtAgreement ?? {});
+  lines.push(
+    "",
+    `A Sybil's cost: each identity locks ${s.stake} tokens of stake and spends ${n(s.admissionGas)} gas to register and pass calibration, then ${n(s.roundGas)} gas a round (commit and reveal an answer and a judgment). ` +
+      `It starts at reputation ${(s.initialReputation / 65535).toFixed(2)} and moves toward its agreement with the consensus at rate ${(s.emaRate / 65536).toFixed(2)} a round, so a reputation above its agreement is out of reach: rounds it must agree in to reach each reputation (— never):`,
+    "",
+    `| reputation | ${agreements.map((a) => `agreement ${a}`).join(" | ")} |`,
+    `|---:|${"---:|".repeat(agreements.length)}`,
+    ...s.rows.map(
+      (r) =>
+        `| ${r.target.toFixed(2)} | ${agreements.map((a) => (r.roundsAtAgreement[a] === null ? "—" : String(r.roundsAtAgreement[a]))).join(" | ")} |`,
+    ),
+  );
   return lines;
 }

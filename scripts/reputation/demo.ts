@@ -70,6 +70,8 @@ export interface ReputationDemoOptions {
   circuit?: string;
   /** Rounds to run (default 6, or $ZKMERIT_DEMO_REPUTATION_ROUNDS). */
   rounds?: number;
+  /** Skip the off-chain comparison of every style and the audit (the bench's gas runs). */
+  gasOnly?: boolean;
 }
 
 /** What the run measured (for the bench and the test). */
@@ -331,6 +333,17 @@ export async function reputationDemo(
     `   accuracy over ${ROUNDS} rounds with the ring: swarm ${pct(swarmRight / ROUNDS)}, plurality vote ${pct(pluralityRight / ROUNDS)}, ` +
       `best single node ${pct(best)}`,
   );
+  if (o.gasOnly)
+    return {
+      gas,
+      proveSeconds,
+      swarmAccuracy: swarmRight / ROUNDS,
+      majorityAccuracy: pluralityRight / ROUNDS,
+      bestSingle: best,
+      adversaries: [...ring],
+      slashed,
+      reputations,
+    };
   say(`   the same swarm and questions through the reference (off chain), its ${ring.size} ring slots taking each style (none: honest):`);
   for (const style of [undefined, "self", "random", "ring", "copycat"] as const) {
     const population: Swarm = {

@@ -7,7 +7,7 @@ import { reputationModule } from "../../oracle/reputation/module";
 import { reputationAudit, type RoundTarget } from "../../oracle/reputation/audit";
 import type { ZkMeritModule } from "../module";
 import { registerReputationCommands } from "./cli";
-import { reputationProofBenches } from "./bench";
+import { reputationGasSection, reputationProofBenches } from "./bench";
 import { reputationOutcomeSection } from "./outcome";
 import { reputationDemo } from "./demo";
 import { DEFAULT_REPUTATION_CIRCUIT, DEFAULT_ROUND_WINDOWS, deployReputationModule } from "./deploy";
@@ -44,7 +44,7 @@ export const reputation: ZkMeritModule = {
     target: (o): RoundTarget | undefined => (typeof o.reputationRound === "number" ? { round: o.reputationRound } : undefined),
   },
   registerCommands: registerReputationCommands,
-  benchSections: [reputationOutcomeSection],
+  benchSections: [reputationGasSection, reputationOutcomeSection],
   proofBenches: reputationProofBenches,
   demoStep: {
     run: async (ctx) => {

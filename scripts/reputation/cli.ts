@@ -7,7 +7,15 @@ import { REPO_ROOT } from "../../oracle/core/artifacts/manifest";
 import { ChatEndpoint } from "../../oracle/core/llm/chat";
 import { ZkMeritError } from "../../oracle/core/errors";
 import { LlmAnswerer, LlmJudge, type ChoiceQuestion } from "../../oracle/reputation/adapter";
-import { unpackRepWord } from "../../oracle/reputation/reference";
+import {
+  PREFER_FIRST,
+  PREFER_SECOND,
+  PREF_TIE,
+  pairSchedule,
+  unpackRepWord,
+  type Judgment,
+  type Vote,
+} from "../../oracle/reputation/reference";
 import { int } from "../cli/options";
 import type { CliKit, CommonOptions as Common } from "../module";
 import {
@@ -69,6 +77,37 @@ function readJson<T extends z.ZodTypeAny>(file: string, schema: T, what: string)
     throw new ZkMeritError("CONFIG", `${file} is not a ${what}: ${i.path.join(".") || "(root)"}: ${i.message}`, { file });
   }
   return p.data;
+}
+
+/** `--ranking "0,1>3>2"`: each slot's rank (0 best), slots in one group tied; a slot may appear once. */
+export function parseRanking(v: string, n: number): Map<number, number> {
+  const rank = new Map<number, number>();
+  const groups = v.split(">").map((g) => g.split(",").map((x) => x.trim()));
+  groups.forEach((g, r) => {
+    for (const x of g) {
+      if (!/^\d+$/.test(x) || Number(x) >= n)
+        throw new ZkMeritError(
+          "CONFIG",
+          `--ranking: "${x}" is not a slot of this swarm (0..${n - 1}); write slots best first, e.g. "0,1>3>2"`,
+          {},
+        );
+      if (rank.has(Number(x))) throw new ZkMeritError("CONFIG", `--ranking: slot ${x} appears twice`, {});
+      rank.set(Number(x), r);
+    }
+  });
+  return rank;
+}
+
+/** The votes a ranking implies: every scheduled pair of ranked, answered slots without the judge's own, in both orders. */
+export function judgmentFromRanking(rank: ReadonlyMap<number, number>, judge: number, answered: readonly boolean[]): Judgment {
+  const votes: Vote[] = [];
+  const pref = (x: number, y: number) =>
+    rank.get(x)! < rank.get(y)! ? PREFER_FIRST : rank.get(x)! > rank.get(y)! ? PREFER_SECOND : PREF_TIE;
+  for (const [a, b] of pairSchedule(answered.length)) {
+    if (a === judge || b === judge || !answered[a] || !answered[b] || !rank.has(a) || !rank.has(b)) continue;
+    votes.push({ first: a, second: b, pref: pref(a, b) }, { first: b, second: a, pref: pref(b, a) });
+  }
+  return { votes };
 }
 
 const endpointOf = (o: { llmUrl?: string; model?: string; apiKeyEnv?: string }) =>
@@ -184,6 +223,7 @@ export function registerReputationCommands(program: Command, { common, context, 
             return v;
           }),
       )
+        .option("--ranking <order>", 'commit: your ranking of the answers by slot, best first: "0,1>3>2" (">" better, "," tie)')
         .option("--file <votes.json>", 'commit: {"votes":[{"first":0,"second":1,"pref":1}, ...]} (1 first better, 2 tie, 3 second better)')
         .option("--round <n>", "the round (default: the current one)", int("--round", 1)),
     ),

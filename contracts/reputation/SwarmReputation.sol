@@ -138,12 +138,12 @@ contract SwarmReputation is
         string uri; // slot 2
     }
 
-    /// @dev A slot's commits in a round, and the node that made them (the slot may change hands
-    /// after the round resolves; rewards, strikes and no-show penalties follow the committer).
+    /// @dev A slot's commits in a round. The node that made them is kept with the hash in
+    /// `_hashSlot` (the slot may change hands after the round resolves; rewards, strikes and no-show
+    /// penalties follow the committer), which saves a storage slot per committing node and round.
     struct SlotCommit {
         bytes32 answer;
         bytes32 judgment;
-        uint32 nodeId;
     }
 
     IERC20 private immutable _token;
@@ -179,7 +179,7 @@ contract SwarmReputation is
     mapping(address account => uint32) private _nodeOf;
     mapping(uint256 round => RoundRecord) private _rounds;
     mapping(uint256 round => mapping(uint256 slot => SlotCommit)) private _commits;
-    /// @dev The slot (plus one) that committed a hash in a round: copies are refused.
+    /// @dev Who committed a hash in a round: nodeId * 256 + slot + 1 (0: nobody). Copies are refused.
     mapping(uint256 round => mapping(bytes32 commitHash => uint256)) private _hashSlot;
     mapping(address account => uint256) private _rewards;
 
@@ -477,7 +477,7 @@ contract SwarmReputation is
         if (!answer && !judgment) revert NoShowNotFound(round, slot);
         if (answer) r.answerNoShowsTaken |= bit;
         if (judgment) r.judgmentNoShowsTaken |= bit;
-        uint32 id = _commits[round][slot].nodeId;
+        uint32 id = _committer(round, slot);
         NodeRecord storage n = _nodes[id];
         if (answer) amount += _slashNoShow(id, n, round, Offence.NoShowAnswer, SCOPE_NO_SHOW_ANSWER);
         if (judgment) amount += _slashNoShow(id, n, round, Offence.NoShowJudgment, SCOPE_NO_SHOW_JUDGMENT);
@@ -664,8 +664,8 @@ contract SwarmReputation is
         // A copied hash could never be revealed by the copier (the hash binds the slot); refusing
         // it keeps the copier from posing as a participant it is not.
         uint256 owner = _hashSlot[round][commitHash];
-        if (owner != 0) revert CommitmentCopied(round, slot, uint8(owner - 1));
-        _hashSlot[round][commitHash] = uint256(slot) + 1;
+        if (owner != 0) revert CommitmentCopied(round, slot, uint8((owner & 0xff) - 1));
+        _hashSlot[round][commitHash] = (uint256(id) << 8) | (uint256(slot) + 1);
         SlotCommit storage sc = _commits[round][slot];
         if (kind == KIND_ANSWER) {
             sc.answer = commitHash;
@@ -674,7 +674,6 @@ contract SwarmReputation is
             sc.judgment = commitHash;
             r.judgmentCommits = commits | bit;
         }
-        if (sc.nodeId != id) sc.nodeId = id;
         emit Committed(round, id, slot, kind, commitHash);
     }
 
@@ -946,10 +945,10 @@ contract SwarmReputation is
         if (judges != 0) judgeReward = (reward - (reward * _winnerShareBps) / BPS) / judges;
         // Cannot underflow: judgeReward * judges <= reward.
         winnerReward = reward - judgeReward * judges;
-        _credit(_nodes[_commits[round][winner].nodeId].account, round, winnerReward);
+        _credit(_nodes[_committer(round, winner)].account, round, winnerReward);
         // Bounded: at most N <= 64 agreeing slots.
         for (uint256 k = 0; agree != 0; ++k) {
-            if (agree & 1 != 0) _credit(_nodes[_commits[round][k].nodeId].account, round, judgeReward);
+            if (agree & 1 != 0) _credit(_nodes[_committer(round, k)].account, round, judgeReward);
             agree >>= 1;
         }
     }
@@ -989,7 +988,7 @@ contract SwarmReputation is
         // Bounded: at most N <= 64 flagged slots.
         for (uint256 k = 0; flagged != 0; ++k) {
             if (flagged & 1 != 0) {
-                uint32 id = _commits[round][k].nodeId;
+                uint32 id = _committer(round, k);
                 NodeRecord storage n = _nodes[id];
                 uint64 flags = _shiftFlags(n.flags, n.flagsAt, ordinal) | 1;
                 uint256 strikes = _popCount(flags & window);
@@ -1066,6 +1065,13 @@ contract SwarmReputation is
     }
 
     // ---------------------------------------------------------------- internal: helpers
+
+    /// @dev The node that committed in `slot` of `round` (0 if the slot committed nothing).
+    function _committer(uint32 round, uint256 slot) private view returns (uint32) {
+        SlotCommit storage sc = _commits[round][slot];
+        bytes32 h = sc.answer != bytes32(0) ? sc.answer : sc.judgment;
+        return uint32(_hashSlot[round][h] >> 8);
+    }
 
     /// @dev The node with id `nodeId`, or an UnknownNode revert.
     function _nodeRecord(uint32 nodeId) private view returns (NodeRecord storage) {

@@ -7,11 +7,11 @@ import path from "node:path";
 import { expect } from "chai";
 import { createPublicClient, http as viemHttp, type Address } from "viem";
 import { REPO_ROOT } from "../../oracle/core/artifacts/manifest";
-import { reliabilityRegistryAbi } from "../../oracle/core/chain/abi";
+import { reliabilityRegistryAbi, swarmCalibrationAbi, swarmReputationAbi } from "../../oracle/core/chain/abi";
 
 /**
  * The README's Commands, run as written against `npx hardhat node`: each `npm run zkmerit -- ...` and
- * `npm run oracle -- ...` line of every "### Commands" block (module 1's, then module 2's, on one
+ * `npm run oracle -- ...` line of every "### Commands" block (module 1's, then module 2's, then module 3's, on one
  * deployment) is run in order, as a separate process, with only the paths a test must keep out of
  * the work tree appended (deployments, store, secrets, journal, reports) and `--once` for the oracle.
  * Two values are the user's to read, not to copy: a `--feedback` file is the repository's (resolved
@@ -31,7 +31,7 @@ interface Line {
   readonly text: string;
 }
 
-const GROUPS = ["task", "trainer", "stake", "source", "evaluator"];
+const GROUPS = ["task", "trainer", "stake", "source", "evaluator", "node", "round", "calibration"];
 
 /** The CLI lines of the README's Commands blocks (one per module, in README order), in order. */
 function readmeLines(): Line[] {
@@ -46,7 +46,11 @@ function readmeLines(): Line[] {
       const text = raw.replace(/#.*$/, "").trim();
       const m = /^npm run (zkmerit|oracle) -- (.*)$/.exec(text);
       if (!m) continue;
-      const words = m[2].split(/\s+/).filter(Boolean);
+      // As the shell reads them: quotes around a word (no word in these blocks has a space) are not part of it.
+      const words = m[2]
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((w) => w.replace(/^"(.*)"$/, "$1"));
       const args = m[1] === "oracle" ? ["oracle", ...words] : words;
       const sub = GROUPS.includes(args[0]) ? `${args[0]} ${args[1]}` : args[0];
       lines.push({ module: i + 1, command: sub, args, text });
@@ -185,6 +189,37 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
       });
     });
 
+  /** The swarm's current round and the first calibration set as the node sees them now, and the node's time. */
+  const swarmNow = async (deployments: string) => {
+    const d = JSON.parse(fs.readFileSync(deployments, "utf8")) as { contracts: Record<string, Address> };
+    const client = createPublicClient({ transport: viemHttp(nodeRpc) });
+    const round = await client.readContract({
+      address: d.contracts.SwarmReputation,
+      abi: swarmReputationAbi,
+      functionName: "currentRound",
+    });
+    const info =
+      round === 0
+        ? undefined
+        : await client.readContract({
+            address: d.contracts.SwarmReputation,
+            abi: swarmReputationAbi,
+            functionName: "roundInfo",
+            args: [round],
+          });
+    const set = await client.readContract({
+      address: d.contracts.SwarmCalibration,
+      abi: swarmCalibrationAbi,
+      functionName: "calibrationSet",
+      args: [1],
+    });
+    const now = (await client.getBlock()).timestamp;
+    return { info, set, now };
+  };
+  const waitUntil = async (at: bigint, now: bigint) => {
+    if (at > now) await wait(Number(at - now) + 1);
+  };
+
   /** The reliability registry's epoch as the node sees it now, and the node's time. */
   const epochNow = async (deployments: string) => {
     const d = JSON.parse(fs.readFileSync(deployments, "utf8")) as { contracts: Record<string, Address> };
@@ -249,8 +284,55 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
     let epoch: string | undefined;
     let epochOpened = false;
     let evaluatorRevealed = false;
+    const waited = new Set<string>();
+    /** Waits (once per phase) until `key`'s phase opens. */
+    const once = async (key: string, at: (x: Awaited<ReturnType<typeof swarmNow>>) => bigint) => {
+      if (waited.has(key)) return;
+      waited.add(key);
+      const x = await swarmNow(deploymentsFile);
+      await waitUntil(at(x), x.now);
+    };
     for (const l of lines) {
       let args = l.args;
+      if (l.module === 3) {
+        // Module 3's waits follow the calibration set's and the round's phases.
+        const step = l.args[2];
+        switch (l.command) {
+          case "node calibrate":
+            if (step === "reveal") await once("calibration reveal", (x) => x.set.commitEnd);
+            break;
+          case "calibration key":
+            await once("calibration key", (x) => x.set.revealEnd);
+            break;
+          case "node answer":
+            if (step === "reveal") await once("answer reveal", (x) => x.info!.answerCommitEnd);
+            break;
+          case "node judge":
+            await once(`judgment ${step}`, (x) => (step === "commit" ? x.info!.answerRevealEnd : x.info!.judgeCommitEnd));
+            break;
+          case "oracle":
+            if (!waited.has("settle")) await once("settle", (x) => x.info!.judgeRevealEnd);
+            else await once("finalize", (x) => x.info!.finalAt);
+            break;
+          case "faucet":
+          case "node register":
+          case "calibration open":
+          case "round open":
+          case "round status":
+          case "round reputations":
+          case "node claim":
+          case "node status":
+          case "audit":
+            break;
+          default:
+            throw new Error(`the README runs \`${l.text}\`, which this walk does not know when to run`);
+        }
+        args = args.map((a, i) => (["--file", "--question"].includes(args[i - 1]) ? path.resolve(REPO_ROOT, a) : a));
+        const secretsFor = ["node calibrate", "node answer", "node judge", "calibration open", "calibration key"].includes(l.command);
+        const { stdout } = await cli([...args, ...extra(l), ...(secretsFor ? ["--secrets", path.join(dir, "secrets")] : [])]);
+        outputs.set(`3:${l.command}`, [...(outputs.get(`3:${l.command}`) ?? []), stdout]);
+        continue;
+      }
       if (l.module === 2) {
         // Module 2's waits follow the registry's epoch clock.
         switch (l.command) {
@@ -387,6 +469,23 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
     expect(one("2:audit")).to.match(/^OK: /m);
     expect((JSON.parse(fs.readFileSync(path.join(dir, "audit-2.json"), "utf8")) as { ok: boolean }).ok).to.equal(true);
     expect(one("2:source leave")).to.match(/^source 1 left/m);
+
+    // Module 3: four calibrated nodes, one round proven and finalized, the disagreeing judge flagged, rewards claimed.
+    expect(one("3:node register"))
+      .to.match(/^node 1 registered/m)
+      .and.to.match(/^node 4 registered/m);
+    expect(one("3:node calibrate"))
+      .to.match(/admitted into slot 0/)
+      .and.to.match(/admitted into slot 3/);
+    expect(one("3:round open")).to.match(/^round 1 opened/m);
+    expect(one("3:node judge")).to.match(/judgment of \d+ comparisons committed for round 1 by slot 2/);
+    expect(one("3:oracle"))
+      .to.match(/"ranking proposed"/)
+      .and.to.match(/"round finalized"/);
+    expect(one("3:round status")).to.match(/proposal by .*: winner slot [013]\b/);
+    expect(one("3:node claim")).to.match(/^claimed [1-9][\d.]* tokens/m);
+    expect(one("3:audit")).to.match(/^OK: /m);
+    expect((JSON.parse(fs.readFileSync(path.join(dir, "audit-3.json"), "utf8")) as { ok: boolean }).ok).to.equal(true);
 
     // One event pass per block range across the whole walk: every command after the first reading one
     // asked only for blocks no earlier command had read (the log cache on disk, shared by the processes).

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
-import { REPO_ROOT } from "../oracle/core/artifacts/manifest";
+import { REPO_ROOT, type Manifest } from "../oracle/core/artifacts/manifest";
 import { terminateCurves } from "../oracle/core/prover";
 import { buildCircuits } from "./circuits/pipeline";
 import { makeProgress } from "./circuits/progress";
@@ -39,6 +39,32 @@ const previousResults = (): BenchResults | undefined =>
 const RESULTS = path.join(REPO_ROOT, "scripts", "bench", "results.json");
 const README = path.join(REPO_ROOT, "README.md");
 
+/** Every built circuit's size and its proving time (the median of `proofs` fresh proofs). */
+async function benchCircuits(manifest: Manifest, proofs: number, log: (line: string) => void): Promise<CircuitBench[]> {
+  const circuits: CircuitBench[] = [];
+  for (const e of Object.values(manifest.circuits)) {
+    const bench = proveBenchFor(e.name, MODULES);
+    const times: number[] = [];
+    if (bench) for (let i = 0; i < proofs; i++) times.push(await bench(i));
+    times.sort((a, b) => a - b);
+    circuits.push({
+      name: e.name,
+      template: `${e.spec.template}(${e.spec.params.join(", ")})`,
+      constraints: e.constraints,
+      publicInputs: e.publicInputs,
+      ptauPower: e.ptau.power,
+      compileSeconds: e.timings.compileSeconds,
+      setupSeconds: e.timings.setupSeconds,
+      zkeyMB: fs.statSync(e.artifacts.zkey.path).size / 2 ** 20,
+      proveSecondsMedian: times.length ? times[Math.floor(times.length / 2)] : undefined,
+      proofs: times.length,
+    });
+    log(`${e.name}: ${e.constraints} constraints, median proof ${times.length ? times[Math.floor(times.length / 2)].toFixed(2) : "-"} s`);
+  }
+
+  return circuits;
+}
+
 async function main(): Promise<void> {
   const cmd = new Command()
     .name("npm run bench --")
@@ -52,6 +78,7 @@ async function main(): Promise<void> {
     .option("--no-readme", "do not rewrite the README table")
     .option("--no-fresh", "skip timing a fresh clone through npm ci && npm run demo (keeps the previous run's row)")
     .option("--render-only", "measure nothing: rewrite the README table from scripts/bench/results.json")
+    .option("--proofs-only", "measure only the circuits' proving times (keeps every other section of the previous run)")
     .option("--sizes <sizes>", "circuit sizes to build (comma-separated)", "test,demo,bench")
     .option(
       "--zkey <circuits>",
@@ -74,6 +101,7 @@ async function main(): Promise<void> {
     zkey: string;
     zkeyCompare: string;
     renderOnly?: boolean;
+    proofsOnly?: boolean;
     [sectionOption: string]: unknown;
   }>();
   if (o.renderOnly) {
@@ -108,6 +136,16 @@ async function main(): Promise<void> {
     if (o.readme) await writeReadme(results);
     return;
   }
+  if (o.proofsOnly) {
+    const prev = previousResults();
+    if (!prev) throw new Error(`--proofs-only keeps the other sections of ${RESULTS}, which does not exist: run the whole bench once`);
+    const sizes = o.sizes.split(",").map((x) => x.trim()) as Array<"test" | "demo" | "bench">;
+    const manifest = await buildCircuits({ ptauMethod: "fast", zkeyMethod: "fast", sizes, log: makeProgress("circuits") });
+    const results: BenchResults = { ...prev, circuits: await benchCircuits(manifest, Number(o.proofs), log) };
+    fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
+    if (o.readme) await writeReadme(results);
+    return;
+  }
   const started = Date.now();
   const sizes = o.sizes.split(",").map((x) => x.trim()) as Array<"test" | "demo" | "bench">;
   const buildStarted = Date.now();
@@ -120,26 +158,7 @@ async function main(): Promise<void> {
   const measured: Rows & Partial<BenchResults> = { gas: [...scenario.gas], settleByTrainers: [], accuracy: [] };
   for (const section of SECTIONS) merge(measured, await section.run(context(manifest)));
 
-  const circuits: CircuitBench[] = [];
-  for (const e of Object.values(manifest.circuits)) {
-    const bench = proveBenchFor(e.name, MODULES);
-    const times: number[] = [];
-    if (bench) for (let i = 0; i < Number(o.proofs); i++) times.push(await bench(i));
-    times.sort((a, b) => a - b);
-    circuits.push({
-      name: e.name,
-      template: `${e.spec.template}(${e.spec.params.join(", ")})`,
-      constraints: e.constraints,
-      publicInputs: e.publicInputs,
-      ptauPower: e.ptau.power,
-      compileSeconds: e.timings.compileSeconds,
-      setupSeconds: e.timings.setupSeconds,
-      zkeyMB: fs.statSync(e.artifacts.zkey.path).size / 2 ** 20,
-      proveSecondsMedian: times.length ? times[Math.floor(times.length / 2)] : undefined,
-      proofs: times.length,
-    });
-    log(`${e.name}: ${e.constraints} constraints, median proof ${times.length ? times[Math.floor(times.length / 2)].toFixed(2) : "-"} s`);
-  }
+  const circuits = await benchCircuits(manifest, Number(o.proofs), log);
 
   const ptau: BenchResults["ptau"] = [];
   const powers = o.ptau

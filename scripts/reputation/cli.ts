@@ -230,7 +230,7 @@ export function registerReputationCommands(program: Command, { common, context, 
   ).action(
     async (
       step: string,
-      o: Common & { file?: string; round?: number; secrets: string; llmUrl?: string; model?: string; apiKeyEnv?: string },
+      o: Common & { file?: string; ranking?: string; round?: number; secrets: string; llmUrl?: string; model?: string; apiKeyEnv?: string },
     ) => {
       const x = await context(o);
       if (step === "reveal") {
@@ -238,12 +238,20 @@ export function registerReputationCommands(program: Command, { common, context, 
         out(`judgment of slot ${r!.slot} for round ${r!.round} revealed, published at ${r!.uri} (gas ${r!.gasUsed})`);
         return;
       }
-      if (Boolean(o.file) === Boolean(o.llmUrl))
-        throw new ZkMeritError("CONFIG", "node judge commit needs --file <votes.json> or --llm-url (a model judges), one of them", {});
+      if ([o.file, o.ranking, o.llmUrl].filter(Boolean).length !== 1)
+        throw new ZkMeritError(
+          "CONFIG",
+          "node judge commit needs one of --ranking <order>, --file <votes.json> or --llm-url (a model judges)",
+          {},
+        );
       const round = o.round ?? (await swarm(x).read.currentRound());
       let judgment;
       if (o.file) judgment = readJson(fromUserDir(o.file), judgmentFile, "judgment");
-      else {
+      else if (o.ranking) {
+        const { slot } = await ownSlot(x);
+        const answered = (await revealedAnswers(x, round)).map((a) => a !== undefined);
+        judgment = judgmentFromRanking(parseRanking(o.ranking, answered.length), slot, answered);
+      } else {
         const { slot } = await ownSlot(x);
         const q: ChoiceQuestion = await roundQuestion(x, round);
         const answers = (await revealedAnswers(x, round)).map((a) =>

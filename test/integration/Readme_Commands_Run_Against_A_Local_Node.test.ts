@@ -238,7 +238,7 @@ describe("Readme_Commands_Run_Against_A_Local_Node (hardhat node, contribution_8
     return { info, now, params };
   };
 
-  it("every README command runs in order: module 1 settles a round with a real proof, pays the trainer and audits clean; module 2 proves an epoch of direct and relayed feedback and audits clean", async () => {
+  it("every README command runs in order: module 1 settles a round with a real proof, pays the trainer and audits clean; module 2 proves an epoch of direct and relayed feedback and audits clean; module 3 calibrates four nodes, settles and finalizes a round, pays and audits clean", async () => {
     const lines = readmeLines();
     expect(lines.length, "README command lines").to.be.greaterThan(10);
     expect(

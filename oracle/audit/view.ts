@@ -275,6 +275,7 @@ const CSS = `
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 header.top{background:#1d2330;color:#fff;padding:10px 24px;display:flex;gap:18px;align-items:center;flex-wrap:wrap}
 header.top a{color:#dbe6f5;text-decoration:none}header.top a:hover{text-decoration:underline}header.top .brand{font-weight:700;color:#fff}
+header.top .search input{border:0;border-radius:4px;padding:4px 8px;width:260px;font:inherit}
 header.top .live{margin-left:auto;font-size:12px;color:#aab4c3}
 main{max-width:1180px;margin:0 auto;padding:16px 24px 48px}
 h1{font-size:22px;margin:12px 0 4px}h2{font-size:17px;margin:0 0 10px}h3{font-size:14px;margin:14px 0 6px}
@@ -312,7 +313,7 @@ setInterval(tick,cfg.intervalMs||2000)})();
 /** A page as a whole, self-contained HTML document. */
 export function renderDocument(p: ViewPage, o: DocumentOptions = {}): string {
   const nav = o.nav
-    ? `<header class="top"><a class="brand" href="/">zkmerit explorer</a>${o.nav.map((n) => `<a href="${esc(n.href)}">${esc(n.text)}</a>`).join("")}<span class="live" id="zkm-status">${
+    ? `<header class="top"><a class="brand" href="/">zkmerit explorer</a>${o.nav.map((n) => `<a href="${esc(n.href)}">${esc(n.text)}</a>`).join("")}<form class="search" action="/search"><input name="q" placeholder="address, tx hash or task id" aria-label="search"></form><span class="live" id="zkm-status">${
         o.live ? `block ${esc(o.live.block)}` : ""
       }</span></header>`
     : "";
@@ -321,7 +322,7 @@ export function renderDocument(p: ViewPage, o: DocumentOptions = {}): string {
     : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(p.title)}</title><style>${CSS}</style></head>
+<title>${esc(p.title)}</title><link rel="icon" href="data:,"><style>${CSS}</style></head>
 <body${o.live ? ` data-block="${esc(o.live.block)}"` : ""}>${nav}<main>
 ${pageBody(p)}
 ${o.footer ? `<p class="note">${esc(o.footer)}</p>` : ""}

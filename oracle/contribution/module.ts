@@ -4,6 +4,7 @@ import { contractAddress, type Deployments } from "../core";
 import { ZkMeritError } from "../core";
 import type { OracleModule } from "../service/module";
 import { ContributionJob } from "./job";
+import { contributionExplorer } from "./explorer";
 import { marketShape } from "./taskstate";
 
 /**
@@ -58,4 +59,5 @@ export const contributionModule: OracleModule = {
       }),
     ];
   },
+  explorer: (env) => contributionExplorer(env),
 };

@@ -2,6 +2,7 @@ import path from "node:path";
 import { circuitArtifacts, contractAddress, readManifest, ZkMeritError, type Deployments } from "../core";
 import type { OracleModule } from "../service/module";
 import { ReliabilityJob } from "./job";
+import { reliabilityExplorer } from "./explorer";
 
 /**
  * The registry's circuit in a deployments record: its one verifier whose circuit (in the local
@@ -51,4 +52,5 @@ export const reliabilityModule: OracleModule = {
       }),
     ];
   },
+  explorer: (env) => reliabilityExplorer(env),
 };

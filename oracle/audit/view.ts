@@ -127,11 +127,13 @@ function checksHtml(checks: readonly AuditCheck[]): string {
 }
 
 /** Round tick steps (1, 2, 5 x 10^k) covering [lo, hi] with about `n` ticks. */
-export function niceTicks(lo: number, hi: number, n = 5): number[] {
+export function niceTicks(lo: number, hi: number, n = 5, integer = false): number[] {
   if (!(hi > lo)) hi = lo + 1;
   const raw = (hi - lo) / n;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  let step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  // Counts step by whole numbers.
+  if (integer) step = Math.max(1, Math.ceil(step));
   const out: number[] = [];
   for (let v = Math.floor(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.round(v / step) * step);
   if (out[out.length - 1] < hi) out.push(out[out.length - 1] + step);
@@ -146,8 +148,8 @@ const axisText = (a: { label: string; unit?: string }) => (a.unit ? `${a.label} 
  * Each series is a `<g class="series" data-series="name">` (the browser tests look for them).
  */
 export function chartHtml(c: AuditChart): string {
-  const W = 680;
-  const H = 280;
+  const W = 540;
+  const H = 260;
   const m = { l: 70, r: 20, t: 20, b: 52 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
@@ -160,7 +162,12 @@ export function chartHtml(c: AuditChart): string {
     return `<figure class="chart empty-chart" id="chart-${esc(c.id)}" data-chart="${esc(c.id)}">${head}<p class="empty">${esc(
       c.note ?? "no data yet",
     )}</p></figure>`;
-  const ticks = niceTicks(Math.min(0, ...values), Math.max(...values));
+  const ticks = niceTicks(
+    Math.min(0, ...values),
+    Math.max(...values),
+    5,
+    values.every((v) => Number.isInteger(v)),
+  );
   const lo = ticks[0];
   const hi = ticks[ticks.length - 1];
   const y = (v: number) => m.t + ph - ((v - lo) / (hi - lo)) * ph;
@@ -199,7 +206,8 @@ export function chartHtml(c: AuditChart): string {
             `${s.name}, ${c.x.label} ${c.labels[i]}: ${fmtNum(v)}${unit}`,
           )}</title></rect>`,
         );
-        if (showValues)
+        // A zero bar has no height to label; its value is in the tooltip and the tables.
+        if (showValues && v !== 0)
           g.push(
             `<text class="value" x="${(x + bw / 2 - 1).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle">${esc(fmtNum(v))}</text>`,
           );
@@ -284,7 +292,7 @@ a{color:var(--link)}.subtitle,.note{color:var(--muted);margin:2px 0 8px}.empty{c
 .crumbs{font-size:12px;color:var(--muted);margin-top:6px}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#f0f2f5;font-weight:600;white-space:nowrap}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-.scroll{overflow-x:auto}.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
+.scroll{overflow-x:auto}.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}td .mono,td.mono{white-space:nowrap}
 table.checks td.mark{width:22px;font-weight:700}tr.pass td.mark{color:var(--ok)}tr.fail td{color:var(--bad)}
 .tone-ok{color:var(--ok)}.tone-bad{color:var(--bad);font-weight:600}.tone-warn{color:var(--warn)}.tone-muted{color:var(--muted)}
 .badge{display:inline-block;font-size:12px;font-weight:600;border-radius:10px;padding:1px 9px;border:1px solid currentColor;vertical-align:2px}

@@ -6,6 +6,7 @@ import type { ContentStore } from "../core";
 import {
   auditReport,
   auditVerifier,
+  fmtTokens,
   tokensOf,
   type AuditCheck,
   type AuditReport,
@@ -291,10 +292,10 @@ function framed(
         rows: r.members.map((m) => [
           String(m.slot),
           m.trainer,
-          String(tokensOf(r.minStake)),
-          String(tokensOf(r.rounds.flatMap((x) => x.slashed.filter((s) => s.slot === m.slot)).reduce((a, s) => a + BigInt(s.amount), 0n))),
-          String(tokensOf(r.cumulativeRewards[m.slot] ?? "0")),
-          String(tokensOf(r.claimed.find((c) => c.trainer.toLowerCase() === m.trainer.toLowerCase())?.cumAmount ?? "0")),
+          fmtTokens(r.minStake),
+          fmtTokens(r.rounds.flatMap((x) => x.slashed.filter((s) => s.slot === m.slot)).reduce((a, s) => a + BigInt(s.amount), 0n)),
+          fmtTokens(r.cumulativeRewards[m.slot] ?? "0"),
+          fmtTokens(r.claimed.find((c) => c.trainer.toLowerCase() === m.trainer.toLowerCase())?.cumAmount ?? "0"),
         ]),
       },
     ],

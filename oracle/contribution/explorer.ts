@@ -22,6 +22,8 @@ const when = (t: bigint | number) => (Number(t) ? new Date(Number(t) * 1000).toI
 const ok = (v: boolean | undefined): ViewCell =>
   v === undefined ? { text: "-", tone: "muted" } : v ? { text: "✔ verified", tone: "ok" } : { text: "✘ FAILED", tone: "bad" };
 
+const bitCount = (m: bigint) => m.toString(2).replace(/0/g, "").length;
+
 interface TaskData {
   h: TaskHistory;
   report: ContributionAuditReport;
@@ -119,7 +121,6 @@ function buildView(env: ExplorerEnv, market: Address, circuit: string, tasks: Ta
     }
 
     const roundsTable = {
-      title: "Rounds",
       header: [
         "round",
         "status",
@@ -151,7 +152,6 @@ function buildView(env: ExplorerEnv, market: Address, circuit: string, tasks: Ta
       empty: "no round has started yet",
     };
     const trainersTable = {
-      title: "Trainers",
       header: [
         "slot",
         "trainer",
@@ -244,25 +244,34 @@ function buildView(env: ExplorerEnv, market: Address, circuit: string, tasks: Ta
             },
           ],
         },
-        {
-          id: "current",
-          title: `Current round (${t.info.round})`,
-          facts: [
-            { label: "status", value: roundStatus(t, cur) },
-            { label: "started", value: when(t.info.startedAt) },
-            { label: "commit deadline", value: when(t.info.commitEnd) },
-            { label: "reveal deadline", value: when(t.info.revealEnd) },
-            { label: "settlement deadline", value: when(t.info.settlementDeadline) },
-            {
-              label: "pending proposal",
-              value:
-                t.info.settler === "0x0000000000000000000000000000000000000000"
-                  ? "none"
-                  : `by ${t.info.settler}, final at ${when(t.info.finalAt)}`,
+        cur >= Number(p.numRounds)
+          ? {
+              id: "current",
+              title: "Task finished",
+              text: [
+                `all ${p.numRounds} rounds are over; trainers claim their rewards and release their stake, the owner reclaims what is left`,
+              ],
+            }
+          : {
+              id: "current",
+              title: `Current round (${t.info.round})`,
+              badge: { text: roundStatus(t, cur), tone: "warn" },
+              facts: [
+                { label: "started", value: when(t.info.startedAt) },
+                { label: "commit deadline", value: when(t.info.commitEnd) },
+                { label: "reveal deadline", value: when(t.info.revealEnd) },
+                { label: "settlement deadline", value: when(t.info.settlementDeadline) },
+                { label: "commits / reveals so far", value: `${bitCount(t.info.committedMask)} / ${bitCount(t.info.revealedMask)}` },
+                {
+                  label: "pending proposal",
+                  value:
+                    t.info.settler === "0x0000000000000000000000000000000000000000"
+                      ? "none"
+                      : `by ${t.info.settler}, final at ${when(t.info.finalAt)}`,
+                },
+                { label: "reward of the round", value: fmtTokens(t.info.reward, true) },
+              ],
             },
-            { label: "reward of the round", value: fmtTokens(t.info.reward, true) },
-          ],
-        },
         { id: "charts", title: "Charts", charts },
         { id: "rounds", title: "Rounds", tables: [roundsTable] },
         { id: "trainers", title: "Trainers: stake, slashes and rewards", tables: [trainersTable] },

@@ -1,7 +1,7 @@
 /**
  * `npm run zkmerit -- <command>`: every user-facing action, for deployers, task owners, trainers,
  * oracle operators and auditors. `--help` lists the commands by module: the system's (deploy,
- * faucet, stake, fees, oracle, audit), then each module's, registered from scripts/modules.ts.
+ * faucet, stake, fees, oracle, audit, explorer), then each module's, registered from scripts/modules.ts.
  * `--help` on any command lists its options.
  *
  * Networks: `--network localhost` (a node at $ZKMERIT_LOCAL_RPC, default http://127.0.0.1:8545,

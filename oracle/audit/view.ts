@@ -58,6 +58,11 @@ export interface DocumentOptions {
   nav?: Array<{ text: string; href: string }>;
   /** Live updates: the page polls `headUrl` and reloads its content when the block changes. */
   live?: { headUrl: string; block: string; intervalMs?: number };
+  /**
+   * uPlot's script and stylesheet (served by the explorer from node_modules): line charts become
+   * interactive (the values at the cursor, drag to zoom); the SVG stays for pages without it.
+   */
+  uplot?: { js: string; css: string };
   footer?: string;
 }
 
@@ -241,7 +246,17 @@ export function chartHtml(c: AuditChart): string {
     );
   });
   const note = c.note ? `<p class="note">${esc(c.note)}</p>` : "";
-  return `<figure class="chart" id="chart-${esc(c.id)}" data-chart="${esc(c.id)}">${head}<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(
+  // The chart's data, inert, for the explorer's interactive view (hover values, zoom) of line charts.
+  const data =
+    c.kind === "line"
+      ? `<script type="application/json" class="chart-data">${JSON.stringify({
+          labels: c.labels,
+          x: c.x,
+          y: c.y,
+          series: c.series.map((s, k) => ({ name: s.name, values: s.values, color: s.color ?? PALETTE[k % PALETTE.length] })),
+        }).replace(/</g, "\\u003c")}</script>`
+      : "";
+  return `<figure class="chart" id="chart-${esc(c.id)}" data-chart="${esc(c.id)}" data-kind="${c.kind}">${head}${data}<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(
     c.title,
   )}">${parts.join("")}</svg>${note}</figure>`;
 }
@@ -302,8 +317,23 @@ figure.chart svg{max-width:100%;height:auto;display:block}figcaption{display:fle
 ul.legend{list-style:none;display:flex;flex-wrap:wrap;gap:4px 12px;margin:0;padding:0;font-size:12px;color:var(--muted)}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px}
 svg .grid{stroke:#e7eaf0}svg .axis{stroke:#667085}svg text{font-size:11px;fill:#344054}svg .value{font-size:10px;fill:#1d2330}svg .axis-label{font-size:12px;fill:#475467}
+.uplot-host .u-legend{font-size:12px}.uplot-host .u-title{display:none}
 pre.code{background:#1d2330;color:#e6edf3;padding:10px 12px;border-radius:6px;overflow-x:auto;font-size:12px}
 .verdict-pass{border-left:6px solid var(--ok)}.verdict-fail{border-left:6px solid var(--bad)}
+`;
+
+/** Line charts drawn by uPlot where it is loaded: the SVG is hidden, the same data drawn on a canvas with a cursor legend. */
+const UPLOT_SCRIPT = `
+window.zkmEnhance=function(){if(!window.uPlot)return;document.querySelectorAll('figure.chart[data-kind="line"]').forEach(function(f){
+if(f.dataset.rendered)return;var el=f.querySelector("script.chart-data");var svg=f.querySelector("svg");if(!el||!svg)return;var c=JSON.parse(el.textContent);
+var unit=c.y.unit?" "+c.y.unit:"";var xs=c.labels.map(function(_,i){return i});var host=document.createElement("div");host.className="uplot-host";svg.after(host);
+var opts={width:svg.clientWidth||540,height:240,legend:{live:true},cursor:{drag:{x:true,y:false}},scales:{x:{time:false}},
+axes:[{label:c.x.label+(c.x.unit?" ("+c.x.unit+")":""),values:function(u,t){return t.map(function(i){return Number.isInteger(i)&&c.labels[i]!==undefined?c.labels[i]:""})}},
+{label:c.y.label+(c.y.unit?" ("+c.y.unit+")":""),size:60}],
+series:[{label:c.x.label,value:function(u,v){return v==null?"-":c.labels[v]}}].concat(c.series.map(function(s){return{label:s.name,stroke:s.color,width:2,points:{show:true,size:6,fill:s.color},
+value:function(u,v){return v==null?"-":(Math.round(v*100)/100)+unit}}}))};
+new window.uPlot(opts,[xs].concat(c.series.map(function(s){return s.values})),host);svg.style.display="none";f.dataset.rendered="uplot"})};
+document.addEventListener("DOMContentLoaded",function(){window.zkmEnhance()});
 `;
 
 /** Live updates: poll the head; when the block changes, fetch this page again and swap its content. */
@@ -313,7 +343,7 @@ var status=document.getElementById("zkm-status");
 function tick(){if(busy)return;busy=true;fetch(cfg.headUrl,{cache:"no-store"}).then(function(r){return r.json()}).then(function(h){
 if(status)status.textContent="block "+h.block+" · updated "+new Date().toLocaleTimeString();
 if(h.block===block)return;return fetch(location.href,{cache:"no-store"}).then(function(r){return r.text()}).then(function(html){
-var doc=new DOMParser().parseFromString(html,"text/html");var m=doc.querySelector("main");if(m){document.querySelector("main").innerHTML=m.innerHTML;block=h.block;document.body.dataset.block=h.block}});
+var doc=new DOMParser().parseFromString(html,"text/html");var m=doc.querySelector("main");if(m){document.querySelector("main").innerHTML=m.innerHTML;block=h.block;document.body.dataset.block=h.block;if(window.zkmEnhance)window.zkmEnhance()}});
 }).catch(function(){if(status)status.textContent="offline: retrying"}).then(function(){busy=false})}
 setInterval(tick,cfg.intervalMs||2000)})();
 `;
@@ -328,9 +358,12 @@ export function renderDocument(p: ViewPage, o: DocumentOptions = {}): string {
   const live = o.live
     ? `<script type="application/json" id="zkm-live">${JSON.stringify({ headUrl: o.live.headUrl, block: o.live.block, intervalMs: o.live.intervalMs ?? 2000 }).replace(/</g, "\\u003c")}</script><script>${LIVE_SCRIPT}</script>`
     : "";
+  const uplot = o.uplot
+    ? `<link rel="stylesheet" href="${esc(o.uplot.css)}"><script src="${esc(o.uplot.js)}"></script><script>${UPLOT_SCRIPT}</script>`
+    : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(p.title)}</title><link rel="icon" href="data:,"><style>${CSS}</style></head>
+<title>${esc(p.title)}</title><link rel="icon" href="data:,"><style>${CSS}</style>${uplot}</head>
 <body${o.live ? ` data-block="${esc(o.live.block)}"` : ""}>${nav}<main>
 ${pageBody(p)}
 ${o.footer ? `<p class="note">${esc(o.footer)}</p>` : ""}

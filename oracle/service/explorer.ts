@@ -140,6 +140,7 @@ export class Explorer {
     return renderDocument(p, {
       nav: [...this.nav(), { text: "API", href: "/api/overview.json" }],
       live: { headUrl: "/api/head.json", block: block.toString(), intervalMs: this.o.pollMs ?? 2000 },
+      uplot: { js: "/assets/uPlot.iife.min.js", css: "/assets/uPlot.min.css" },
       footer: `chain ${this.env.chainId}, block ${block}; every page updates as blocks arrive`,
     });
   }

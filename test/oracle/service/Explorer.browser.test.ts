@@ -8,7 +8,17 @@ import { fmtTokens, parseAuditReport, renderHtml, renderJson } from "../../../or
 import { loadTaskState } from "../../../oracle/contribution/taskstate";
 import { chainCtx, claimReward, history, syncTask } from "../../../scripts/contribution/actions";
 import { explorerFor, serveExplorer } from "../../../scripts/commands/explorer";
-import { audit, CHALLENGE, freshFixture, increaseTime, playRound, roundUpdates, SHAPE, systemFixture } from "../../integration/marketHarness";
+import { registerSource } from "../../../scripts/reliability/actions";
+import {
+  audit,
+  CHALLENGE,
+  freshFixture,
+  increaseTime,
+  playRound,
+  roundUpdates,
+  SHAPE,
+  systemFixture,
+} from "../../integration/marketHarness";
 
 /**
  * The explorer and the HTML audit report in a real browser: Debian's Chromium (or the one
@@ -44,6 +54,8 @@ describe("Explorer and audit page in a browser (Chromium, real proofs, contribut
     }
     await increaseTime(CHALLENGE);
     await syncTask(f.ctx(f.owner), f.taskId);
+    // Two sources in the reliability registry (at their prior: no epoch has feedback yet).
+    for (const uri of ["store://source-a", "store://source-b"]) await registerSource(f.ctx(f.stranger), uri);
     const explorer = explorerFor(
       { client: f.owner.publicClient, chainId: f.owner.chain.id, deployments: f.d, store: f.store },
       { pollMs: 300 },
@@ -76,7 +88,9 @@ describe("Explorer and audit page in a browser (Chromium, real proofs, contribut
   const text = (page: Page, sel: string) => page.$eval(sel, (e) => (e as HTMLElement).innerText);
   /** The rows of the table in section `#id`, as cell texts. */
   const rows = (page: Page, id: string) =>
-    page.$$eval(`#${id} table tbody tr`, (trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td")).map((td) => (td as HTMLElement).innerText.trim())));
+    page.$$eval(`#${id} table tbody tr`, (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll("td")).map((td) => (td as HTMLElement).innerText.trim())),
+    );
   /** What each series of chart `id` drew: its name and the number of bars or points. */
   const series = (page: Page, id: string) =>
     page.$$eval(`#chart-${id} svg g.series`, (gs) =>
@@ -133,6 +147,31 @@ describe("Explorer and audit page in a browser (Chromium, real proofs, contribut
     for (const k of ["task", "round", "address", "tx", "module"]) expect(kinds, [...kinds].join(",")).to.include(k);
   });
 
+  it("draws the registry's score trajectories with uPlot, served from node_modules by the explorer", async () => {
+    const { page, status } = await open(`${base}/module/reliability`);
+    expect(status).to.equal(200);
+    expect(await rows(page, "sources")).to.have.length(2);
+    const chart = "#chart-reliability-trajectories";
+    await page.waitForSelector(`${chart}[data-rendered="uplot"] canvas`, { timeout: 10_000 });
+    const painted = await page.$eval(`${chart} canvas`, (c) => {
+      const cv = c as HTMLCanvasElement;
+      const px = cv.getContext("2d")!.getImageData(0, 0, cv.width, cv.height).data;
+      let n = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
+      return { width: cv.width, height: cv.height, painted: n };
+    });
+    expect(painted.width).to.be.greaterThan(100);
+    expect(painted.painted).to.be.greaterThan(100);
+    const legend = await text(page, `${chart} .u-legend`);
+    expect(legend).to.include("source 0").and.include("source 1");
+    // The script came from this server, not from a CDN.
+    const loaded = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name));
+    expect(loaded.filter((u) => u.includes("uPlot"))).to.have.length(2);
+    for (const u of loaded) expect(u.startsWith(base), u).to.equal(true);
+    await page.screenshot({ path: path.join(shots, "explorer-reliability.png"), fullPage: true });
+    await page.close();
+  });
+
   it("shows a transaction's receipt and the module's account of it", async () => {
     const h = await history(f.ctx(f.owner), f.taskId);
     const final = h.rounds.get(0)!.final!;
@@ -177,7 +216,11 @@ describe("Explorer and audit page in a browser (Chromium, real proofs, contribut
     const c = await claimReward(f.ctx(f.trainers[0]), f.taskId);
     expect(c.amount).to.be.greaterThan(0n);
     await page.waitForFunction((b) => document.body.dataset.block !== b, { timeout: 20_000 }, before);
-    await page.waitForFunction((t) => document.querySelector("main")!.textContent!.includes(t), { timeout: 20_000 }, `${fmtTokens(c.amount)} tokens`);
+    await page.waitForFunction(
+      (t) => document.querySelector("main")!.textContent!.includes(t),
+      { timeout: 20_000 },
+      `${fmtTokens(c.amount)} tokens`,
+    );
     await page.close();
   });
 

@@ -153,8 +153,8 @@ const axisText = (a: { label: string; unit?: string }) => (a.unit ? `${a.label} 
  * Each series is a `<g class="series" data-series="name">` (the browser tests look for them).
  */
 export function chartHtml(c: AuditChart): string {
-  const W = 540;
-  const H = 260;
+  const W = 500;
+  const H = 250;
   const m = { l: 70, r: 20, t: 20, b: 52 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
@@ -167,12 +167,12 @@ export function chartHtml(c: AuditChart): string {
     return `<figure class="chart empty-chart" id="chart-${esc(c.id)}" data-chart="${esc(c.id)}">${head}<p class="empty">${esc(
       c.note ?? "no data yet",
     )}</p></figure>`;
-  const ticks = niceTicks(
-    Math.min(0, ...values),
-    Math.max(...values),
-    5,
-    values.every((v) => Number.isInteger(v)),
-  );
+  // Bars start at zero; a line shows its trend, so its axis spans the values (with a margin).
+  const [vmin, vmax] = [Math.min(...values), Math.max(...values)];
+  const pad = Math.max((vmax - vmin) * 0.25, Math.abs(vmax) * 0.02, 1e-9);
+  const whole = values.every((v) => Number.isInteger(v));
+  const ticks =
+    c.kind === "bar" || vmin <= pad ? niceTicks(Math.min(0, vmin), vmax, 5, whole) : niceTicks(vmin - pad, vmax + pad, 5, whole);
   const lo = ticks[0];
   const hi = ticks[ticks.length - 1];
   const y = (v: number) => m.t + ph - ((v - lo) / (hi - lo)) * ph;

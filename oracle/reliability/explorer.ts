@@ -330,10 +330,11 @@ export function reliabilityExplorer(env: ExplorerEnv): ModuleExplorer {
             title: "Sources",
             tables: [
               {
-                header: ["source", "operator", "stake (tokens)", "reliability (%)", "usefulness (%)", "slashed (tokens)"],
-                numeric: [2, 3, 4, 5],
+                header: ["source", "metadata", "operator", "stake (tokens)", "reliability (%)", "usefulness (%)", "slashed (tokens)"],
+                numeric: [3, 4, 5, 6],
                 rows: sources.map((s) => [
                   link(`source ${s.id}`, `/source/${s.id}`),
+                  { text: s.uri, mono: true },
                   addr(s.operator),
                   fmtTokens(s.stake),
                   score(current.get(s.id)!.reliability),
@@ -387,6 +388,7 @@ export function reliabilityExplorer(env: ExplorerEnv): ModuleExplorer {
             { label: "final epochs", value: String(finalized.length) },
           ],
           pending,
+          charts: [chart],
         },
         pages,
         addresses,

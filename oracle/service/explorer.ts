@@ -335,8 +335,11 @@ export class Explorer {
       sections.push({
         id: `module-${m.id}`,
         title: m.title,
-        facts: [{ label: "module", value: link(`/module/${m.id}`, `/module/${m.id}`) }, ...v.summary.facts],
-        text: v.summary.pending.length ? [`pending: ${v.summary.pending.join("; ")}`] : ["nothing pending"],
+        facts: [
+          { label: "module", value: link(`/module/${m.id}`, `/module/${m.id}`) },
+          ...v.summary.facts,
+          { label: "pending", value: v.summary.pending.length ? v.summary.pending.join("; ") : "nothing" },
+        ],
         charts: v.summary.charts,
       });
     }

@@ -7,7 +7,7 @@ import http from "node:http";
 import type { PublicClient } from "viem";
 import type { ContentStore, Deployments, LogReader } from "../../oracle/core";
 import { ZkMeritError } from "../../oracle/core";
-import { Explorer, type ExplorerEnv } from "../../oracle/service/explorer";
+import { Explorer, type ExplorerEnv, type ModuleExplorer } from "../../oracle/service/explorer";
 import { MODULES } from "../modules";
 
 /** The explorer of a deployment: every deployed module's view. */
@@ -16,7 +16,14 @@ export function explorerFor(
   o: { health?: () => Record<string, unknown>; pollMs?: number } = {},
 ): Explorer {
   const env: ExplorerEnv = { client: x.client, chainId: x.chainId, deployments: x.deployments, store: x.store, logs: x.logs };
-  const views = MODULES.filter((m) => m.oracle.deployed(x.deployments) && m.oracle.explorer).map((m) => m.oracle.explorer!(env));
+  const views = MODULES.filter((m) => m.oracle.deployed(x.deployments) && m.oracle.explorer).map((m): ModuleExplorer => {
+    try {
+      return m.oracle.explorer!(env);
+    } catch (e) {
+      // A module that cannot start (its circuit not built here, ...) shows why on its page; the others still serve.
+      return { id: m.id, title: m.title, view: () => Promise.reject(e) };
+    }
+  });
   return new Explorer(env, views, o);
 }
 

@@ -24,8 +24,8 @@ import {
  * The explorer and the HTML audit report in a real browser: Debian's Chromium (or the one
  * $ZKMERIT_CHROMIUM names) driven by puppeteer-core, against the in-process chain with two rounds
  * settled by the oracle with real proofs. Without a browser these tests are skipped with a
- * message saying how to enable them. $ZKMERIT_SCREENSHOTS=<dir> keeps the screenshots there
- * (the README's come from `ZKMERIT_SCREENSHOTS=docs`).
+ * message saying how to enable them. $ZKMERIT_SCREENSHOTS=<dir> keeps the screenshots there (the
+ * README's are of the demo's task, `npm run demo -- --serve`, whose model has evaluation data).
  */
 const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
 const chromium = process.env.ZKMERIT_CHROMIUM ?? CANDIDATES.find((p) => fs.existsSync(p));

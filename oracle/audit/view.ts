@@ -211,8 +211,9 @@ export function chartHtml(c: AuditChart): string {
             `${s.name}, ${c.x.label} ${c.labels[i]}: ${fmtNum(v)}${unit}`,
           )}</title></rect>`,
         );
-        // A zero bar has no height to label; its value is in the tooltip and the tables.
-        if (showValues && v !== 0)
+        // A zero bar has no height to label, and a label wider than its bar would run into its
+        // neighbours: their values are in the tooltip and the tables.
+        if (showValues && v !== 0 && fmtNum(v).length * 6 <= bw + 8)
           g.push(
             `<text class="value" x="${(x + bw / 2 - 1).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle">${esc(fmtNum(v))}</text>`,
           );
@@ -327,7 +328,9 @@ const UPLOT_SCRIPT = `
 window.zkmEnhance=function(){if(!window.uPlot)return;document.querySelectorAll('figure.chart[data-kind="line"]').forEach(function(f){
 if(f.dataset.rendered)return;var el=f.querySelector("script.chart-data");var svg=f.querySelector("svg");if(!el||!svg)return;var c=JSON.parse(el.textContent);
 var unit=c.y.unit?" "+c.y.unit:"";var xs=c.labels.map(function(_,i){return i});var host=document.createElement("div");host.className="uplot-host";svg.after(host);
-var opts={width:svg.clientWidth||540,height:240,legend:{live:true},cursor:{drag:{x:true,y:false}},scales:{x:{time:false}},
+var opts={width:svg.clientWidth||540,height:240,legend:{live:true},cursor:{drag:{x:true,y:false}},scales:{x:{time:false,range:function(){return[-0.5,c.labels.length-0.5]}}},
+hooks:{draw:[function(u){if(c.labels.length*c.series.length>40)return;var ctx=u.ctx,r=window.devicePixelRatio||1;ctx.save();ctx.font=(10*r)+"px sans-serif";ctx.textAlign="center";ctx.fillStyle="#1d2330";
+for(var i=1;i<u.series.length;i++)for(var j=0;j<u.data[i].length;j++){var v=u.data[i][j];if(v==null)continue;ctx.fillText(String(Math.round(v*100)/100),u.valToPos(j,"x",true),u.valToPos(v,"y",true)-8*r)}ctx.restore()}]},
 axes:[{label:c.x.label+(c.x.unit?" ("+c.x.unit+")":""),values:function(u,t){return t.map(function(i){return Number.isInteger(i)&&c.labels[i]!==undefined?c.labels[i]:""})}},
 {label:c.y.label+(c.y.unit?" ("+c.y.unit+")":""),size:60}],
 series:[{label:c.x.label,value:function(u,v){return v==null?"-":c.labels[v]}}].concat(c.series.map(function(s){return{label:s.name,stroke:s.color,width:2,points:{show:true,size:6,fill:s.color},

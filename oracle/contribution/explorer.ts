@@ -160,7 +160,7 @@ function buildView(env: ExplorerEnv, market: Address, circuit: string, tasks: Ta
         "slashed: no-show (tokens)",
         "cumulative reward (tokens)",
         "claimed (tokens)",
-        "left (round)",
+        ...(h.left.length ? ["left in round"] : []),
       ],
       numeric: [0, 2, 3, 4, 5, 6],
       rows: h.members.map((m) => [
@@ -171,7 +171,7 @@ function buildView(env: ExplorerEnv, market: Address, circuit: string, tasks: Ta
         fmtTokens(slashedOf(m.slot, "no-show")),
         fmtTokens(r.cumulativeRewards[m.slot] ?? "0"),
         fmtTokens(claimedOf(m.trainer)),
-        h.left.find((l) => l.slot === m.slot)?.round.toString() ?? "-",
+        ...(h.left.length ? [h.left.find((l) => l.slot === m.slot)?.round.toString() ?? "-"] : []),
       ]),
       empty: "no trainer has joined",
     };
@@ -305,7 +305,7 @@ function buildView(env: ExplorerEnv, market: Address, circuit: string, tasks: Ta
         title: `Trainer in task ${id}, slot ${m.slot}`,
         facts: [
           { label: "task", value: taskLink },
-          { label: "stake", value: fmtTokens(p.minStake, true) },
+          { label: "stake locked on joining", value: fmtTokens(p.minStake, true) },
           { label: "slashed (proven offences)", value: fmtTokens(slashedOf(m.slot, "proven"), true) },
           { label: "slashed (no-show)", value: fmtTokens(slashedOf(m.slot, "no-show"), true) },
           { label: "cumulative reward", value: fmtTokens(r.cumulativeRewards[m.slot] ?? "0", true) },

@@ -6,6 +6,9 @@ import { readReveals, registryReader, registryRule } from "./job";
 import { LANES, batchHashOf, unpackWord, updateBatch, type Feedback, type Reveal } from "./reference";
 import { registryCircuit } from "./module";
 
+/** A 16-bit score as a percentage with one decimal. */
+const pct = (v: number) => Math.round((v / 65535) * 1000) / 10;
+
 /** What a reliability audit replays: every proposal of one epoch. */
 export interface EpochTarget {
   epoch: number;
@@ -218,12 +221,12 @@ export const reliabilityAudit: ModuleAudit<EpochTarget> = {
           kind: "bar",
           labels: [...after.keys()],
           x: { label: "source" },
-          y: { label: "reliability", unit: "of 65535" },
+          y: { label: "reliability", unit: "%" },
           series: [
-            { name: "before the epoch", values: [...after.values()].map((x) => x.before), color: "#98a2b3" },
-            { name: "after the last proposal", values: [...after.values()].map((x) => x.after), color: "#2f6fb0" },
+            { name: "before the epoch", values: [...after.values()].map((x) => pct(x.before)), color: "#98a2b3" },
+            { name: "after the last proposal", values: [...after.values()].map((x) => pct(x.after)), color: "#2f6fb0" },
           ],
-          note: "reliability is a 16-bit fixed-point score (65535 = 1)",
+          note: "reliability as a share of the 16-bit maximum (65535 = 100 %)",
         },
       ],
     });

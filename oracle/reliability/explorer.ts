@@ -28,6 +28,8 @@ import { registryCircuit } from "./module";
 const addr = (a: string): ViewCell => link(short(a), `/address/${a}`, { title: a, mono: true });
 const txl = (h: string): ViewCell => link(short(h), `/tx/${h}`, { title: h, mono: true });
 const score = (v: bigint | number) => `${((Number(v) / Number(SCORE_MAX)) * 100).toFixed(1)}`;
+/** The reveal positions a mask names ("1, 5"), or "none". */
+const maskPositions = (m: number) => [...Array(32).keys()].filter((i) => (m >>> i) & 1).join(", ") || "none";
 const OFFENCES = ["low reliability", "strikes (flagged too often)", "no-show (committed, never revealed)"];
 
 interface Ev {
@@ -263,14 +265,14 @@ export function reliabilityExplorer(env: ExplorerEnv): ModuleExplorer {
               title: "Proposals",
               tables: [
                 {
-                  header: ["settler", "transaction", "gas", "words", "flagged mask", "outcome"],
+                  header: ["settler", "transaction", "gas", "words", "flagged reveals (positions)", "outcome"],
                   numeric: [2, 3],
                   rows: propTx.map((x, i) => [
                     addr(x.args.settler as string),
                     txl(x.txHash),
                     fmtNum(Number(gas.get(x.txHash) ?? 0n)),
                     String(ps[i]?.words.length ?? "-"),
-                    String(x.args.flaggedMask),
+                    maskPositions(Number(x.args.flaggedMask)),
                     i === propTx.length - 1 && finalized.includes(e)
                       ? { text: "final", tone: "ok" }
                       : x.args.replaced

@@ -313,7 +313,7 @@ table.checks td.mark{width:22px;font-weight:700}tr.pass td.mark{color:var(--ok)}
 .tone-ok{color:var(--ok)}.tone-bad{color:var(--bad);font-weight:600}.tone-warn{color:var(--warn)}.tone-muted{color:var(--muted)}
 .badge{display:inline-block;font-size:12px;font-weight:600;border-radius:10px;padding:1px 9px;border:1px solid currentColor;vertical-align:2px}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:4px 0 10px}dt{color:var(--muted)}dd{margin:0;word-break:break-all}
-.charts{display:flex;flex-wrap:wrap;gap:12px}figure.chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px 10px;background:#fff;max-width:100%}
+.charts{display:flex;flex-wrap:wrap;gap:12px}figure.chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px 10px;background:#fff;width:522px;max-width:100%}
 figure.chart svg{max-width:100%;height:auto;display:block}figcaption{display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center;margin-bottom:4px}
 ul.legend{list-style:none;display:flex;flex-wrap:wrap;gap:4px 12px;margin:0;padding:0;font-size:12px;color:var(--muted)}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px}

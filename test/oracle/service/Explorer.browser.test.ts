@@ -8,7 +8,23 @@ import { fmtTokens, parseAuditReport, renderHtml, renderJson } from "../../../or
 import { loadTaskState } from "../../../oracle/contribution/taskstate";
 import { chainCtx, claimReward, history, syncTask } from "../../../scripts/contribution/actions";
 import { explorerFor, serveExplorer } from "../../../scripts/commands/explorer";
-import { registerSource } from "../../../scripts/reliability/actions";
+import hre from "hardhat";
+import pino from "pino";
+import type { Address } from "viem";
+import type { Clients } from "../../../oracle/core/chain/clients";
+import type { Feedback } from "../../../oracle/reliability";
+import { ReliabilityJob } from "../../../oracle/reliability/job";
+import { registryCircuit } from "../../../oracle/reliability/module";
+import {
+  commitFeedback,
+  registerEvaluator,
+  registerSource,
+  registry,
+  revealFeedback,
+  sourceScores,
+} from "../../../scripts/reliability/actions";
+import { testTokenAt } from "../../../scripts/deploy/foundation";
+import { clientsFor } from "../../helpers/fixtures";
 import {
   audit,
   CHALLENGE,
@@ -38,6 +54,7 @@ describe("Explorer and audit page in a browser (Chromium, real proofs, contribut
   let f: Awaited<ReturnType<typeof systemFixture>>;
   const shots = process.env.ZKMERIT_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), "zkm-shots-"));
   const errors: string[] = [];
+  let epochGas = 0n;
 
   before(async function () {
     if (!chromium || !fs.existsSync(chromium)) {
@@ -54,8 +71,7 @@ describe("Explorer and audit page in a browser (Chromium, real proofs, contribut
     }
     await increaseTime(CHALLENGE);
     await syncTask(f.ctx(f.owner), f.taskId);
-    // Two sources in the reliability registry (at their prior: no epoch has feedback yet).
-    for (const uri of ["store://source-a", "store://source-b"]) await registerSource(f.ctx(f.stranger), uri);
+    await reliabilityEpoch();
     const explorer = explorerFor(
       { client: f.owner.publicClient, chainId: f.owner.chain.id, deployments: f.d, store: f.store },
       { pollMs: 300 },
@@ -72,6 +88,58 @@ describe("Explorer and audit page in a browser (Chromium, real proofs, contribut
   });
 
   /** Opens `url` in a new tab, recording console errors (but the browser's own note of an error status the test expects). */
+  /**
+   * One proven epoch of the reliability registry on the same chain: two sources, five evaluators
+   * (one lying about every verdict), feedback committed and revealed, proven by the oracle's job and final.
+   */
+  async function reliabilityEpoch(): Promise<void> {
+    const signers = (await hre.ethers.getSigners()).slice(8, 13).map(clientsFor);
+    for (const e of signers)
+      await testTokenAt(f.owner, f.d.contracts.Token as Address).send("mint", [e.account.address, 1000n * 10n ** 18n]);
+    for (const uri of ["store://source-a", "store://source-b"]) await registerSource(f.ctx(f.stranger), uri);
+    for (const e of signers) await registerEvaluator(f.ctx(e));
+    const reg = registry(f.ctx(f.owner));
+    const now = async () => (await f.owner.publicClient.getBlock()).timestamp;
+    // Into an epoch whose commit window is open (the contribution rounds moved the clock on).
+    for (let i = 0; i < 8 && (await reg.read.epochInfo()).commitEnd <= (await now()) + 2n; i++) {
+      const info = await reg.read.epochInfo();
+      await increaseTime(Number(info.settlementDeadline - (await now())) + 1);
+    }
+    const grades = (liar: boolean): Feedback => ({
+      grades: Array.from({ length: 8 }, (_, q) => ({
+        graded: true,
+        correct: (q % 2 === 0) !== liar,
+        grounded: (q % 3 !== 0) !== liar,
+        sources: [
+          { source: BigInt(q % 2), share: 70 },
+          { source: BigInt((q + 1) % 2), share: 30 },
+        ],
+      })),
+    });
+    const secrets = fs.mkdtempSync(path.join(os.tmpdir(), "zkm-rel-secrets-"));
+    for (const [i, e] of signers.entries()) await commitFeedback(f.ctx(e), grades(i === 2), secrets);
+    const info = await reg.read.epochInfo();
+    await increaseTime(Number(info.commitEnd - (await now())));
+    for (const e of signers) await revealFeedback(f.ctx(e), secrets);
+    await increaseTime(Number((await reg.read.epochInfo()).revealEnd - (await now())));
+    const job = new ReliabilityJob({
+      clients: f.oracleOp as Clients,
+      registry: f.d.contracts.ReliabilityRegistry as Address,
+      circuit: registryCircuit(f.d),
+      store: f.store,
+      journalDir: fs.mkdtempSync(path.join(os.tmpdir(), "zkm-rel-journal-")),
+      log: pino({ level: "silent" }),
+      fromBlock: BigInt(f.d.startBlock),
+      retry: { attempts: 2, baseMs: 50 },
+    });
+    const r = await job.tick();
+    expect(r.errors, JSON.stringify(r.errors)).to.deep.equal([]);
+    expect(r.settled).to.have.length(1);
+    epochGas = r.settled[0].gasUsed;
+    await increaseTime(Number((await reg.read.epochInfo()).finalAt - (await now())) + 1);
+    await reg.send("sync", []);
+  }
+
   async function open(url: string, expectError = false): Promise<{ page: Page; status: number }> {
     const page = await browser.newPage();
     await page.setViewport({ width: 1280, height: 900 });
@@ -147,10 +215,20 @@ describe("Explorer and audit page in a browser (Chromium, real proofs, contribut
     for (const k of ["task", "round", "address", "tx", "module"]) expect(kinds, [...kinds].join(",")).to.include(k);
   });
 
-  it("draws the registry's score trajectories with uPlot, served from node_modules by the explorer", async () => {
+  it("shows the registry's scores and proven epoch as the chain has them, trajectories drawn by uPlot from node_modules", async () => {
     const { page, status } = await open(`${base}/module/reliability`);
     expect(status).to.equal(200);
-    expect(await rows(page, "sources")).to.have.length(2);
+    // The scores shown are the registry's.
+    const onChain = await sourceScores(f.ctx(f.owner));
+    const shown = await rows(page, "sources");
+    expect(shown.map((r) => r[4])).to.deep.equal(onChain.map((x) => ((x.reliability / 65535) * 100).toFixed(1)));
+    expect(shown.map((r) => r[4])).not.to.deep.equal(["50.0", "50.0"]); // moved off the prior
+    const epochs = await rows(page, "epochs");
+    expect(epochs).to.have.length(1);
+    expect(epochs[0][1]).to.equal("finalized");
+    expect(epochs[0][4].replace(/,/g, "")).to.equal(epochGas.toString());
+    expect(epochs[0][5]).to.match(/verified/);
+    expect(epochs[0][6]).to.equal("pass");
     const chart = "#chart-reliability-trajectories";
     await page.waitForSelector(`${chart}[data-rendered="uplot"] canvas`, { timeout: 10_000 });
     const painted = await page.$eval(`${chart} canvas`, (c) => {

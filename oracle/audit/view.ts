@@ -329,7 +329,7 @@ window.zkmEnhance=function(){if(!window.uPlot)return;document.querySelectorAll('
 if(f.dataset.rendered)return;var el=f.querySelector("script.chart-data");var svg=f.querySelector("svg");if(!el||!svg)return;var c=JSON.parse(el.textContent);
 var unit=c.y.unit?" "+c.y.unit:"";var xs=c.labels.map(function(_,i){return i});var host=document.createElement("div");host.className="uplot-host";svg.after(host);
 var opts={width:svg.clientWidth||540,height:240,legend:{live:true},cursor:{drag:{x:true,y:false}},scales:{x:{time:false,range:function(){return[-0.5,c.labels.length-0.5]}}},
-hooks:{draw:[function(u){if(c.labels.length*c.series.length>40)return;var ctx=u.ctx,r=window.devicePixelRatio||1;ctx.save();ctx.font=(10*r)+"px sans-serif";ctx.textAlign="center";ctx.fillStyle="#1d2330";
+hooks:{ready:[function(u){u.setLegend({idx:xs.length-1})}],draw:[function(u){if(c.labels.length*c.series.length>40)return;var ctx=u.ctx,r=window.devicePixelRatio||1;ctx.save();ctx.font=(10*r)+"px sans-serif";ctx.textAlign="center";ctx.fillStyle="#1d2330";
 for(var i=1;i<u.series.length;i++)for(var j=0;j<u.data[i].length;j++){var v=u.data[i][j];if(v==null)continue;ctx.fillText(String(Math.round(v*100)/100),u.valToPos(j,"x",true),u.valToPos(v,"y",true)-8*r)}ctx.restore()}]},
 axes:[{label:c.x.label+(c.x.unit?" ("+c.x.unit+")":""),values:function(u,t){return t.map(function(i){return Number.isInteger(i)&&c.labels[i]!==undefined?c.labels[i]:""})}},
 {label:c.y.label+(c.y.unit?" ("+c.y.unit+")":""),size:60}],

@@ -1,8 +1,7 @@
 import fs from "node:fs";
 import type http from "node:http";
-import path from "node:path";
 import { getContract, isAddress, isHash, type Address, type Hash, type PublicClient } from "viem";
-import { REPO_ROOT, stakeVaultAbi, type ContentStore, type Deployments, type LogReader } from "../core";
+import { stakeVaultAbi, type ContentStore, type Deployments, type LogReader } from "../core";
 import {
   fmtNum,
   fmtTokens,
@@ -205,8 +204,13 @@ export class Explorer {
   private asset(name: string, res: http.ServerResponse): boolean {
     const a = ASSETS[name];
     if (!a) throw new ExplorerError(404, `no asset "${name}"; the explorer serves only ${Object.keys(ASSETS).join(", ")}`);
-    const file = path.join(REPO_ROOT, "node_modules", a.file);
-    if (!fs.existsSync(file)) throw new ExplorerError(404, `asset ${name} is not installed (node_modules/${a.file}); run npm ci`);
+    let file: string;
+    try {
+      // Node's resolution from this package: the same copy `import` would load, wherever npm put it.
+      file = require.resolve(a.file);
+    } catch {
+      throw new ExplorerError(404, `asset ${name} is not installed (node_modules/${a.file}); run npm ci`);
+    }
     send(res, 200, a.type, fs.readFileSync(file));
     return true;
   }

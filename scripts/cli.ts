@@ -1,7 +1,7 @@
 /**
  * `npm run zkmerit -- <command>`: every user-facing action, for deployers, task owners, trainers,
  * oracle operators and auditors. `--help` lists the commands by module: the system's (deploy,
- * faucet, stake, fees, oracle, audit), then each module's, registered from scripts/modules.ts.
+ * faucet, stake, fees, oracle, audit, explorer), then each module's, registered from scripts/modules.ts.
  * `--help` on any command lists its options.
  *
  * Networks: `--network localhost` (a node at $ZKMERIT_LOCAL_RPC, default http://127.0.0.1:8545,
@@ -26,6 +26,7 @@ import { selectModules } from "../oracle/service/module";
 import { cliKit, common, context, fromUserDir, int, out, slugs, tokens } from "./cli/options";
 import { deploySystem, modulesNamed } from "./commands/deploy";
 import { stakeStatus, unstake, withdrawStake } from "./commands/stake";
+import { explorerFor, serveExplorer } from "./commands/explorer";
 import { testTokenAt } from "./deploy/foundation";
 import type { CommonOptions } from "./module";
 import { MODULES } from "./modules";
@@ -128,7 +129,13 @@ common(
     slugs,
   )
   .option("--interval <ms>", "poll interval", int("--interval", 100), 5000)
-  .option("--health-port <port>", "serve GET /health on this port (0: a free one)", int("--health-port", 0, 65535), 8787)
+  .option(
+    "--health-port <port>",
+    "serve GET /health and the explorer (GET /) on this port (0: a free one)",
+    int("--health-port", 0, 65535),
+    8787,
+  )
+  .option("--no-explorer", "serve only /health, not the explorer pages")
   .option("--journal <dir>", "proof journal directory", path.join(REPO_ROOT, ".zkmerit", "oracle-journal"))
   .option("--once", "run one pass and exit")
   .option("--tasks <ids>", "serve only these tasks (default: every task)", bigints("--tasks"))
@@ -153,6 +160,7 @@ common(
         challenge: boolean;
         deadlineMargin: number;
         modules?: string[];
+        explorer: boolean;
       },
     ) => {
       const x = await context(o);
@@ -184,8 +192,14 @@ common(
         out(JSON.stringify(reports, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
         return;
       }
-      const port = await runner.serveHealth(o.healthPort);
-      log.info({ port, jobs: jobs.map((j) => j.id) }, "oracle started");
+      const pages = o.explorer
+        ? explorerFor(
+            { client: x.c.publicClient, chainId: x.c.chain.id, deployments: x.d, store: x.store, logs: x.logs },
+            { health: () => runner.status() },
+          )
+        : undefined;
+      const port = await runner.serveHealth(o.healthPort, "127.0.0.1", pages);
+      log.info({ port, jobs: jobs.map((j) => j.id), explorer: pages ? `http://127.0.0.1:${port}/` : "off" }, "oracle started");
       const stop = () => void runner.stop();
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
@@ -225,6 +239,15 @@ audit.action(async (o: Common & { module?: string; out: string; html?: string } 
     { client: x.c.publicClient, chainId: x.c.chain.id, deployments: x.d, store: x.store, logs: x.logs },
     target,
   );
+  // The exact commands that re-run this audit, for the report's readers.
+  r.commands = [
+    "npm ci",
+    ...(r.verifier ? [`npm run circuits -- --only ${r.verifier.circuit}`] : []),
+    `npm run zkmerit -- ${process.argv
+      .slice(2)
+      .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`))
+      .join(" ")}`,
+  ];
   const outFile = fromUserDir(o.out);
   const htmlFile = o.html ? fromUserDir(o.html) : undefined;
   fs.writeFileSync(outFile, renderJson(r));
@@ -232,6 +255,26 @@ audit.action(async (o: Common & { module?: string; out: string; html?: string } 
   for (const line of renderText(r, htmlFile ? [outFile, htmlFile] : [outFile])) out(line);
   if (!r.ok) process.exitCode = 1;
 });
+
+common(
+  program
+    .command("explorer")
+    .description("serve the explorer (every deployed module's tasks, rounds, scores, stakes and proofs, live) without running an oracle"),
+)
+  .option("--port <port>", "port to serve on (0: a free one)", int("--port", 0, 65535), 8788)
+  .option("--host <host>", "address to listen on", "127.0.0.1")
+  .action(async (o: Common & { port: number; host: string }) => {
+    const x = await context(o);
+    const explorer = explorerFor({ client: x.c.publicClient, chainId: x.c.chain.id, deployments: x.d, store: x.store, logs: x.logs });
+    const { server, url } = await serveExplorer(explorer, o.port, o.host);
+    out(`explorer of ${x.file} (chain ${x.c.chain.id}): ${url}`);
+    out("press Ctrl-C to stop");
+    await new Promise<void>((resolve) => {
+      const stop = () => server.close(() => resolve());
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    });
+  });
 
 // Each module's own commands, under its own heading in --help.
 for (const m of MODULES) {

@@ -108,9 +108,14 @@ export interface DemoContext {
   deploy: DeployFn;
 }
 
+/** What a demo step leaves behind: its deployment, which `npm run demo -- --serve` shows in the explorer. */
+export interface DemoResult {
+  deployments: Deployments;
+}
+
 /** A module's part of `npm run demo`. */
 export interface DemoStep {
-  run(ctx: DemoContext): Promise<void>;
+  run(ctx: DemoContext): Promise<void | DemoResult>;
 }
 
 export interface BenchContext {

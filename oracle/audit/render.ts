@@ -1,6 +1,7 @@
-import { failedChecks, type AuditChart, type AuditReport } from "./report";
+import { failedChecks, type AuditReport } from "./report";
+import { renderDocument, type ViewPage, type ViewSection } from "./view";
 
-/** A report as JSON (bigints as decimal strings), for `--out`. */
+/** A report as JSON (bigints as decimal strings), for `--out`; its layout is oracle/audit/schema.ts (docs/audit-report.md). */
 export function renderJson(r: AuditReport): string {
   return JSON.stringify(r, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2);
 }
@@ -17,44 +18,72 @@ export function renderText(r: AuditReport, files: readonly string[] = []): strin
   ];
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch] as string);
-
-/** A bar chart as inline SVG (no external assets). */
-function svgBars(c: AuditChart): string {
-  const max = Math.max(1, ...c.bars.map((b) => b.value));
-  const bars = c.bars
-    .map(
-      (b, i) =>
-        `<rect x="${i * 40 + 10}" y="${150 - (b.value / max) * 140}" width="30" height="${(b.value / max) * 140}" fill="${c.color ?? "#4a7"}"/>` +
-        `<text x="${i * 40 + 25}" y="165" font-size="10" text-anchor="middle">${esc(b.label)}</text>`,
-    )
-    .join("");
-  return `<h2>${esc(c.title)}</h2><svg width="${c.bars.length * 40 + 20}" height="170">${bars}</svg>`;
+/**
+ * A report as a page of the view layer: the verdict, the verification key and the verifier
+ * bytecode check, the charts, a section per round (or epoch) with every check, the module's
+ * tables, the warnings and the commands that re-run the audit.
+ */
+export function auditPage(r: AuditReport): ViewPage {
+  const failed = failedChecks(r);
+  const inSections = new Set(r.sections.flatMap((s) => s.checks.map((c) => c.name)));
+  const other = r.checks.filter((c) => !inSections.has(c.name));
+  const sections: ViewSection[] = [
+    {
+      id: "verdict",
+      title: "Verdict",
+      badge: { text: r.ok ? "pass" : "fail", tone: r.ok ? "ok" : "bad" },
+      text: [`${r.checks.length - failed.length} of ${r.checks.length} checks passed; ${r.summary}.`, ...r.facts],
+      ...(failed.length ? { checks: failed } : {}),
+    },
+  ];
+  if (r.verifier) {
+    const v = r.verifier;
+    sections.push({
+      id: "verifier",
+      title: "Verification key and verifier",
+      badge: { text: v.matchesLocalKey ? "bytecode matches" : "bytecode DIFFERS", tone: v.matchesLocalKey ? "ok" : "bad" },
+      facts: [
+        { label: "circuit", value: v.circuit },
+        { label: "verification key sha256", value: { text: v.vkeySha256, mono: true } },
+        { label: "verifier address", value: { text: v.address, mono: true } },
+        { label: "verifier contract", value: v.contract },
+        { label: "deployed code keccak256", value: { text: v.deployedCodeHash, mono: true } },
+        { label: "expected code keccak256", value: { text: v.expectedCodeHash, mono: true, tone: v.matchesLocalKey ? "ok" : "bad" } },
+        {
+          label: "keys",
+          value: v.insecureKeys ? { text: "INSECURE development keys (demo only)", tone: "warn" } : { text: "ceremony keys", tone: "ok" },
+        },
+      ],
+    });
+  }
+  if (r.charts.length) sections.push({ id: "charts", title: "Charts", charts: r.charts });
+  for (const s of r.sections)
+    sections.push({
+      id: s.id,
+      title: s.title,
+      ...(s.status ? { badge: { text: s.status, tone: s.checks.every((c) => c.ok) ? "ok" : "bad" } } : {}),
+      text: s.facts,
+      checks: s.checks,
+    });
+  if (other.length) sections.push({ id: "other-checks", title: r.sections.length ? "Other checks" : "Checks", checks: other });
+  if (r.tables.length) sections.push({ id: "tables", title: "Details", tables: r.tables });
+  if (r.warnings.length) sections.push({ id: "warnings", title: "Warnings", text: r.warnings });
+  if (r.commands.length)
+    sections.push({
+      id: "rerun",
+      title: "Re-run this audit",
+      text: ["From a clone of the repository with the same deployment:"],
+      code: r.commands,
+    });
+  return {
+    title: `Audit of ${r.subject} (${r.module}): ${r.ok ? "pass" : "MISMATCHES FOUND"}`,
+    subtitle: `report version ${r.version}, generated ${r.generatedAt}`,
+    badge: { text: r.verdict, tone: r.ok ? "ok" : "bad" },
+    sections,
+  };
 }
 
-/** A self-contained HTML page of a report: verdict, facts, failed checks, the module's tables and charts, warnings. */
+/** A self-contained HTML page of a report (inline styles and SVG charts; opens from disk, fetches nothing). */
 export function renderHtml(r: AuditReport): string {
-  const failed = failedChecks(r)
-    .map((c) => `<li><b>${esc(c.name)}</b>: ${esc(c.detail ?? "failed")}</li>`)
-    .join("");
-  const tables = r.tables
-    .map(
-      (t) =>
-        `<h2>${esc(t.title)}</h2><table><tr>${t.header.map((h) => `<th>${esc(h)}</th>`).join("")}</tr>${t.rows
-          .map((row) => `<tr>${row.map((v) => `<td>${esc(v)}</td>`).join("")}</tr>`)
-          .join("")}</table>`,
-    )
-    .join("\n");
-  const warnings = r.warnings.map((w) => `<li>${esc(w)}</li>`).join("");
-  const passed = r.checks.length - failedChecks(r).length;
-  return `<!doctype html><meta charset="utf-8"><title>zkmerit audit ${esc(r.module)} ${esc(r.subject)}</title>
-<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}td,th{border:1px solid #ccc;padding:4px 8px}table{border-collapse:collapse}</style>
-<h1>Audit of ${esc(r.subject)}: ${r.ok ? "OK" : "MISMATCHES FOUND"}</h1>
-${r.facts.map((f) => `<p>${esc(f)}</p>`).join("\n")}
-<p>${passed} of ${r.checks.length} checks passed; ${esc(r.summary)}.</p>
-${failed ? `<h2>Mismatches</h2><ul>${failed}</ul>` : ""}
-${tables}
-${r.charts.map(svgBars).join("\n")}
-${warnings ? `<h2>Warnings</h2><ul>${warnings}</ul>` : ""}
-<p>generated ${esc(r.generatedAt)}</p>`;
+  return renderDocument(auditPage(r), { footer: `zkmerit audit report, version ${r.version}` });
 }

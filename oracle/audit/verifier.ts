@@ -1,6 +1,6 @@
-import type { Address, PublicClient } from "viem";
+import { keccak256, type Address, type PublicClient } from "viem";
 import { loadArtifact, type ManifestEntry } from "../core";
-import type { AuditCheck } from "./report";
+import type { AuditCheck, AuditVerifierInfo } from "./report";
 
 /** What an audit says about a deployed verifier: whether it is the one the local verification key produces. */
 export interface VerifierAudit {
@@ -24,14 +24,24 @@ export async function auditVerifier(
   client: PublicClient,
   address: Address,
   entry: ManifestEntry,
-): Promise<{ verifier: VerifierAudit; check: AuditCheck }> {
-  const matches = await verifierMatches(client, address, entry.verifierContract);
+): Promise<{ verifier: VerifierAudit; info: AuditVerifierInfo; check: AuditCheck }> {
+  const code = ((await client.getCode({ address })) ?? "0x").toLowerCase() as `0x${string}`;
+  const expected = loadArtifact(entry.verifierContract).deployedBytecode.toLowerCase() as `0x${string}`;
+  const matches = code === expected;
+  const verifier = {
+    address,
+    matchesLocalKey: matches,
+    vkeySha256: entry.artifacts.vkey.sha256,
+    insecureKeys: entry.setup.insecure || entry.ptau.insecure,
+  };
   return {
-    verifier: {
-      address,
-      matchesLocalKey: matches,
-      vkeySha256: entry.artifacts.vkey.sha256,
-      insecureKeys: entry.setup.insecure || entry.ptau.insecure,
+    verifier,
+    info: {
+      ...verifier,
+      contract: entry.verifierContract,
+      circuit: entry.name,
+      deployedCodeHash: keccak256(code),
+      expectedCodeHash: keccak256(expected),
     },
     check: {
       name: "verifier.bytecode",

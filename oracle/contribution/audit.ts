@@ -2,7 +2,18 @@ import type { Address, PublicClient } from "viem";
 import { circuitArtifacts, contractAddress, type LogReader, type ManifestEntry } from "../core";
 import { fromSolidityProof, verifyProof } from "../core";
 import type { ContentStore } from "../core";
-import { auditReport, auditVerifier, type AuditCheck, type AuditReport, type ModuleAudit, type VerifierAudit } from "../audit";
+import {
+  auditReport,
+  auditVerifier,
+  fmtTokens,
+  tokensOf,
+  type AuditCheck,
+  type AuditReport,
+  type AuditSection,
+  type AuditVerifierInfo,
+  type ModuleAudit,
+} from "../audit";
+import { EVALUATION_DATA, modelAccuracy } from "./evaluation";
 import { marketReader, readTaskHistory, type ProposalEvent, type TaskHistory } from "./history";
 import { decodeRoundRecord, verifyRoundRecord } from "./records";
 import { packMasks, settleRound } from "./reference";
@@ -19,6 +30,8 @@ export interface Mismatch {
 export interface ProposalAudit {
   settler: string;
   txHash: string;
+  /** Gas the settlement transaction used (its receipt). */
+  gasUsed: string;
   replaced: boolean;
   final: boolean;
   included: string[];
@@ -43,6 +56,8 @@ export interface RoundAudit {
   leftOutAvailable: number[];
   /** Not protocol violations: a missing round record (rebuilt), and the like. */
   warnings: string[];
+  /** Test accuracy (0..1) of the round's final model on the task's evaluation data, where it has any. */
+  accuracy?: number;
 }
 
 /**
@@ -54,8 +69,13 @@ export interface ContributionAuditReport extends AuditReport {
   chainId: number;
   market: string;
   circuit: string;
-  verifier: VerifierAudit;
+  /** The deployed verifier against the local key (the framework's field, with what module 1 always had). */
+  verifier: AuditVerifierInfo;
   rounds: RoundAudit[];
+  /** Each slot's trainer (the owner at slot 0 with root updates). */
+  members: Array<{ slot: number; trainer: string }>;
+  /** The task's stake per trainer, in wei. */
+  minStake: string;
   skipped: Array<{ fromRound: number; count: number }>;
   cumulativeRewards: string[];
   claimed: Array<{ trainer: string; cumAmount: string }>;
@@ -94,7 +114,7 @@ export async function auditTask(o: {
     mismatches.push({ round, field, expected: String(expected), actual: String(actual) });
 
   const verifierAddress = await marketReader(o.client, o.market).read.verifier();
-  const { verifier, check: verifierCheck } = await auditVerifier(o.client, verifierAddress, o.entry);
+  const { info: verifierInfo, check: verifierCheck } = await auditVerifier(o.client, verifierAddress, o.entry);
   if (!verifierCheck.ok)
     mismatch(null, "verifier.bytecode", `${o.entry.verifierContract} from the local verification key`, `code at ${verifierAddress}`);
 
@@ -137,6 +157,9 @@ export async function auditTask(o: {
     }
     audit.warnings.push(...(warnings.get(r) ?? []));
   }
+  // What each settlement cost: the gas of its transaction, from the receipt.
+  for (const x of rounds)
+    for (const p of x.proposals) p.gasUsed = (await o.client.getTransactionReceipt({ hash: p.txHash as `0x${string}` })).gasUsed.toString();
   for (const c of h.claims) {
     const slot = h.members.find((m) => m.trainer.toLowerCase() === c.trainer.toLowerCase())?.slot;
     if (slot === undefined || c.cumAmount > cum[slot])
@@ -147,74 +170,185 @@ export async function auditTask(o: {
     chainId: o.chainId,
     market: o.market,
     circuit: o.entry.name,
-    verifier,
     rounds,
+    members: h.members.map((m) => ({ slot: m.slot, trainer: m.trainer })),
+    minStake: h.params.minStake.toString(),
     skipped: h.skipped,
     cumulativeRewards: cum.map(String),
     claimed: h.claims.map((c) => ({ trainer: c.trainer, cumAmount: c.cumAmount.toString() })),
     mismatches,
   };
-  return { ...framed(report, verifierCheck), ...report };
+  return { ...framed(report, verifierCheck, verifierInfo), ...report, verifier: verifierInfo };
 }
 
-/** The part of the report the framework reads and renders: checks, warnings, facts, the rounds table and the charts. */
-function framed(r: Omit<ContributionAuditReport, keyof AuditReport>, verifierCheck: AuditCheck): AuditReport {
+/** Why the final proposal's rule did not pay a reveal in full (docs/spec/contribution.md). */
+export function flagReason(d: RoundAudit["decisions"][number]): string {
+  return !d.included
+    ? "left out (content unavailable)"
+    : d.slashed
+      ? `slashed: ${[d.norm && "over the norm bound", d.dup && "duplicate"].filter(Boolean).join(" + ")}`
+      : "excluded: trust 0 (points away from the root update)";
+}
+
+/** The reveals of a round that the rule did not pay in full. */
+export const flaggedOf = (x: RoundAudit) => x.decisions.filter((d) => d.excluded || d.slashed || !d.included);
+
+/**
+ * The part of the report the framework reads and renders: every check (passed ones named by
+ * round), a section per round with its checks, the verifier, the rounds table and the charts
+ * (accuracy per round, cumulative reward and slashes per slot, settlement gas per round).
+ */
+function framed(
+  r: Omit<ContributionAuditReport, keyof AuditReport>,
+  verifierCheck: AuditCheck,
+  verifierInfo: AuditVerifierInfo,
+): AuditReport {
   const at = (round: number | null, name: string) => (round === null ? name : `round ${round} ${name}`);
-  const passed: AuditCheck[] = [];
-  if (verifierCheck.ok) passed.push(verifierCheck);
+  const roundChecks = new Map<number | null, AuditCheck[]>();
+  const add = (round: number | null, c: AuditCheck) => {
+    const l = roundChecks.get(round) ?? [];
+    l.push(c);
+    roundChecks.set(round, l);
+  };
+  if (verifierCheck.ok) add(null, verifierCheck);
   for (const x of r.rounds) {
     for (const p of x.proposals)
-      for (const [k, ok] of Object.entries(p.checks)) if (ok) passed.push({ name: at(x.round, `proposal.${p.txHash}.${k}`), ok });
-    for (const [k, ok] of Object.entries(x.checks)) if (ok) passed.push({ name: at(x.round, k), ok });
+      for (const [k, ok] of Object.entries(p.checks)) if (ok) add(x.round, { name: at(x.round, `proposal.${p.txHash}.${k}`), ok });
+    for (const [k, ok] of Object.entries(x.checks)) if (ok) add(x.round, { name: at(x.round, k), ok });
   }
-  const failed: AuditCheck[] = r.mismatches.map((m) => ({
-    name: at(m.round, m.field),
-    ok: false,
-    detail: `expected ${m.expected}, got ${m.actual}`,
-  }));
-  const flaggedOf = (x: RoundAudit) => x.decisions.filter((d) => d.excluded || d.slashed || !d.included);
-  const why = (d: RoundAudit["decisions"][number]) =>
-    !d.included
-      ? "left out"
-      : d.slashed
-        ? `slashed: ${[d.norm && "norm", d.dup && "duplicate"].filter(Boolean).join("+")}`
-        : "excluded: trust 0 (points away from the root update)";
+  for (const m of r.mismatches) add(m.round, { name: at(m.round, m.field), ok: false, detail: `expected ${m.expected}, got ${m.actual}` });
+  const checks = [...roundChecks.values()].flat();
+  const sections: AuditSection[] = r.rounds.map((x) => {
+    const final = x.proposals.find((p) => p.final);
+    return {
+      id: `round-${x.round}`,
+      title: `Round ${x.round}`,
+      status: x.status,
+      facts: [
+        `${x.commits} commits, ${x.reveals} reveals, ${x.proposals.length} proposal(s)` +
+          (final ? `; final proposal by ${final.settler} in ${final.txHash} (settlement gas ${final.gasUsed})` : ""),
+        ...(x.accuracy !== undefined ? [`model accuracy after the round: ${(x.accuracy * 100).toFixed(1)}% on ${EVALUATION_DATA}`] : []),
+        ...flaggedOf(x).map((d) => `slot ${d.slot}: ${flagReason(d)}`),
+        ...x.slashed.map((s) => `slot ${s.slot} slashed ${tokensOf(s.amount)} tokens (${s.offence})`),
+        ...(x.leftOutAvailable.length ? [`left out although the auditor holds the content: slots ${x.leftOutAvailable.join(", ")}`] : []),
+        ...x.warnings.map((w) => `warning: ${w}`),
+      ],
+      checks: roundChecks.get(x.round) ?? [],
+    };
+  });
+  const labels = r.rounds.map((x) => String(x.round));
+  const slots = r.cumulativeRewards.map((_, i) => String(i));
+  const hasAccuracy = r.rounds.some((x) => x.accuracy !== undefined);
   return auditReport({
     module: "contribution",
     subject: `task ${r.taskId}`,
     summary: `${r.rounds.length} rounds audited`,
-    checks: [...passed, ...failed],
+    checks,
     warnings: r.rounds.flatMap((x) => x.warnings.map((w) => `round ${x.round}: ${w}`)),
     facts: [
-      `market ${r.market} on chain ${r.chainId}; circuit ${r.circuit}; verifier ${r.verifier.address} ` +
-        `${r.verifier.matchesLocalKey ? "matches" : "DOES NOT match"} the local verification key` +
-        `${r.verifier.insecureKeys ? " (INSECURE development keys)" : ""}.`,
+      `market ${r.market} on chain ${r.chainId}; circuit ${r.circuit}; verifier ${verifierInfo.address} ` +
+        `${verifierInfo.matchesLocalKey ? "matches" : "DOES NOT match"} the local verification key` +
+        `${verifierInfo.insecureKeys ? " (INSECURE development keys)" : ""}.`,
     ],
+    verifier: verifierInfo,
+    sections,
     tables: [
       {
         title: "Rounds",
-        header: ["round", "status", "commits/reveals", "proposals", "not paid (why)", "warnings", "checks"],
+        header: ["round", "status", "commits/reveals", "proposals", "settlement gas", "accuracy (%)", "not paid (why)", "warnings"],
         rows: r.rounds.map((x) => [
           String(x.round),
           x.status,
           `${x.commits}/${x.reveals}`,
           String(x.proposals.length),
+          x.proposals.find((p) => p.final)?.gasUsed ?? "",
+          x.accuracy === undefined ? "" : (x.accuracy * 100).toFixed(1),
           flaggedOf(x)
-            .map((d) => `${d.slot} (${why(d)})`)
+            .map((d) => `${d.slot} (${flagReason(d)})`)
             .join(", "),
           x.warnings.join("; "),
-          Object.entries(x.checks)
-            .map(([k, v]) => `${k}:${v ? "✔" : "✘"}`)
-            .join(" "),
+        ]),
+      },
+      {
+        title: "Participants",
+        header: ["slot", "trainer", "stake (tokens)", "slashed (tokens)", "cumulative reward (tokens)", "claimed (tokens)"],
+        rows: r.members.map((m) => [
+          String(m.slot),
+          m.trainer,
+          fmtTokens(r.minStake),
+          fmtTokens(r.rounds.flatMap((x) => x.slashed.filter((s) => s.slot === m.slot)).reduce((a, s) => a + BigInt(s.amount), 0n)),
+          fmtTokens(r.cumulativeRewards[m.slot] ?? "0"),
+          fmtTokens(r.claimed.find((c) => c.trainer.toLowerCase() === m.trainer.toLowerCase())?.cumAmount ?? "0"),
         ]),
       },
     ],
     charts: [
-      { title: "Cumulative reward per slot", bars: r.cumulativeRewards.map((v, i) => ({ label: String(i), value: Number(v) })) },
       {
-        title: "Reveals not paid per round",
-        color: "#c44",
-        bars: r.rounds.map((x) => ({ label: String(x.round), value: flaggedOf(x).length })),
+        id: "accuracy",
+        title: "Model accuracy per round",
+        kind: "line",
+        labels,
+        x: { label: "round" },
+        y: { label: "test accuracy", unit: "%" },
+        series: [{ name: "accuracy", values: r.rounds.map((x) => (x.accuracy === undefined ? null : Math.round(x.accuracy * 1000) / 10)) }],
+        note: hasAccuracy
+          ? `measured on ${EVALUATION_DATA}`
+          : "this task's model has no evaluation data here (only the shipped MNIST model is measured)",
+      },
+      {
+        id: "rewards",
+        title: "Cumulative reward per slot",
+        kind: "bar",
+        labels: slots,
+        x: { label: "slot" },
+        y: { label: "reward", unit: "tokens" },
+        series: [{ name: "cumulative reward", values: r.cumulativeRewards.map((v) => tokensOf(v)), color: "#3a9c5b" }],
+      },
+      {
+        id: "slashes",
+        title: "Slashes per slot",
+        kind: "bar",
+        labels: slots,
+        x: { label: "slot" },
+        y: { label: "slashed", unit: "tokens" },
+        series: (["proven", "no-show"] as const).map((offence, k) => ({
+          name: offence === "proven" ? "proven offence" : "no-show penalty",
+          color: k === 0 ? "#b5403a" : "#d9822b",
+          values: slots.map((_, slot) =>
+            tokensOf(
+              r.rounds
+                .flatMap((x) => x.slashed.filter((s) => s.slot === slot && s.offence === offence))
+                .reduce((a, s) => a + BigInt(s.amount), 0n),
+            ),
+          ),
+        })),
+      },
+      {
+        id: "gas",
+        title: "Settlement gas per round",
+        kind: "bar",
+        labels,
+        x: { label: "round" },
+        y: { label: "gas used", unit: "gas" },
+        series: [
+          {
+            name: "settleRound (final proposal)",
+            color: "#2f6fb0",
+            values: r.rounds.map((x) => {
+              const g = x.proposals.find((p) => p.final)?.gasUsed;
+              return g === undefined ? null : Number(g);
+            }),
+          },
+        ],
+      },
+      {
+        id: "flagged",
+        title: "Reveals not paid in full per round",
+        kind: "bar",
+        labels,
+        x: { label: "round" },
+        y: { label: "reveals", unit: "count" },
+        series: [{ name: "not paid", values: r.rounds.map((x) => flaggedOf(x).length), color: "#b5403a" }],
       },
     ],
   });
@@ -298,6 +432,7 @@ async function auditRound(
     const rec = decodeRoundRecord(await ctx.store.get(f.modelURI), f.modelURI);
     await verifyRoundRecord(rec, { taskHeader: h.taskHeader, state: f.result.newState, ...ctx.shape, uri: f.modelURI });
     audit.checks.roundRecord = true;
+    audit.accuracy = modelAccuracy(rec.model, rec);
   } catch (e) {
     audit.checks.roundRecord = false;
     audit.warnings.push(`the final proposal's round record ${f.modelURI} is unusable: ${(e as Error).message.split("\n")[0]}`);
@@ -331,6 +466,7 @@ async function auditProposal(
   const pa: ProposalAudit = {
     settler: p.settler,
     txHash: p.txHash,
+    gasUsed: "0",
     replaced: p.replaced,
     final: false,
     included: bits(res.includedMask).map(String),

@@ -3,6 +3,7 @@ import { deployedCircuit } from "../core";
 import { contractAddress, type Deployments } from "../core";
 import type { OracleModule } from "../service/module";
 import { ContributionJob } from "./job";
+import { contributionExplorer } from "./explorer";
 import { marketShape } from "./taskstate";
 
 /**
@@ -35,4 +36,5 @@ export const contributionModule: OracleModule = {
       }),
     ];
   },
+  explorer: (env) => contributionExplorer(env),
 };

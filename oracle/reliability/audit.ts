@@ -9,11 +9,14 @@ import {
   verifyProof,
   type SolidityProof,
 } from "../core";
-import { auditReport, auditVerifier, type AuditCheck, type AuditReport, type ModuleAudit } from "../audit";
+import { auditReport, auditVerifier, type AuditCheck, type AuditReport, type AuditSection, type ModuleAudit } from "../audit";
 import { decodeCommittedFeedback } from "./content";
 import { readReveals, registryReader, registryRule } from "./job";
 import { LANES, batchHashOf, unpackWord, updateBatch, type Feedback, type Reveal } from "./reference";
 import { registryCircuit } from "./module";
+
+/** A 16-bit score as a percentage with one decimal. */
+const pct = (v: number) => Math.round((v / 65535) * 1000) / 10;
 
 /** What a reliability audit replays: every proposal of one epoch. */
 export interface EpochTarget {
@@ -117,6 +120,8 @@ export const reliabilityAudit: ModuleAudit<EpochTarget> = {
     const proposals = await readProposals(pass, registry, target.epoch, fromBlock);
     const acc = reveals.at(-1)?.acc;
     const rows: string[][] = [];
+    const sections: AuditSection[] = [];
+    const after = new Map<string, { before: number; after: number }>();
     const content = new Map<number, Feedback | string>();
     for (const r of reveals) {
       try {
@@ -128,6 +133,17 @@ export const reliabilityAudit: ModuleAudit<EpochTarget> = {
     }
     for (const [i, p] of proposals.entries()) {
       const name = `epoch ${target.epoch} proposal ${i} (${p.settler})`;
+      const first = checks.length;
+      sections.push({
+        id: `proposal-${i}`,
+        title: `Epoch ${target.epoch}, proposal ${i}`,
+        status: p.replaced ? "replaced a weaker proposal" : "proposed",
+        facts: [
+          `settler ${p.settler} at block ${p.blockNumber}; ${p.words.length} score word(s); included mask ${p.includedMask}, flagged mask ${p.flaggedMask}`,
+        ],
+        checks: [],
+      });
+      const sectionChecks = () => (sections[sections.length - 1].checks = checks.slice(first));
       const signals = [batchHashOf(Buffer.from(p.batch.slice(2), "hex")), acc ?? 0n, BigInt(p.settler)];
       checks.push({ name: `${name}.proof`, ok: acc !== undefined && (await verifyProof(entry, fromSolidityProof(p.proof), signals)) });
       const missing: string[] = [];
@@ -140,6 +156,7 @@ export const reliabilityAudit: ModuleAudit<EpochTarget> = {
       if (missing.length) {
         warnings.push(`${name}: included content cannot be replayed: ${missing.join("; ")}`);
         checks.push({ name: `${name}.replay`, ok: false, detail: `content unavailable for ${missing.length} included reveal(s)` });
+        sectionChecks();
         continue;
       }
       try {
@@ -166,11 +183,15 @@ export const reliabilityAudit: ModuleAudit<EpochTarget> = {
       } catch (e) {
         checks.push({ name: `${name}.replay`, ok: false, detail: (e as Error).message.split("\n")[0] });
       }
+      sectionChecks();
       const changed = p.words.flatMap((w, k) =>
         unpackWord(p.newWords[k]).map((s, l) => ({ id: w * BigInt(LANES) + BigInt(l), s, old: unpackWord(p.oldWords[k])[l] })),
       );
-      for (const x of changed.filter((x) => x.s.reliability !== x.old.reliability || x.s.usefulness !== x.old.usefulness))
+      for (const x of changed.filter((x) => x.s.reliability !== x.old.reliability || x.s.usefulness !== x.old.usefulness)) {
         rows.push([String(i), String(x.id), `${x.old.reliability} → ${x.s.reliability}`, `${x.old.usefulness} → ${x.s.usefulness}`]);
+        const k = String(x.id);
+        after.set(k, { before: after.get(k)?.before ?? Number(x.old.reliability), after: Number(x.s.reliability) });
+      }
     }
     if (proposals.length === 0) warnings.push(`epoch ${target.epoch} has no score proposal`);
     return auditReport({
@@ -184,7 +205,24 @@ export const reliabilityAudit: ModuleAudit<EpochTarget> = {
           `${v.verifier.matchesLocalKey ? "matches" : "DOES NOT match"} the local verification key` +
           `${v.verifier.insecureKeys ? " (INSECURE development keys)" : ""}.`,
       ],
+      verifier: v.info,
+      sections,
       tables: [{ title: "Score changes", header: ["proposal", "source", "reliability", "usefulness"], rows }],
+      charts: [
+        {
+          id: "reliability",
+          title: `Reliability of the sources whose score changed in epoch ${target.epoch}`,
+          kind: "bar",
+          labels: [...after.keys()],
+          x: { label: "source" },
+          y: { label: "reliability", unit: "%" },
+          series: [
+            { name: "before the epoch", values: [...after.values()].map((x) => pct(x.before)), color: "#98a2b3" },
+            { name: "after the last proposal", values: [...after.values()].map((x) => pct(x.after)), color: "#2f6fb0" },
+          ],
+          note: "reliability as a share of the 16-bit maximum (65535 = 100 %)",
+        },
+      ],
     });
   },
 };

@@ -2,6 +2,7 @@ import path from "node:path";
 import { contractAddress, deployedCircuit, type Deployments } from "../core";
 import type { OracleModule } from "../service/module";
 import { ReliabilityJob } from "./job";
+import { reliabilityExplorer } from "./explorer";
 
 /**
  * The registry's circuit in a deployments record: its one verifier whose circuit (in the local
@@ -29,4 +30,5 @@ export const reliabilityModule: OracleModule = {
       }),
     ];
   },
+  explorer: (env) => reliabilityExplorer(env),
 };

@@ -1,6 +1,6 @@
 import { getAddress, type Address, type Hex } from "viem";
 import { circuitArtifacts, contractAddress, fetchWithin, fromSolidityProof, logPass, verifyProof, type SolidityProof } from "../core";
-import { auditReport, auditVerifier, type AuditCheck, type AuditReport, type ModuleAudit } from "../audit";
+import { auditReport, auditVerifier, type AuditCheck, type AuditReport, type AuditSection, type ModuleAudit } from "../audit";
 import { maskBits, outOldWords, readJudgments, swarmEvents, swarmReader, swarmRule } from "./chain";
 import { decodeCommittedJudgment } from "./content";
 import { outHashOf, settleRound, unpackRepWord, REP_MAX, type Judgment, type JudgmentReveal } from "./reference";
@@ -94,8 +94,22 @@ export const reputationAudit: ModuleAudit<RoundTarget> = {
       }
     }
     const rows: string[][] = [];
+    const sections: AuditSection[] = [];
+    const change = new Map<string, { before: number; after: number; agreement: number | null }>();
     for (const [i, p] of proposals.entries()) {
       const name = `round ${target.round} proposal ${i} (${p.settler})`;
+      const first = checks.length;
+      sections.push({
+        id: `proposal-${i}`,
+        title: `Round ${target.round}, proposal ${i}`,
+        status: p.replaced ? "replaced a weaker proposal" : "proposed",
+        facts: [
+          `settler ${p.settler} at block ${p.blockNumber} (transaction ${p.transactionHash}); winner slot ${p.winner}; ` +
+            `included mask ${p.includedMask}, agree mask ${p.agreeMask}, flagged mask ${p.flaggedMask}`,
+        ],
+        checks: [],
+      });
+      const close = () => (sections[sections.length - 1].checks = checks.slice(first));
       const signals = [outHashOf(Buffer.from(p.out.slice(2), "hex")), acc ?? 0n, BigInt(p.settler)];
       checks.push({ name: `${name}.proof`, ok: acc !== undefined && (await verifyProof(entry, fromSolidityProof(p.proof), signals)) });
       const missing: string[] = [];
@@ -108,6 +122,7 @@ export const reputationAudit: ModuleAudit<RoundTarget> = {
       if (missing.length) {
         warnings.push(`${name}: included content cannot be replayed: ${missing.join("; ")}`);
         checks.push({ name: `${name}.replay`, ok: false, detail: `content unavailable for ${missing.length} included judgment(s)` });
+        close();
         continue;
       }
       const oldReputation = outOldWords(p.out, shape).flatMap(unpackRepWord).slice(0, n);
@@ -133,6 +148,14 @@ export const reputationAudit: ModuleAudit<RoundTarget> = {
                 detail: `reference winner ${s.trace.winner}, flagged ${s.trace.flaggedMask}; posted winner ${p.winner}, flagged ${p.flaggedMask}`,
               }),
         });
+        if (i === proposals.length - 1)
+          for (let k = 0; k < n; k++)
+            if (s.trace.observed[k] || oldReputation[k] !== s.trace.newReputation[k])
+              change.set(`slot ${k}`, {
+                before: (100 * Number(oldReputation[k])) / Number(REP_MAX),
+                after: (100 * Number(s.trace.newReputation[k])) / Number(REP_MAX),
+                agreement: s.trace.observed[k] ? (100 * Number(s.trace.agreement[k])) / Number(REP_MAX) : null,
+              });
         for (let k = 0; k < n; k++) {
           if (!s.trace.observed[k] && oldReputation[k] === s.trace.newReputation[k]) continue;
           rows.push([
@@ -147,6 +170,7 @@ export const reputationAudit: ModuleAudit<RoundTarget> = {
       } catch (e) {
         checks.push({ name: `${name}.replay`, ok: false, detail: (e as Error).message.split("\n")[0] });
       }
+      close();
     }
     const final = events.find((e) => e.eventName === "RoundFinalized" && e.args.round === target.round);
     if (final && final.eventName === "RoundFinalized") {
@@ -183,7 +207,25 @@ export const reputationAudit: ModuleAudit<RoundTarget> = {
           `${v.verifier.matchesLocalKey ? "matches" : "DOES NOT match"} the local verification key` +
           `${v.verifier.insecureKeys ? " (INSECURE development keys)" : ""}.`,
       ],
+      verifier: v.info,
+      sections,
       tables: [{ title: "Reputation changes", header: ["proposal", "slot", "before", "after", "agreement", "verdict"], rows }],
+      charts: [
+        {
+          id: "reputation",
+          title: `Reputation of the judges the last proposal of round ${target.round} observed`,
+          kind: "bar",
+          labels: [...change.keys()],
+          x: { label: "slot" },
+          y: { label: "reputation / agreement", unit: "%" },
+          series: [
+            { name: "before the round", values: [...change.values()].map((x) => x.before), color: "#98a2b3" },
+            { name: "agreement with the consensus", values: [...change.values()].map((x) => x.agreement), color: "#d08c2f" },
+            { name: "after the round", values: [...change.values()].map((x) => x.after), color: "#2f6fb0" },
+          ],
+          note: "reputation and agreement as shares of the 16-bit maximum (65535 = 100 %)",
+        },
+      ],
     });
   },
 };

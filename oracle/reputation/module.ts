@@ -2,6 +2,7 @@ import path from "node:path";
 import { contractAddress, deployedCircuit, type Deployments } from "../core";
 import type { OracleModule } from "../service/module";
 import { ReputationJob } from "./job";
+import { reputationExplorer } from "./explorer";
 
 /** The swarm's circuit in a deployments record: its one `Reputation` verifier, checked against the local key. */
 export function swarmCircuit(d: Deployments): string {
@@ -12,6 +13,7 @@ export function swarmCircuit(d: Deployments): string {
 export const reputationModule: OracleModule = {
   id: "reputation",
   deployed: (d) => Boolean(d.contracts.SwarmReputation),
+  explorer: (env) => reputationExplorer(env),
   async oracleJobs(env) {
     const d = env.deployments;
     const { deployments: _, journalDir, log, ...serve } = env;

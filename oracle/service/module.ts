@@ -4,6 +4,7 @@ import type { Deployments } from "../core";
 import type { ContentStore } from "../core";
 import type { LogReader } from "../core";
 import type { OracleJob } from "./runner";
+import type { ExplorerEnv, ModuleExplorer } from "./explorer";
 
 /**
  * What a module gives the oracle runner. The runner, the CLI's `oracle` command and the health
@@ -17,6 +18,12 @@ export interface OracleModule {
   deployed(d: Deployments): boolean;
   /** The module's jobs on this deployment. */
   oracleJobs(env: OracleEnv): Promise<OracleJob[]>;
+  /**
+   * The module's part of the explorer (oracle/service/explorer.ts): a view model of its contracts,
+   * built from the same history and audit readers `zkmerit audit` uses. Optional: a module without
+   * one is served by the oracle but not shown. Module 3 adds oracle/reputation/explorer.ts here.
+   */
+  explorer?(env: ExplorerEnv): ModuleExplorer;
 }
 
 /** How a job serves tasks: the runner's command-line options every task-serving module honours. */

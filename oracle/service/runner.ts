@@ -11,6 +11,11 @@ import { ZkMeritError, type LogPass, type LogReader } from "../core";
  * each contract's new blocks once, however many jobs read that contract.
  */
 
+/** What else the health server answers (the explorer): true when it handled the request. */
+export interface PageHandler {
+  handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean>;
+}
+
 /** What one job did in one tick: at least its errors, and counters to add up in /health. */
 export interface JobReport {
   errors: ReadonlyArray<{ message: string }>;
@@ -103,16 +108,30 @@ export class OracleRunner {
     return { status: jobs.some((j) => j.lastError) ? "degraded" : "ok", startedAt: this.startedAt, jobs };
   }
 
-  /** Serves GET /health (JSON) on `port` (0 picks a free port); returns the port. */
-  async serveHealth(port: number, host = "127.0.0.1"): Promise<number> {
+  /**
+   * Serves GET /health (JSON) on `port` (0 picks a free port), and every other path through
+   * `pages` when given (the explorer, oracle/service/explorer.ts); returns the port.
+   */
+  async serveHealth(port: number, host = "127.0.0.1", pages?: PageHandler): Promise<number> {
     const server = http.createServer((req, res) => {
-      if (req.url !== "/health") {
-        res.statusCode = 404;
-        res.end();
+      if (req.url === "/health") {
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify(this.status()));
         return;
       }
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify(this.status()));
+      const notFound = () => {
+        res.statusCode = 404;
+        res.end();
+      };
+      if (!pages) return notFound();
+      pages.handle(req, res).then(
+        (handled) => (handled ? undefined : notFound()),
+        (e: unknown) => {
+          this.log.error({ err: (e as Error).message.split("\n")[0], url: req.url }, "page failed");
+          if (!res.headersSent) res.statusCode = 500;
+          res.end();
+        },
+      );
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {

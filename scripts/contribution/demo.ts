@@ -16,7 +16,7 @@ import { decodeRoundRecord } from "../../oracle/contribution/records";
 import { ROBUSTNESS_ATTACKS, accuracy, dequantizeVector, federationData, runFederation } from "../../oracle/contribution/model";
 import type { TrainerAttack } from "../../oracle/contribution/trainer";
 import { testTokenAt, tokenAt } from "../deploy/foundation";
-import type { DemoContext } from "../module";
+import type { DemoContext, DemoResult } from "../module";
 import {
   claimReward,
   createTask,
@@ -56,7 +56,7 @@ const WITHHOLD_ROUND_SLOT7 = 4;
 
 const fmt = (wei: bigint) => (Number(wei) / 1e18).toFixed(2);
 
-export async function contributionDemo({ net, outDir, heading, say, deploy }: DemoContext): Promise<void> {
+export async function contributionDemo({ net, outDir, heading, say, deploy }: DemoContext): Promise<DemoResult> {
   heading(`proof-of-contribution training: the owner's root update and ${TRAINERS} trainers, ${ROUNDS} rounds, circuit ${CIRCUIT}`);
   const [owner, oracleOp, ...rest] = net.accounts;
   const trainers = rest.slice(0, TRAINERS);
@@ -227,12 +227,15 @@ export async function contributionDemo({ net, outDir, heading, say, deploy }: De
     taskId: task.taskId,
     fromBlock: BigInt(d.startBlock),
   });
+  // The demo's chain lives only in its process: re-running the demo re-runs this audit.
+  report.commands = ["npm ci", "npm run demo"];
   fs.writeFileSync(path.join(outDir, "audit.json"), renderJson(report));
   fs.writeFileSync(path.join(outDir, "audit.html"), renderHtml(report));
   say(
     `   ${report.ok ? "OK" : "MISMATCHES"}: ${report.rounds.flatMap((r) => r.proposals).filter((p) => p.checks.proof).length}/${report.rounds.flatMap((r) => r.proposals).length} proofs verified, verifier ${report.verifier.matchesLocalKey ? "matches" : "does NOT match"} the key; report in .zkmerit/demo/audit.{json,html}`,
   );
   if (!report.ok) throw new Error(`audit found ${report.mismatches.length} mismatches`);
+  const deployments = d;
 
   heading("what the rule holds against (in-memory federation of 8 trainers, 8 rounds; attackers see every honest update)");
   say("   accuracy after 8 rounds, and the attackers' reward per head relative to an honest trainer's");
@@ -250,4 +253,5 @@ export async function contributionDemo({ net, outDir, heading, say, deploy }: De
     say(`   3 of 8 ${id}: ${cells.join("; ")}`);
   }
   say("   the full table (25 attacks x 1-3 attackers x 3 seeds) is `npm run bench`'s, in the README");
+  return { deployments };
 }

@@ -13,7 +13,7 @@ import path from "node:path";
 import pino from "pino";
 import { formatUnits, parseEventLogs, type Address, type Log } from "viem";
 import { reliabilityRegistryAbi } from "../../oracle/core/chain/abi";
-import { writeDeployments } from "../../oracle/core/chain/deployments";
+import { writeDeployments, type Deployments } from "../../oracle/core/chain/deployments";
 import { openStore } from "../../oracle/core/store";
 import { ReliabilityJob } from "../../oracle/reliability/job";
 import { registryCircuit } from "../../oracle/reliability/module";
@@ -52,6 +52,8 @@ export interface ReliabilityDemoResult {
   gas: Map<string, bigint[]>;
   proveSeconds: number[];
   last: { tau: number; relevance: number; aware: number; oracle: number };
+  /** What the step deployed (the demo's explorer shows it with `--serve`). */
+  deployments: Deployments;
 }
 
 /** The bars of the module: tau within 5 epochs, aware retrieval 10 points over relevance-only and within 3 of the true scores. */
@@ -238,5 +240,5 @@ export async function reliabilityDemo(
     const mean = gs.reduce((a, b) => a + b, 0n) / BigInt(gs.length);
     say(`   gas  ReliabilityRegistry  ${call.padEnd(20)} ${String(mean).padStart(9)}  (mean of ${gs.length})`);
   }
-  return { gas, proveSeconds, last };
+  return { gas, proveSeconds, last, deployments: d };
 }

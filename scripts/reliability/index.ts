@@ -41,8 +41,6 @@ export const reliability: ZkMeritModule = {
   benchSections: reliabilityBenchSections,
   proofBenches: reliabilityProofBenches,
   demoStep: {
-    run: async (ctx) => {
-      await reliabilityDemo(ctx);
-    },
+    run: async (ctx) => ({ deployments: (await reliabilityDemo(ctx)).deployments }),
   },
 };

@@ -17,7 +17,7 @@ import path from "node:path";
 import pino from "pino";
 import { formatUnits, parseEventLogs, type Address, type Log } from "viem";
 import { swarmReputationAbi } from "../../oracle/core/chain/abi";
-import { writeDeployments } from "../../oracle/core/chain/deployments";
+import { writeDeployments, type Deployments } from "../../oracle/core/chain/deployments";
 import { openStore } from "../../oracle/core/store";
 import { ReputationJob } from "../../oracle/reputation/job";
 import { swarmCircuit } from "../../oracle/reputation/module";
@@ -76,6 +76,8 @@ export interface ReputationDemoOptions {
 
 /** What the run measured (for the bench and the test). */
 export interface ReputationDemoResult {
+  /** The run's deployments (the explorer serves them after `npm run demo -- --serve`). */
+  deployments: Deployments;
   gas: Map<string, bigint[]>;
   proveSeconds: number[];
   swarmAccuracy: number;
@@ -335,6 +337,7 @@ export async function reputationDemo(
   );
   if (o.gasOnly)
     return {
+      deployments: d,
       gas,
       proveSeconds,
       swarmAccuracy: swarmRight / ROUNDS,
@@ -370,6 +373,7 @@ export async function reputationDemo(
     say(`   gas  SwarmReputation  ${call.padEnd(20)} ${String(mean).padStart(9)}  (mean of ${gs.length})`);
   }
   return {
+    deployments: d,
     gas,
     proveSeconds,
     swarmAccuracy: swarmRight / ROUNDS,

@@ -47,8 +47,6 @@ export const reputation: ZkMeritModule = {
   benchSections: [reputationGasSection, reputationOutcomeSection],
   proofBenches: reputationProofBenches,
   demoStep: {
-    run: async (ctx) => {
-      await reputationDemo(ctx);
-    },
+    run: async (ctx) => ({ deployments: (await reputationDemo(ctx)).deployments }),
   },
 };

@@ -18,6 +18,8 @@ import {
   revealKey,
 } from "../../scripts/reputation/actions";
 import type { Ctx } from "../../scripts/module";
+import { commitAnswer, commitJudgment, openRound, revealAnswer, revealJudgment, swarm } from "../../scripts/reputation/actions";
+import { PREFER_FIRST, PREFER_SECOND, PREF_TIE, pairSchedule, type Judgment, type Vote } from "../../oracle/reputation";
 import { clientsFor } from "./fixtures";
 
 /** Answer commit, answer reveal, judgment commit, judgment reveal, settlement and challenge windows of the test swarms (seconds). */
@@ -91,4 +93,40 @@ export async function admittedSwarm(circuit = "reputation_8", n = 8): Promise<Te
       if (BigInt(await time.latest()) < ts) await time.increaseTo(ts);
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One round of an admitted swarm of 8: five answers right, honest judges.
+
+export const CORRECT = 1;
+export const ANSWERS = [1, 1, 0, 1, 2, 1, 0, 1];
+
+/** An honest judgment by `judge`: the correct answer beats a wrong one, equal answers tie, two wrong ones tie. */
+export function honest(judge: number): Judgment {
+  const votes: Vote[] = [];
+  const pref = (x: number, y: number) =>
+    ANSWERS[x] === ANSWERS[y] ? PREF_TIE : ANSWERS[x] === CORRECT ? PREFER_FIRST : ANSWERS[y] === CORRECT ? PREFER_SECOND : PREF_TIE;
+  for (const [a, b] of pairSchedule(ANSWERS.length)) {
+    if (a === judge || b === judge) continue;
+    votes.push({ first: a, second: b, pref: pref(a, b) }, { first: b, second: a, pref: pref(b, a) });
+  }
+  return { votes };
+}
+
+/** Opens a round, and every node answers and judges; `withheld` judges publish their content to a store the oracle does not read. */
+export async function playedRound(t: TestSwarm, withheld: number[] = []) {
+  const { round } = await openRound(t.ctx(t.owner), { text: "Which one?", choices: ["a", "b", "c"] }, 8n * 10n ** 18n);
+  const info = await swarm(t.ctx(t.owner)).read.roundInfo([round]);
+  // Chain snapshots revert between tests, files do not: each round's commit secrets get their own folder.
+  const secrets = fs.mkdtempSync(path.join(os.tmpdir(), "zkm-rep-round-"));
+  const elsewhere = new LocalContentStore(fs.mkdtempSync(path.join(os.tmpdir(), "zkm-rep-elsewhere-")));
+  for (const [k, c] of t.nodes.entries()) await commitAnswer(t.ctx(c), { choice: ANSWERS[k], text: "" }, secrets);
+  await t.mineTo(info.answerCommitEnd);
+  for (const c of t.nodes) await revealAnswer(t.ctx(c), secrets);
+  await t.mineTo(info.answerRevealEnd);
+  for (const [k, c] of t.nodes.entries()) await commitJudgment(t.ctx(c), honest(k), secrets);
+  await t.mineTo(info.judgeCommitEnd);
+  for (const [k, c] of t.nodes.entries()) await revealJudgment(withheld.includes(k) ? { c, d: t.d, store: elsewhere } : t.ctx(c), secrets);
+  await t.mineTo(info.judgeRevealEnd);
+  return { round, info };
 }

@@ -50,7 +50,7 @@ describe("scripts/cli", () => {
       const end = rest.search(/\n\n/);
       return [...(end < 0 ? rest : rest.slice(0, end)).matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]);
     };
-    expect(group("System commands:")).to.deep.equal(["deploy", "faucet", "stake", "fees", "oracle", "audit", "help"]);
+    expect(group("System commands:")).to.deep.equal(["deploy", "faucet", "stake", "fees", "oracle", "audit", "explorer", "help"]);
     expect(group("Training market (contribution) commands:")).to.deep.equal(["task", "trainer"]);
     for (const m of MODULES) expect(help).to.include(`${m.title} (${m.id}) commands:`);
   });

@@ -6,7 +6,6 @@ import { expect } from "chai";
 import pino from "pino";
 import { loadFixture, setBalance } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEventLogs, type Address } from "viem";
-import { LocalContentStore } from "../../../oracle/core/store";
 import { swarmReputationAbi } from "../../../oracle/core/chain/abi";
 import { toSolidityProof, prove } from "../../../oracle/core/prover";
 import { logPass } from "../../../oracle/core/chain/logs";
@@ -14,19 +13,10 @@ import { ReputationJob, type ReputationJobOptions } from "../../../oracle/reputa
 import { readJudgments } from "../../../oracle/reputation/chain";
 import { reputationAudit } from "../../../oracle/reputation/audit";
 import { buildWitness } from "../../../oracle/reputation/witness";
-import {
-  PREFER_FIRST,
-  PREFER_SECOND,
-  PREF_TIE,
-  pairSchedule,
-  settleRound,
-  unpackRepWord,
-  type Judgment,
-  type Vote,
-} from "../../../oracle/reputation";
+import { settleRound, unpackRepWord } from "../../../oracle/reputation";
 import { swarmAt } from "../../../scripts/deploy/reputation";
-import { commitAnswer, commitJudgment, openRound, revealAnswer, revealJudgment, swarm } from "../../../scripts/reputation/actions";
-import { admittedSwarm, type TestSwarm } from "../../helpers/reputationSwarm";
+import { swarm } from "../../../scripts/reputation/actions";
+import { ANSWERS, CORRECT, admittedSwarm, honest, playedRound, type TestSwarm } from "../../helpers/reputationSwarm";
 
 // Module 3's oracle job on the in-process network with real reputation_8 proofs: eight admitted
 // nodes answer one question (five right), judge honestly, and the job settles what the reference
@@ -34,38 +24,6 @@ import { admittedSwarm, type TestSwarm } from "../../helpers/reputationSwarm";
 // out a judgment it holds, and resumes its journalled proof after a crash.
 
 const N = 8;
-const CORRECT = 1;
-const ANSWERS = [1, 1, 0, 1, 2, 1, 0, 1];
-
-/** An honest judgment by `judge`: the correct answer beats a wrong one, equal answers tie, two wrong ones tie. */
-function honest(judge: number): Judgment {
-  const votes: Vote[] = [];
-  const pref = (x: number, y: number) =>
-    ANSWERS[x] === ANSWERS[y] ? PREF_TIE : ANSWERS[x] === CORRECT ? PREFER_FIRST : ANSWERS[y] === CORRECT ? PREFER_SECOND : PREF_TIE;
-  for (const [a, b] of pairSchedule(N)) {
-    if (a === judge || b === judge) continue;
-    votes.push({ first: a, second: b, pref: pref(a, b) }, { first: b, second: a, pref: pref(b, a) });
-  }
-  return { votes };
-}
-
-/** Opens a round, and every node answers and judges; `withheld` judges publish their content to a store the oracle does not read. */
-async function playedRound(t: TestSwarm, withheld: number[] = []) {
-  const { round } = await openRound(t.ctx(t.owner), { text: "Which one?", choices: ["a", "b", "c"] }, 8n * 10n ** 18n);
-  const info = await swarm(t.ctx(t.owner)).read.roundInfo([round]);
-  // Chain snapshots revert between tests, files do not: each round's commit secrets get their own folder.
-  const secrets = fs.mkdtempSync(path.join(os.tmpdir(), "zkm-rep-round-"));
-  const elsewhere = new LocalContentStore(fs.mkdtempSync(path.join(os.tmpdir(), "zkm-rep-elsewhere-")));
-  for (const [k, c] of t.nodes.entries()) await commitAnswer(t.ctx(c), { choice: ANSWERS[k], text: "" }, secrets);
-  await t.mineTo(info.answerCommitEnd);
-  for (const c of t.nodes) await revealAnswer(t.ctx(c), secrets);
-  await t.mineTo(info.answerRevealEnd);
-  for (const [k, c] of t.nodes.entries()) await commitJudgment(t.ctx(c), honest(k), secrets);
-  await t.mineTo(info.judgeCommitEnd);
-  for (const [k, c] of t.nodes.entries()) await revealJudgment(withheld.includes(k) ? { c, d: t.d, store: elsewhere } : t.ctx(c), secrets);
-  await t.mineTo(info.judgeRevealEnd);
-  return { round, info };
-}
 
 function jobFor(t: TestSwarm, o: Partial<ReputationJobOptions> = {}): ReputationJob {
   return new ReputationJob({

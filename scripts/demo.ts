@@ -109,7 +109,13 @@ async function main(): Promise<void> {
     });
     const { server, url } = await serveExplorer(explorer, opts.serve ? opts.port : 0);
     say(`\n${++n}. explorer: every module's tasks, rounds, scores, stakes and proofs`);
-    say(`   ${url}  (the task: ${url}task/1)`);
+    const merged = mergeDeployments(results.map((r) => r.deployments));
+    const pages = [
+      merged.contracts.TrainingMarket ? `the task: ${url}task/1` : undefined,
+      merged.contracts.ReliabilityRegistry ? `the registry: ${url}module/reliability` : undefined,
+      merged.contracts.SwarmReputation ? `the swarm: ${url}module/reputation` : undefined,
+    ].filter(Boolean);
+    say(`   ${url}  (${pages.join("; ")})`);
     if (opts.serve) {
       say("   serving until Ctrl-C (the embedded chain lives as long as this process)");
       await new Promise<void>((resolve) => {

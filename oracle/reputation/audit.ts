@@ -151,7 +151,7 @@ export const reputationAudit: ModuleAudit<RoundTarget> = {
         if (i === proposals.length - 1)
           for (let k = 0; k < n; k++)
             if (s.trace.observed[k] || oldReputation[k] !== s.trace.newReputation[k])
-              change.set(`slot ${k}`, {
+              change.set(String(k), {
                 before: (100 * Number(oldReputation[k])) / Number(REP_MAX),
                 after: (100 * Number(s.trace.newReputation[k])) / Number(REP_MAX),
                 agreement: s.trace.observed[k] ? (100 * Number(s.trace.agreement[k])) / Number(REP_MAX) : null,

@@ -260,7 +260,17 @@ export function reputationExplorer(env: ExplorerEnv): ModuleExplorer {
                   label: "answers / judgments revealed",
                   value: `${of("AnswerRevealed").filter((x) => Number(x.args.round) === r).length} / ${of("JudgmentRevealed").filter((x) => Number(x.args.round) === r).length}`,
                 },
-                { label: "winner", value: winner === undefined ? "not settled" : winner === n ? "nobody answered" : `slot ${winner}` },
+                {
+                  label: "winner",
+                  value:
+                    winner === undefined
+                      ? "not settled"
+                      : winner === n
+                        ? "nobody answered"
+                        : winnerNode
+                          ? link(`slot ${winner} (node ${winnerNode})`, `/node/${winnerNode}`)
+                          : `slot ${winner}`,
+                },
                 ...(fin
                   ? [
                       { label: "paid to the winner", value: fmtTokens(fin.args.winnerReward as bigint, true) },

@@ -84,7 +84,7 @@ describe("scripts/reputation actions", function () {
     await refuses(claimAdmission(outsider, 1), /node 9 scored 0 of 4 in set 1, below the pass mark 3|the swarm is full/);
     await refuses(
       openRound(t.ctx(t.spare[1]), Q, 10n ** 24n),
-      /the reward is 1000000 tokens and .* holds 1000; get tokens .* or lower --reward/,
+      /the reward is 1000000 tokens and .* holds 900; get tokens .* or lower --reward/,
     );
     await refuses(claimRewards(t.ctx(t.nodes[0])), /has no rewards to claim/);
   });

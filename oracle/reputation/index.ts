@@ -106,8 +106,6 @@ export {
   type OutcomeOptions,
   type RoundOutcome,
   type OutcomeRun,
-  type ReputationOutcomeRow,
-  type ReputationOutcomeOptions,
   OUTCOME_EMA_RATE,
   OUTCOME_MIN_AGREEMENT,
   DEFAULT_INITIAL_REPUTATION,
@@ -118,6 +116,4 @@ export {
   defaultOutcomeParams,
   pluralityCredit,
   runOutcome,
-  outcomeRow,
-  reputationOutcome,
 } from "./outcome";

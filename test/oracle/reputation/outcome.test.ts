@@ -9,10 +9,8 @@ import {
   REP_MAX,
   defaultOutcomeParams,
   emaStep,
-  outcomeRow,
   playRound,
   pluralityCredit,
-  reputationOutcome,
   roundReveals,
   runOutcome,
   settleRound,
@@ -209,28 +207,6 @@ describe("oracle/reputation/outcome", function () {
         const rs = runs.get(style)!;
         expect(median(rs.map((r) => r.swarmAccuracy - r.majorityAccuracy)), style).to.be.at.least(0.1);
       }
-    });
-  });
-
-  describe("# reputationOutcome", () => {
-    it("reduces each configuration's runs to a row of medians, bars and pooled flags, in the order asked", async () => {
-      const lines: string[] = [];
-      const rows = await reputationOutcome({ seeds: [1, 2], rounds: 6, styles: ["none", "random"], log: (l) => lines.push(l) });
-      expect(rows.map((r) => r.adversaries)).to.deep.equal(["none", "random"]);
-      expect(lines.length).to.equal(2);
-      const [none, random] = rows;
-      expect(none.adversaryNodes).to.equal(0);
-      expect(none.adversariesFlagged).to.equal(undefined);
-      expect(none.adversaryReputation).to.equal(undefined);
-      expect(random.adversaryNodes).to.equal(5);
-      expect(random.adversaryFraction).to.equal(5 / 16);
-      expect(random.seeds).to.equal(2);
-      expect(random.honestReputation.length).to.equal(7);
-      expect(random.honestReputation[0]).to.equal(Number(DEFAULT_INITIAL_REPUTATION) / Number(REP_MAX));
-      const direct = [await runOutcome({ seed: 1, rounds: 6, style: "random" }), await runOutcome({ seed: 2, rounds: 6, style: "random" })];
-      expect(outcomeRow("random", direct)).to.deep.equal(random);
-      expect(random.swarm).to.equal((direct[0].swarmAccuracy + direct[1].swarmAccuracy) / 2);
-      expect(random.overMajorityRuns).to.equal(direct.filter((r) => r.swarmAccuracy >= r.majorityAccuracy + 0.1 - 1e-9).length);
     });
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { Command } from "commander";
-import { benchReputationOutcome, reputationOutcomeSection } from "../../../scripts/reputation/outcome";
+import { benchReputationOutcome, outcomeRow, reputationOutcome, reputationOutcomeSection } from "../../../scripts/reputation/outcome";
+import { DEFAULT_INITIAL_REPUTATION, REP_MAX, runOutcome } from "../../../oracle/reputation";
 import { renderReputationOutcome, type ReputationOutcomeRow } from "../../../scripts/bench/report";
 
 const row = (over: Partial<ReputationOutcomeRow> = {}): ReputationOutcomeRow => ({
@@ -90,5 +91,28 @@ describe("scripts/reputation/outcome", function () {
     const bad = new Command().exitOverride().configureOutput({ writeErr: () => undefined });
     reputationOutcomeSection.options!(bad);
     expect(() => bad.parse(["node", "bench", "--reputation-seeds", "1,x"])).to.throw(/--reputation-seeds must be comma-separated integers/);
+  });
+});
+
+describe("scripts/reputation/outcome: reputationOutcome", function () {
+  this.timeout(300_000);
+  it("reduces each configuration's runs to a row of medians, bars and pooled flags, in the order asked", async () => {
+    const lines: string[] = [];
+    const rows = await reputationOutcome({ seeds: [1, 2], rounds: 6, styles: ["none", "random"], log: (l) => lines.push(l) });
+    expect(rows.map((r) => r.adversaries)).to.deep.equal(["none", "random"]);
+    expect(lines.length).to.equal(2);
+    const [none, random] = rows;
+    expect(none.adversaryNodes).to.equal(0);
+    expect(none.adversariesFlagged).to.equal(undefined);
+    expect(none.adversaryReputation).to.equal(undefined);
+    expect(random.adversaryNodes).to.equal(5);
+    expect(random.adversaryFraction).to.equal(5 / 16);
+    expect(random.seeds).to.equal(2);
+    expect(random.honestReputation.length).to.equal(7);
+    expect(random.honestReputation[0]).to.equal(Number(DEFAULT_INITIAL_REPUTATION) / Number(REP_MAX));
+    const direct = [await runOutcome({ seed: 1, rounds: 6, style: "random" }), await runOutcome({ seed: 2, rounds: 6, style: "random" })];
+    expect(outcomeRow("random", direct)).to.deep.equal(random);
+    expect(random.swarm).to.equal((direct[0].swarmAccuracy + direct[1].swarmAccuracy) / 2);
+    expect(random.overMajorityRuns).to.equal(direct.filter((r) => r.swarmAccuracy >= r.majorityAccuracy + 0.1 - 1e-9).length);
   });
 });

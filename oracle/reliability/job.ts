@@ -3,8 +3,7 @@ import type { Logger } from "pino";
 import { circuitArtifacts, fetchWithin, logPass, prove, reliabilityRegistryAbi, sendTx, toSolidityProof, ZkMeritError } from "../core";
 import type { Clients, ContentStore, LogPass, LogReader, SolidityProof } from "../core";
 import { verifierMatches } from "../audit";
-import { ProofJournal } from "../service/journal";
-import { isTransientRpcError, withRetry } from "../service/retry";
+import { ProvingJob } from "../service/provingJob";
 import type { ServeOptions } from "../service/module";
 import { within, type JobReport, type OracleJob, type TickContext } from "../service/runner";
 import { decodeCommittedFeedback } from "./content";
@@ -219,20 +218,11 @@ export function chooseWords(
  * oracle can include strictly more reveals, i.e. the proposer left out feedback this oracle holds
  * (unless `challenge` is false); the registry restores the words that proposal overwrote first.
  */
-export class ReliabilityJob implements OracleJob<ReliabilityTickReport> {
+export class ReliabilityJob extends ProvingJob implements OracleJob<ReliabilityTickReport> {
   readonly id = "reliability";
-  readonly journal: ProofJournal;
 
   constructor(readonly o: ReliabilityJobOptions) {
-    this.journal = new ProofJournal(o.journalDir);
-  }
-
-  private get c(): Clients {
-    return this.o.clients;
-  }
-
-  private get me(): Address {
-    return this.c.account.address;
+    super(o, o.registry, "epoch");
   }
 
   describe(): Record<string, unknown> {
@@ -252,38 +242,12 @@ export class ReliabilityJob implements OracleJob<ReliabilityTickReport> {
     }
   }
 
-  private rpc<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, {
-      ...this.o.retry,
-      isTransient: isTransientRpcError,
-      onRetry: (e, attempt, waitMs) =>
-        this.o.log.warn({ what, attempt, waitMs, err: String((e as Error).message).split("\n")[0] }, "RPC fault, retrying"),
-    });
-  }
-
   private get registry() {
     return registryReader(this.c.publicClient, this.o.registry).read;
   }
 
-  private keyPrefix(epoch: number): string {
-    return `${this.c.chain.id}-${this.o.registry.toLowerCase()}-${epoch}-`;
-  }
-
   private journalKey(epoch: number, acc: bigint): string {
     return `${this.keyPrefix(epoch)}${acc.toString(16).slice(0, 16)}-${this.me.toLowerCase()}`;
-  }
-
-  /** Drops journalled proofs of epochs the chain has moved past. */
-  private pruneJournal(current: number): void {
-    const prefix = `${this.c.chain.id}-${this.o.registry.toLowerCase()}-`;
-    for (const k of this.journal.keys()) {
-      if (!k.startsWith(prefix)) continue;
-      const epoch = Number(k.slice(prefix.length).split("-")[0]);
-      if (epoch < current) {
-        this.journal.remove(k);
-        this.o.log.info({ epoch }, "epoch resolved on-chain; dropped its journalled proof");
-      }
-    }
   }
 
   async tick(ctx: TickContext = {}): Promise<ReliabilityTickReport> {

@@ -3,8 +3,7 @@ import type { Logger } from "pino";
 import { circuitArtifacts, fetchWithin, logPass, prove, sendTx, swarmReputationAbi, toSolidityProof, ZkMeritError } from "../core";
 import type { Clients, ContentStore, LogPass, LogReader, SolidityProof } from "../core";
 import { verifierMatches } from "../audit";
-import { ProofJournal } from "../service/journal";
-import { isTransientRpcError, withRetry } from "../service/retry";
+import { ProvingJob } from "../service/provingJob";
 import type { ServeOptions } from "../service/module";
 import { within, type JobReport, type OracleJob, type TickContext } from "../service/runner";
 import { maskBits, popCount, readJudgments, readPendingRanking, swarmEvents, swarmReader, swarmRule } from "./chain";
@@ -105,20 +104,11 @@ export function rankingArgs(r: PreparedRanking["ranking"]): RankingArgs {
  * false), proven on the reputations that proposal overwrote (the contract restores them first).
  * It also finalizes rounds past their challenge window and releases expired ones.
  */
-export class ReputationJob implements OracleJob<ReputationTickReport> {
+export class ReputationJob extends ProvingJob implements OracleJob<ReputationTickReport> {
   readonly id = "reputation";
-  readonly journal: ProofJournal;
 
   constructor(readonly o: ReputationJobOptions) {
-    this.journal = new ProofJournal(o.journalDir);
-  }
-
-  private get c(): Clients {
-    return this.o.clients;
-  }
-
-  private get me(): Address {
-    return this.c.account.address;
+    super(o, o.swarm, "round");
   }
 
   describe(): Record<string, unknown> {
@@ -138,34 +128,8 @@ export class ReputationJob implements OracleJob<ReputationTickReport> {
     }
   }
 
-  private rpc<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, {
-      ...this.o.retry,
-      isTransient: isTransientRpcError,
-      onRetry: (e, attempt, waitMs) =>
-        this.o.log.warn({ what, attempt, waitMs, err: String((e as Error).message).split("\n")[0] }, "RPC fault, retrying"),
-    });
-  }
-
   private get swarm() {
     return swarmReader(this.c.publicClient, this.o.swarm).read;
-  }
-
-  private keyPrefix(round: number): string {
-    return `${this.c.chain.id}-${this.o.swarm.toLowerCase()}-${round}-`;
-  }
-
-  /** Drops journalled proofs of rounds the chain has moved past. */
-  private pruneJournal(current: number): void {
-    const prefix = `${this.c.chain.id}-${this.o.swarm.toLowerCase()}-`;
-    for (const k of this.journal.keys()) {
-      if (!k.startsWith(prefix)) continue;
-      const round = Number(k.slice(prefix.length).split("-")[0]);
-      if (round < current) {
-        this.journal.remove(k);
-        this.o.log.info({ round }, "round resolved on-chain; dropped its journalled proof");
-      }
-    }
   }
 
   private async send(fn: "finalizeRound" | "releaseRound", round: number): Promise<bigint> {

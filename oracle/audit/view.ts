@@ -96,6 +96,12 @@ export const short = (h: string): string => (h.length > 14 ? `${h.slice(0, 6)}â€
 /** A link cell to an address's, transaction's or id's page. */
 export const link = (text: string, href: string, o: { title?: string; mono?: boolean } = {}): ViewCell => ({ text, href, ...o });
 
+/** A shortened link to an address's explorer page, the full address in the tooltip. */
+export const addressLink = (a: string): ViewCell => link(short(a), `/address/${a}`, { title: a, mono: true });
+
+/** A shortened link to a transaction's explorer page, the full hash in the tooltip. */
+export const txLink = (h: string): ViewCell => link(short(h), `/tx/${h}`, { title: h, mono: true });
+
 const PALETTE = ["#2f6fb0", "#d9822b", "#3a9c5b", "#b5403a", "#7d5ba6", "#8c6d31", "#d45f9c", "#5f7f8c"];
 
 function cellHtml(c: ViewCell): string {

@@ -1,6 +1,17 @@
 import type { Address } from "viem";
 import { circuitArtifacts, contractAddress } from "../core";
-import { fmtNum, fmtTokens, link, short, tokensOf, type AuditChart, type ViewCell, type ViewPage, type ViewSection } from "../audit";
+import {
+  fmtNum,
+  fmtTokens,
+  link,
+  tokensOf,
+  type AuditChart,
+  type ViewCell,
+  type ViewPage,
+  type ViewSection,
+  addressLink,
+  txLink,
+} from "../audit";
 import type { ExplorerEnv, ModuleExplorer, ModuleView } from "../service/explorer";
 import { auditTask, flaggedOf, flagReason, type ContributionAuditReport } from "./audit";
 import { EVALUATION_DATA } from "./evaluation";
@@ -16,8 +27,8 @@ import { marketShape } from "./taskstate";
  * shows what the auditor verified, and computes no rule of its own.
  */
 
-const addr = (a: string): ViewCell => link(short(a), `/address/${a}`, { title: a, mono: true });
-const txl = (h: string): ViewCell => link(short(h), `/tx/${h}`, { title: h, mono: true });
+const addr = addressLink;
+const txl = txLink;
 const when = (t: bigint | number) => (Number(t) ? new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z") : "-");
 const ok = (v: boolean | undefined): ViewCell =>
   v === undefined ? { text: "-", tone: "muted" } : v ? { text: "✔ verified", tone: "ok" } : { text: "✘ FAILED", tone: "bad" };

@@ -4,12 +4,13 @@ import {
   fmtNum,
   fmtTokens,
   link,
-  short,
   type AuditChart,
   type AuditReport,
   type ViewCell,
   type ViewPage,
   type ViewSection,
+  addressLink,
+  txLink,
 } from "../audit";
 import type { ExplorerEnv, ModuleExplorer, ModuleView } from "../service/explorer";
 import { readProposals, reliabilityAudit, type ProposalOnChain } from "./audit";
@@ -25,8 +26,8 @@ import { registryCircuit } from "./module";
  * --epoch` runs.
  */
 
-const addr = (a: string): ViewCell => link(short(a), `/address/${a}`, { title: a, mono: true });
-const txl = (h: string): ViewCell => link(short(h), `/tx/${h}`, { title: h, mono: true });
+const addr = addressLink;
+const txl = txLink;
 const score = (v: bigint | number) => `${((Number(v) / Number(SCORE_MAX)) * 100).toFixed(1)}`;
 /** The reveal positions a mask names ("1, 5"), or "none". */
 const maskPositions = (m: number) => [...Array(32).keys()].filter((i) => (m >>> i) & 1).join(", ") || "none";

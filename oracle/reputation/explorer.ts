@@ -4,12 +4,13 @@ import {
   fmtNum,
   fmtTokens,
   link,
-  short,
   type AuditChart,
   type AuditReport,
   type ViewCell,
   type ViewPage,
   type ViewSection,
+  addressLink,
+  txLink,
 } from "../audit";
 import type { ExplorerEnv, ModuleExplorer, ModuleView } from "../service/explorer";
 import { reputationAudit } from "./audit";
@@ -26,8 +27,8 @@ import { ROUND_STATUS } from "./job";
  * audit `zkmerit audit --reputation-round` runs.
  */
 
-const addr = (a: string): ViewCell => link(short(a), `/address/${a}`, { title: a, mono: true });
-const txl = (h: string): ViewCell => link(short(h), `/tx/${h}`, { title: h, mono: true });
+const addr = addressLink;
+const txl = txLink;
 const rep = (v: bigint | number) => ((Number(v) / Number(REP_MAX)) * 100).toFixed(1);
 const OFFENCES = [
   "strikes (flagged too often)",

@@ -335,18 +335,18 @@ export async function reputationDemo(
     `   accuracy over ${ROUNDS} rounds with the ring: swarm ${pct(swarmRight / ROUNDS)}, plurality vote ${pct(pluralityRight / ROUNDS)}, ` +
       `best single node ${pct(best)}`,
   );
-  if (o.gasOnly)
-    return {
-      deployments: d,
-      gas,
-      proveSeconds,
-      swarmAccuracy: swarmRight / ROUNDS,
-      majorityAccuracy: pluralityRight / ROUNDS,
-      bestSingle: best,
-      adversaries: [...ring],
-      slashed,
-      reputations,
-    };
+  const result: ReputationDemoResult = {
+    deployments: d,
+    gas,
+    proveSeconds,
+    swarmAccuracy: swarmRight / ROUNDS,
+    majorityAccuracy: pluralityRight / ROUNDS,
+    bestSingle: best,
+    adversaries: [...ring],
+    slashed,
+    reputations,
+  };
+  if (o.gasOnly) return result;
   say(`   the same swarm and questions through the reference (off chain), its ${ring.size} ring slots taking each style (none: honest):`);
   for (const style of [undefined, "self", "random", "ring", "copycat"] as const) {
     const population: Swarm = {
@@ -372,15 +372,5 @@ export async function reputationDemo(
     const mean = gs.reduce((a, b) => a + b, 0n) / BigInt(gs.length);
     say(`   gas  SwarmReputation  ${call.padEnd(20)} ${String(mean).padStart(9)}  (mean of ${gs.length})`);
   }
-  return {
-    deployments: d,
-    gas,
-    proveSeconds,
-    swarmAccuracy: swarmRight / ROUNDS,
-    majorityAccuracy: pluralityRight / ROUNDS,
-    bestSingle: best,
-    adversaries: [...ring],
-    slashed,
-    reputations,
-  };
+  return result;
 }

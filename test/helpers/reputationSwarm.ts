@@ -18,6 +18,8 @@ import {
   revealKey,
 } from "../../scripts/reputation/actions";
 import type { Ctx } from "../../scripts/module";
+import pino from "pino";
+import { ReputationJob, type ReputationJobOptions } from "../../oracle/reputation/job";
 import { commitAnswer, commitJudgment, openRound, revealAnswer, revealJudgment, swarm } from "../../scripts/reputation/actions";
 import { PREFER_FIRST, PREFER_SECOND, PREF_TIE, pairSchedule, type Judgment, type Vote } from "../../oracle/reputation";
 import { clientsFor } from "./fixtures";
@@ -129,4 +131,19 @@ export async function playedRound(t: TestSwarm, withheld: number[] = []) {
   for (const [k, c] of t.nodes.entries()) await revealJudgment(withheld.includes(k) ? { c, d: t.d, store: elsewhere } : t.ctx(c), secrets);
   await t.mineTo(info.judgeRevealEnd);
   return { round, info };
+}
+
+/** The oracle job of module 3 on a test swarm (its own journal folder unless given), silent. */
+export function jobFor(t: TestSwarm, o: Partial<ReputationJobOptions> = {}): ReputationJob {
+  return new ReputationJob({
+    clients: t.oracle,
+    swarm: t.swarm,
+    circuit: "reputation_8",
+    store: t.store,
+    journalDir: fs.mkdtempSync(path.join(os.tmpdir(), "zkm-rep-journal-")),
+    log: pino({ level: "silent" }),
+    fromBlock: BigInt(t.d.startBlock),
+    retry: { attempts: 1, baseMs: 10 },
+    ...o,
+  });
 }

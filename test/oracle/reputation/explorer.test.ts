@@ -1,14 +1,9 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { expect } from "chai";
-import pino from "pino";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { ReputationJob } from "../../../oracle/reputation/job";
 import { reputationExplorer } from "../../../oracle/reputation/explorer";
 import { unpackRepWord } from "../../../oracle/reputation";
 import { swarm } from "../../../scripts/reputation/actions";
-import { ANSWERS, CORRECT, admittedSwarm, playedRound } from "../../helpers/reputationSwarm";
+import { ANSWERS, CORRECT, admittedSwarm, jobFor, playedRound } from "../../helpers/reputationSwarm";
 
 // Module 3's explorer view after a proven, finalized round: the numbers it shows are the chain's.
 describe("oracle/reputation/explorer", function () {
@@ -18,16 +13,7 @@ describe("oracle/reputation/explorer", function () {
   it("shows each round's winner, gas and audit, every node's slot, reputation and rewards, and the trajectories, equal to the chain", async () => {
     const t = await loadFixture(fixture);
     const { round } = await playedRound(t);
-    const job = new ReputationJob({
-      clients: t.oracle,
-      swarm: t.swarm,
-      circuit: "reputation_8",
-      store: t.store,
-      journalDir: fs.mkdtempSync(path.join(os.tmpdir(), "zkm-rep-journal-")),
-      log: pino({ level: "silent" }),
-      fromBlock: BigInt(t.d.startBlock),
-      retry: { attempts: 1, baseMs: 10 },
-    });
+    const job = jobFor(t);
     const settled = (await job.tick()).settled[0];
     await t.mineTo((await swarm(t.ctx(t.owner)).read.roundInfo([round])).finalAt);
     await job.tick();

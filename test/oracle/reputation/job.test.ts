@@ -3,20 +3,18 @@ import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
-import pino from "pino";
 import { loadFixture, setBalance } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEventLogs, type Address } from "viem";
 import { swarmReputationAbi } from "../../../oracle/core/chain/abi";
 import { toSolidityProof, prove } from "../../../oracle/core/prover";
 import { logPass } from "../../../oracle/core/chain/logs";
-import { ReputationJob, type ReputationJobOptions } from "../../../oracle/reputation/job";
 import { readJudgments } from "../../../oracle/reputation/chain";
 import { reputationAudit } from "../../../oracle/reputation/audit";
 import { buildWitness } from "../../../oracle/reputation/witness";
 import { settleRound, unpackRepWord } from "../../../oracle/reputation";
 import { swarmAt } from "../../../scripts/deploy/reputation";
 import { swarm } from "../../../scripts/reputation/actions";
-import { ANSWERS, CORRECT, admittedSwarm, honest, playedRound, type TestSwarm } from "../../helpers/reputationSwarm";
+import { ANSWERS, CORRECT, admittedSwarm, honest, jobFor, playedRound, type TestSwarm } from "../../helpers/reputationSwarm";
 
 // Module 3's oracle job on the in-process network with real reputation_8 proofs: eight admitted
 // nodes answer one question (five right), judge honestly, and the job settles what the reference
@@ -24,20 +22,6 @@ import { ANSWERS, CORRECT, admittedSwarm, honest, playedRound, type TestSwarm } 
 // out a judgment it holds, and resumes its journalled proof after a crash.
 
 const N = 8;
-
-function jobFor(t: TestSwarm, o: Partial<ReputationJobOptions> = {}): ReputationJob {
-  return new ReputationJob({
-    clients: t.oracle,
-    swarm: t.swarm,
-    circuit: "reputation_8",
-    store: t.store,
-    journalDir: fs.mkdtempSync(path.join(os.tmpdir(), "zkm-rep-journal-")),
-    log: pino({ level: "silent" }),
-    fromBlock: BigInt(t.d.startBlock),
-    retry: { attempts: 1, baseMs: 10 },
-    ...o,
-  });
-}
 
 async function reference(t: TestSwarm, round: number, leaveOut: number[], settler: Address) {
   const s = swarm(t.ctx(t.owner));
